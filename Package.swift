@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Perk",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "PerkLanguage", targets: ["PerkLanguage"]),
+        .executable(name: "perk", targets: ["perk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
+        .target(name: "PerkLanguage"),
+        // The command line: one file per subcommand, nothing else.
+        .executableTarget(
+            name: "perk",
+            dependencies: [
+                "PerkLanguage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "PerkLanguageTests",
+            dependencies: ["PerkLanguage"],
+            resources: []
+        ),
+    ]
+)

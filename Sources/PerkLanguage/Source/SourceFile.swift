@@ -1,0 +1,106 @@
+import Foundation
+
+/// A half-open range of UTF-8 byte offsets into one source file.
+///
+/// Line and column are computed only when a diagnostic is rendered, from the file's line table.
+public struct SourceSpan: Hashable, Sendable, Codable {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// The smallest span covering both.
+    public func merged(with other: SourceSpan) -> SourceSpan {
+        SourceSpan(start: min(start, other.start), end: max(end, other.end))
+    }
+
+    public static let empty = SourceSpan(start: 0, end: 0)
+}
+
+/// A 1-based line and column; the column counts Unicode scalars, as editors do.
+public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var description: String { "\(line):\(column)" }
+}
+
+/// A policy's text with its name (usually a path) and a table of line starts.
+public struct SourceFile: Sendable {
+    public let name: String
+    public let text: String
+    /// The text as UTF-8 bytes; spans index into this.
+    public let bytes: [UInt8]
+    /// Byte offset at which each line starts.
+    private let lineStarts: [Int]
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+        self.bytes = Array(text.utf8)
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(offset + 1)
+        }
+        self.lineStarts = starts
+    }
+
+    /// Reads a file; invalid UTF-8 is repaired (each bad byte becomes U+FFFD) so the lexer can
+    /// point at it instead of the whole file failing to load.
+    public init(contentsOfFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SourceFileError.unreadable(path: path)
+        }
+        self.init(name: path, text: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The 0-based index of the line holding `offset`.
+    public func lineIndex(of offset: Int) -> Int {
+        var low = 0
+        var high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    public func location(of offset: Int) -> SourceLocation {
+        let clamped = min(max(offset, 0), bytes.count)
+        let line = lineIndex(of: clamped)
+        let prefix = bytes[lineStarts[line]..<clamped]
+        let column = String(decoding: prefix, as: UTF8.self).unicodeScalars.count + 1
+        return SourceLocation(line: line + 1, column: column)
+    }
+
+    /// The text of the 0-based line `index`, without its line break.
+    public func lineText(_ index: Int) -> String {
+        let start = lineStarts[index]
+        var end = index + 1 < lineStarts.count ? lineStarts[index + 1] : bytes.count
+        while end > start, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
+        }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    public var lineCount: Int { lineStarts.count }
+
+    /// The source text a span covers.
+    public func text(of span: SourceSpan) -> String {
+        let start = min(max(span.start, 0), bytes.count)
+        let end = min(max(span.end, start), bytes.count)
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}
+
+public enum SourceFileError: Error, CustomStringConvertible {
+    case unreadable(path: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): return "cannot read `\(path)`: no such file, or permission denied"
+        }
+    }
+}
