@@ -1,7 +1,7 @@
 import PerkLanguage
 for path in CommandLine.arguments.dropFirst() {
     let file = try SourceFile(contentsOfFile: path)
-    let result = Parser.parse(file)
+    let result = PolicyChecker.check(file)
     print(DiagnosticRenderer().render(result.diagnostics, in: file))
-    print("\(path): \(result.policy.declarations.count) declarations")
+    print("\(path): \(result.syntax.declarations.count) declarations")
 }

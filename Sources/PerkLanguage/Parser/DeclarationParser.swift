@@ -115,15 +115,34 @@ extension Parser {
         if matchName("at") { threshold = try parseExpression() }
         var attributes: [TiersDecl.Attribute] = []
         if match(.leftBrace) {
-            while !current.isSymbol(.rightBrace) {
-                let attribute = try identifier("an attribute name")
-                _ = try expect(.colon, "after the attribute's name")
-                attributes.append(TiersDecl.Attribute(name: attribute, value: try parseExpression()))
-                if !separated(before: "attribute") { break }
+            do {
+                while !current.isSymbol(.rightBrace) {
+                    let attribute = try identifier("an attribute name")
+                    _ = try expect(.colon, "after the attribute's name")
+                    attributes.append(TiersDecl.Attribute(name: attribute, value: try parseExpression()))
+                    if !separated(before: "attribute") { break }
+                }
+                _ = try expect(.rightBrace, "to close the attributes of `\(name)`")
+            } catch {
+                skipPastClosingBrace()
             }
-            _ = try expect(.rightBrace, "to close the attributes of `\(name)`")
         }
         return TiersDecl.TierEntry(name: name, threshold: threshold, attributes: attributes, span: start.merged(with: previous.span))
+    }
+
+    /// Skips to the `}` that closes the current braces (not crossing into the next line's
+    /// declaration or tier) and consumes it.
+    mutating func skipPastClosingBrace() {
+        var depth = 0
+        while !atEnd, !startsDeclarationOnNewLine, !(current.startsLine && current.isName("tier")) {
+            if current.isSymbol(.rightBrace) {
+                if depth == 0 { advance(); return }
+                depth -= 1
+            } else if current.isSymbol(.leftBrace) {
+                depth += 1
+            }
+            advance()
+        }
     }
 
     mutating func synchronizeTierEntry(after start: Int) {

@@ -1,0 +1,515 @@
+import Foundation
+
+/// Everything the front end learnt about one file.
+public struct CheckResult: Sendable {
+    public let file: SourceFile
+    public let syntax: Policy
+    public let comments: [Comment]
+    /// Lexical, syntax and semantic diagnostics, in source order.
+    public let diagnostics: [Diagnostic]
+    /// The checked policy; nil when there are errors.
+    public let policy: CheckedPolicy?
+
+    public var hasErrors: Bool { diagnostics.hasErrors }
+}
+
+/// The front end in one call: source → tokens → syntax tree → checked policy.
+public enum PolicyChecker {
+    public static func check(_ file: SourceFile) -> CheckResult {
+        let parsed = Parser.parse(file)
+        var checker = Checker(policy: parsed.policy)
+        let checked = checker.run()
+        // Semantic checks on a tree with syntax errors would mostly echo them; report them only
+        // when the syntax is clean.
+        let diagnostics = parsed.diagnostics.hasErrors ? parsed.diagnostics : (parsed.diagnostics + checker.diagnostics).sortedByPosition()
+        return CheckResult(
+            file: file, syntax: parsed.policy, comments: parsed.comments, diagnostics: diagnostics,
+            policy: diagnostics.hasErrors ? nil : checked)
+    }
+
+    public static func check(source: String, name: String = "<policy>") -> CheckResult {
+        check(SourceFile(name: name, text: source))
+    }
+}
+
+/// Checks a parsed policy: names, units, tiers, rules. Collects every diagnostic; never stops at
+/// the first.
+struct Checker {
+    let policy: Policy
+    var diagnostics: [Diagnostic] = []
+
+    // Symbol tables, filled in declaration order.
+    var parameters: [String: (type: PerkType, value: Expr, span: SourceSpan)] = [:]
+    var parameterOrder: [String] = []
+    var laterParameters: Set<String> = []
+    var eventTypes: [String: EventType] = [:]
+    var eventOrder: [String] = []
+    var tierRanks: [String: Int] = [:]
+    var tierAttributeTypes: [String: PerkType] = [:]
+    var measures: [String: Measure] = [:]
+    var measureOrder: [String] = []
+    var laterMeasures: Set<String> = []
+    var benefits: [String: BenefitDecl] = [:]
+    var globalNames: [String: (kind: String, span: SourceSpan)] = [:]
+    var used: Set<String> = []
+    var currency = "CNY"
+
+    init(policy: Policy) {
+        self.policy = policy
+    }
+
+    mutating func error(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil, notes: [DiagnosticNote] = []) {
+        diagnostics.append(Diagnostic(.error, code: code, message, at: span, notes: notes, help: help))
+    }
+
+    mutating func warning(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
+        diagnostics.append(Diagnostic(.warning, code: code, message, at: span, help: help))
+    }
+
+    var folder: ConstantFolder {
+        ConstantFolder(parameters: parameters.mapValues(\.value), tierRanks: tierRanks)
+    }
+
+    // MARK: Passes
+
+    mutating func run() -> CheckedPolicy {
+        let header = checkHeader()
+        declareEventTypes()
+        declareTierNames()
+        laterParameters = Set(policy.declarations.compactMap { if case .param(let p) = $0.kind { return p.name.name } else { return nil } })
+        laterMeasures = Set(policy.declarations.compactMap { if case .measure(let m) = $0.kind { return m.name.name } else { return nil } })
+        for declaration in policy.declarations {
+            switch declaration.kind {
+            case .param(let param): checkParameter(param)
+            case .measure(let measure): checkMeasure(measure)
+            case .benefit(let benefit): declareBenefit(benefit)
+            default: break
+            }
+        }
+        var ladder: TierLadder?
+        var expiry: ExpiryDecl?
+        var rules: [RuleDecl] = []
+        var penalties: [PenaltyDecl] = []
+        var ruleNames: [String: SourceSpan] = [:]
+        for declaration in policy.declarations {
+            switch declaration.kind {
+            case .tiers(let tiers):
+                if ladder != nil {
+                    error("duplicate-declaration", "a policy has one list of tiers", at: declaration.span,
+                          help: "put every tier in the first `tiers` declaration")
+                } else {
+                    ladder = checkTiers(tiers)
+                }
+            case .rule(let rule):
+                claimRuleName(rule.name, &ruleNames)
+                checkRule(rule)
+                rules.append(rule)
+            case .penalty(let penalty):
+                claimRuleName(penalty.name, &ruleNames)
+                checkPenalty(penalty)
+                penalties.append(penalty)
+            case .benefit(let benefit):
+                checkBenefit(benefit)
+            case .expiry(let declared):
+                if expiry != nil {
+                    error("duplicate-declaration", "a policy has one expiry rule", at: declaration.span)
+                }
+                checkExpiry(declared)
+                expiry = declared
+            default:
+                break
+            }
+        }
+        reportUnused()
+        return CheckedPolicy(
+            syntax: policy, name: header.name, version: header.version, currency: currency,
+            timeZone: header.timeZone ?? "Asia/Shanghai",
+            parameters: parameterOrder.map { Parameter(name: $0, type: parameters[$0]!.type, value: parameters[$0]!.value, span: parameters[$0]!.span) },
+            eventTypes: eventOrder.compactMap { eventTypes[$0] },
+            tiers: ladder, measures: measureOrder.compactMap { measures[$0] }, rules: rules, penalties: penalties,
+            benefits: policy.declarations.compactMap { if case .benefit(let b) = $0.kind { return b } else { return nil } },
+            expiry: expiry)
+    }
+
+    /// Reserves a name in the one namespace shared by parameters, measures, tiers and benefits.
+    mutating func claim(_ name: Identifier, as kind: String) -> Bool {
+        if let existing = globalNames[name.name] {
+            error("duplicate-name", "`\(name)` is already defined, as a \(existing.kind)", at: name.span,
+                  help: "give this \(kind) another name",
+                  notes: [DiagnosticNote(message: "`\(name)` is first defined here", span: existing.span)])
+            return false
+        }
+        if MemberProperty(rawValue: name.name) != nil {
+            error("duplicate-name", "`\(name)` is a built-in name (the member's \(name))", at: name.span,
+                  help: "give this \(kind) another name")
+            return false
+        }
+        globalNames[name.name] = (kind, name.span)
+        return true
+    }
+
+    mutating func claimRuleName(_ name: Identifier, _ names: inout [String: SourceSpan]) {
+        if let first = names[name.name] {
+            error("duplicate-name", "there is already a rule or penalty called `\(name)`", at: name.span,
+                  help: "rule names appear in outcomes and traces: make each one unique",
+                  notes: [DiagnosticNote(message: "the first `\(name)`", span: first)])
+        } else {
+            names[name.name] = name.span
+        }
+    }
+
+    // MARK: Header
+
+    mutating func checkHeader() -> (name: String?, version: String?, timeZone: String?) {
+        var name: String?, version: String?, timeZone: String?
+        var seen: [String: SourceSpan] = [:]
+        for declaration in policy.declarations {
+            let keyword: String
+            switch declaration.kind {
+            case .policy(let policyName, let policyVersion):
+                keyword = "policy"
+                name = policyName
+                version = policyVersion?.digits
+            case .currency(let code):
+                keyword = "currency"
+                if code.name.count != 3 || !code.name.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) {
+                    error("unknown-currency", "`\(code)` is not a currency code", at: code.span,
+                          help: "write an ISO 4217 code in capitals, such as `CNY`")
+                } else {
+                    currency = code.name
+                }
+            case .timezone(let zone, let span):
+                keyword = "timezone"
+                if TimeZone(identifier: zone) == nil {
+                    let help = Suggestions.didYouMean(zone, among: TimeZone.knownTimeZoneIdentifiers)
+                    error("unknown-timezone", "unknown time zone \"\(zone)\"", at: span,
+                          help: help ?? "write an IANA time zone such as \"Asia/Shanghai\"")
+                } else {
+                    timeZone = zone
+                }
+            default:
+                continue
+            }
+            if let first = seen[keyword] {
+                error("duplicate-declaration", "the policy's `\(keyword)` is declared twice", at: declaration.span,
+                      notes: [DiagnosticNote(message: "first declared here", span: first)])
+            }
+            seen[keyword] = declaration.span
+        }
+        return (name, version, timeZone)
+    }
+
+    // MARK: Declarations
+
+    mutating func declareEventTypes() {
+        var declared: [(EventDecl, SourceSpan)] = []
+        for declaration in policy.declarations {
+            guard case .event(let event) = declaration.kind else { continue }
+            if event.name.name == "any" {
+                error("duplicate-name", "`any` cannot name an event type: `rule ... on any` means every event", at: event.name.span)
+                continue
+            }
+            if let existing = eventTypes[event.name.name] {
+                error("duplicate-name", "the event type `\(event.name)` is declared twice", at: event.name.span,
+                      notes: [DiagnosticNote(message: "first declared here", span: existing.span)])
+                continue
+            }
+            eventTypes[event.name.name] = EventType(name: event.name.name, fields: [], span: event.name.span)
+            eventOrder.append(event.name.name)
+            declared.append((event, declaration.span))
+        }
+        for (event, span) in declared {
+            var fields: [(name: String, type: PerkType)] = []
+            for field in event.fields {
+                if fields.contains(where: { $0.name == field.name.name }) {
+                    error("duplicate-name", "`\(event.name)` has two fields called `\(field.name)`", at: field.name.span)
+                    continue
+                }
+                if EventProperty(rawValue: field.name.name) != nil {
+                    error("duplicate-name", "`\(field.name)` is recorded for every event; it cannot be declared as a field",
+                          at: field.name.span, help: "every event has `earned`, `refunded` and `date`: give this field another name")
+                    continue
+                }
+                fields.append((field.name.name, resolveType(field.type)))
+            }
+            eventTypes[event.name.name] = EventType(name: event.name.name, fields: fields, span: span)
+        }
+    }
+
+    mutating func resolveType(_ name: Identifier) -> PerkType {
+        if let type = PerkType.builtinNames[name.name] { return type }
+        if eventTypes[name.name] != nil { return .event(name.name) }
+        let help = Suggestions.didYouMean(name.name, among: Array(PerkType.builtinNames.keys) + eventOrder)
+        error("unknown-type", "unknown type `\(name)`", at: name.span,
+              help: help ?? "the types are money, points, number, percent, duration, date, text, bool, tier, or an event type")
+        return .invalid
+    }
+
+    mutating func declareTierNames() {
+        for declaration in policy.declarations {
+            guard case .tiers(let tiers) = declaration.kind, tierRanks.isEmpty else { continue }
+            for entry in tiers.tiers where claim(entry.name, as: "tier") {
+                tierRanks[entry.name.name] = tierRanks.count
+            }
+        }
+    }
+
+    mutating func checkParameter(_ param: ParamDecl) {
+        laterParameters.remove(param.name.name)
+        var scope = Scope.constant("a parameter's value")
+        let valueType = type(of: param.value, in: &scope)
+        var type = valueType
+        if let declared = param.declaredType {
+            let declaredType = resolveType(declared)
+            if !declaredType.accepts(valueType) {
+                error("type-mismatch", "the parameter `\(param.name)` is declared as \(declaredType) but its value is \(valueType)",
+                      at: param.value.span, help: Self.unitHelp(expected: declaredType))
+            }
+            type = declaredType
+        }
+        if claim(param.name, as: "parameter") {
+            parameters[param.name.name] = (type, param.value, param.name.span)
+            parameterOrder.append(param.name.name)
+        }
+    }
+
+    mutating func checkMeasure(_ measure: MeasureDecl) {
+        laterMeasures.remove(measure.name.name)
+        var scope = Scope.member()
+        let type = type(of: measure.value, in: &scope)
+        if claim(measure.name, as: "measure") {
+            measures[measure.name.name] = Measure(name: measure.name.name, type: type, value: measure.value)
+            measureOrder.append(measure.name.name)
+        }
+    }
+
+    mutating func declareBenefit(_ benefit: BenefitDecl) {
+        if claim(benefit.name, as: "benefit") {
+            benefits[benefit.name.name] = benefit
+        }
+    }
+
+    mutating func checkTiers(_ declaration: TiersDecl) -> TierLadder {
+        var scope = Scope.member()
+        let measureType = type(of: declaration.measure, in: &scope)
+        if ![.money, .points, .number, .invalid].contains(measureType) {
+            error("type-mismatch", "members qualify for tiers by an amount, but this is \(measureType)", at: declaration.measure.span,
+                  help: "use money (spend), points or a count, such as a measure defined with `sum(...)`")
+        }
+        if declaration.tiers.isEmpty {
+            error("tier-order", "the list of tiers is empty", at: declaration.measure.span, help: "add at least one `tier NAME`")
+        }
+        var levels: [TierLadder.Level] = []
+        var previous: (name: String, value: Constant)?
+        var attributeOwner: [String: String] = [:]
+        for (position, entry) in declaration.tiers.enumerated() {
+            var attributes: [String: Expr] = [:]
+            for attribute in entry.attributes {
+                if attributes[attribute.name.name] != nil {
+                    error("duplicate-name", "`\(entry.name)` sets `\(attribute.name)` twice", at: attribute.name.span)
+                    continue
+                }
+                attributes[attribute.name.name] = attribute.value
+                var constant = Scope.constant("a tier attribute")
+                let type = type(of: attribute.value, in: &constant)
+                if let expected = tierAttributeTypes[attribute.name.name] {
+                    if !expected.accepts(type) {
+                        error("type-mismatch", "`\(attribute.name)` is \(expected) for `\(attributeOwner[attribute.name.name] ?? "")` but \(type) for `\(entry.name)`",
+                              at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit")
+                    }
+                } else {
+                    tierAttributeTypes[attribute.name.name] = type
+                    attributeOwner[attribute.name.name] = entry.name.name
+                }
+            }
+            if position == 0, let threshold = declaration.tiers.first?.threshold {
+                error("tier-threshold", "the lowest tier `\(entry.name)` cannot have a threshold: every member starts in it",
+                      at: threshold.span, help: "remove `at ...`, or add a lower tier before it")
+            }
+            if position > 0 {
+                if let threshold = entry.threshold {
+                    checkThreshold(threshold, of: entry.name, measureType: measureType, previous: &previous)
+                } else {
+                    error("tier-threshold", "the tier `\(entry.name)` has no threshold, so no member can reach it", at: entry.name.span,
+                          help: "add `at AMOUNT`, as in `tier \(entry.name) at 5,000 CNY`")
+                }
+            }
+            levels.append(TierLadder.Level(name: entry.name.name, rank: position, threshold: entry.threshold, attributes: attributes))
+        }
+        for entry in declaration.tiers {
+            let missing = tierAttributeTypes.keys.filter { name in !entry.attributes.contains { $0.name.name == name } }.sorted()
+            if !missing.isEmpty {
+                error("missing-attribute", "the tier `\(entry.name)` does not set " + missing.map { "`\($0)`" }.joined(separator: ", "),
+                      at: entry.name.span, help: "every tier sets the same attributes; `\(attributeOwner[missing[0]] ?? "")` sets `\(missing[0])`")
+            }
+        }
+        if let hold = declaration.hold {
+            var constant = Scope.constant("the hold period")
+            expect(.duration, hold, in: &constant, "the hold period")
+        }
+        return TierLadder(measure: declaration.measure, measureType: measureType, levels: levels,
+                          attributeTypes: tierAttributeTypes, hold: declaration.hold)
+    }
+
+    mutating func checkThreshold(_ threshold: Expr, of tier: Identifier, measureType: PerkType, previous: inout (name: String, value: Constant)?) {
+        var scope = Scope.constant("a tier threshold")
+        let type = type(of: threshold, in: &scope)
+        if !measureType.accepts(type) {
+            error("type-mismatch", "the threshold of `\(tier)` is \(type), but tiers are qualified by \(measureType)",
+                  at: threshold.span, help: Self.unitHelp(expected: measureType))
+            return
+        }
+        guard let value = folder.fold(threshold) else { return }
+        if let before = previous, let order = ConstantFolder.compare(value, before.value), order != .orderedDescending {
+            let reason = order == .orderedSame ? "the same as" : "below"
+            error("tier-order", "the threshold of `\(tier)` is \(reason) that of `\(before.name)`, so `\(order == .orderedSame ? tier.name : before.name)` can never be reached",
+                  at: threshold.span, help: "tiers are listed lowest first, each with a higher threshold than the one before")
+        }
+        previous = (tier.name, value)
+    }
+
+    // MARK: Rules, penalties, benefits, expiry
+
+    mutating func eventType(_ name: Identifier, of owner: String) -> EventType? {
+        if let type = eventTypes[name.name] { return type }
+        let help = Suggestions.didYouMean(name.name, among: eventOrder)
+        error("unknown-event", "no event type `\(name)` is declared", at: name.span,
+              help: help ?? "declare it, as in `event \(name) { ... }`, or use one of: " + eventOrder.map { "`\($0)`" }.joined(separator: ", "))
+        return nil
+    }
+
+    mutating func checkRule(_ rule: RuleDecl) {
+        var scope = Scope.member()
+        if let name = rule.event {
+            guard let event = eventType(name, of: "rule") else { return }
+            scope.event = event
+        } else {
+            scope.isAnyEvent = true
+        }
+        if let condition = rule.condition {
+            expect(.bool, condition, in: &scope, "a rule's `where` condition")
+            if conditionNeverHolds(condition) {
+                warning("never-fires", "the rule `\(rule.name)` can never fire: its condition is always false", at: condition.span,
+                        help: "fix the condition, or remove the rule")
+            }
+        }
+        checkBlock(rule.body, in: &scope)
+    }
+
+    mutating func checkPenalty(_ penalty: PenaltyDecl) {
+        var scope = Scope.member()
+        guard let event = eventType(penalty.event, of: "penalty") else { return }
+        scope.event = event
+        if let condition = penalty.condition {
+            expect(.bool, condition, in: &scope, "a penalty's `where` condition")
+        }
+        var constant = Scope.constant("a penalty's window")
+        expect(.duration, penalty.window, in: &constant, "the counting window")
+        var last = 0
+        var openEnded: PenaltyDecl.Step?
+        for step in penalty.steps {
+            if let openEnded {
+                error("penalty-steps", "this step can never apply: `\(openEnded.ordinal)\(Self.suffix(openEnded.ordinal)) or more` before it covers it",
+                      at: step.span, help: "put the `or more` step last")
+            } else if step.ordinal <= last {
+                error("penalty-steps", "steps are counted upwards: this one comes after step \(last)", at: step.span,
+                      help: "list the steps in order, each once: 1st, 2nd, 3rd ...")
+            } else if step.ordinal == 0 {
+                error("penalty-steps", "steps start at `1st`", at: step.span)
+            }
+            last = max(last, step.ordinal)
+            if step.orMore { openEnded = step }
+            var stepScope = scope
+            checkBlock(step.actions, in: &stepScope)
+        }
+        if penalty.steps.isEmpty {
+            warning("never-fires", "the penalty `\(penalty.name)` has no steps, so it does nothing", at: penalty.name.span)
+        }
+    }
+
+    mutating func checkBenefit(_ benefit: BenefitDecl) {
+        var scope = Scope.member()
+        if let condition = benefit.condition {
+            expect(.bool, condition, in: &scope, "a benefit's `for` condition")
+            if conditionNeverHolds(condition) {
+                warning("never-fires", "no member can ever have `\(benefit.name)`: its condition is always false", at: condition.span)
+            }
+        }
+        if let value = benefit.value {
+            _ = type(of: value, in: &scope)
+        }
+        if let limit = benefit.limit {
+            var constant = Scope.constant("a benefit's limit")
+            expect(.number, limit, in: &constant, "a benefit's limit (a count of uses)")
+            if case .quantity(let count, _)? = folder.fold(limit), count <= 0 {
+                warning("never-fires", "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
+            }
+        }
+    }
+
+    mutating func checkExpiry(_ expiry: ExpiryDecl) {
+        var constant = Scope.constant("a lot's lifetime")
+        expect(.duration, expiry.lifetime, in: &constant, "the lifetime of a lot")
+        if let notice = expiry.notice {
+            expect(.duration, notice, in: &constant, "the notice period")
+        }
+    }
+
+    /// Whether a condition folds to false, or compares the member's tier beyond the ladder's ends.
+    func conditionNeverHolds(_ condition: Expr) -> Bool {
+        if folder.fold(condition) == .bool(false) { return true }
+        switch condition.kind {
+        case .parenthesized(let inner):
+            return conditionNeverHolds(inner)
+        case .binary(.and, let left, let right):
+            return conditionNeverHolds(left) || conditionNeverHolds(right)
+        case .binary(.or, let left, let right):
+            return conditionNeverHolds(left) && conditionNeverHolds(right)
+        case .binary(let op, let left, let right) where op == .greater || op == .less:
+            let top = tierRanks.count - 1
+            if case .name("tier") = left.kind, case .tier(let rank)? = folder.fold(right) {
+                return (op == .greater && rank == top) || (op == .less && rank == 0)
+            }
+            if case .name("tier") = right.kind, case .tier(let rank)? = folder.fold(left) {
+                return (op == .less && rank == top) || (op == .greater && rank == 0)
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
+    mutating func reportUnused() {
+        for name in parameterOrder where !used.contains(name) {
+            warning("unused-parameter", "the parameter `\(name)` is never used", at: parameters[name]!.span,
+                    help: "use it in a rule, or remove it")
+        }
+        for name in measureOrder where !used.contains(name) {
+            if let span = globalNames[name]?.span {
+                warning("unused-measure", "the measure `\(name)` is never used", at: span, help: "use it, or remove it")
+            }
+        }
+    }
+
+    static func suffix(_ n: Int) -> String {
+        if (11...13).contains(n % 100) { return "th" }
+        switch n % 10 {
+        case 1: return "st"
+        case 2: return "nd"
+        case 3: return "rd"
+        default: return "th"
+        }
+    }
+
+    static func unitHelp(expected: PerkType) -> String? {
+        switch expected {
+        case .money: return "write money with its currency, as in `10 CNY` or `¥10`"
+        case .points: return "write points with their unit, as in `500 points`"
+        case .duration: return "write a duration, as in `30 days` or `12 months`"
+        case .percent: return "write a percentage, as in `5%`"
+        case .number: return "write a plain number, without a unit"
+        case .bool: return "write a condition, such as `tier >= Gold`"
+        default: return nil
+        }
+    }
+}

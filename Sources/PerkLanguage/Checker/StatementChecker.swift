@@ -1,0 +1,77 @@
+extension Checker {
+    /// Checks a block; `let` values are visible to the statements after them in the same block
+    /// and in blocks nested inside it.
+    mutating func checkBlock(_ statements: [Statement], in scope: inout Scope) {
+        let outer = scope.locals
+        var declaredHere: [(String, SourceSpan)] = []
+        for statement in statements {
+            checkStatement(statement, in: &scope, declaring: &declaredHere)
+        }
+        for (name, span) in declaredHere where !scope.usedLocals.contains(name) {
+            warning("unused-value", "the value `\(name)` is never used", at: span, help: "use it, or remove the `let`")
+        }
+        scope.locals = outer
+    }
+
+    mutating func checkStatement(_ statement: Statement, in scope: inout Scope, declaring declared: inout [(String, SourceSpan)]) {
+        switch statement.kind {
+        case .letBinding(let name, let value):
+            let type = type(of: value, in: &scope)
+            if let existing = scope.locals[name.name] {
+                error("duplicate-name", "`\(name)` is already defined in this rule", at: name.span,
+                      notes: [DiagnosticNote(message: "first defined here", span: existing.span)])
+            }
+            scope.locals[name.name] = (type, name.span)
+            scope.usedLocals.remove(name.name)
+            declared.append((name.name, name.span))
+        case .require(let condition, _):
+            expect(.bool, condition, in: &scope, "the condition of `require`")
+        case .ifThen(let condition, let then, let otherwise):
+            expect(.bool, condition, in: &scope, "the condition of `if`")
+            if conditionNeverHolds(condition) {
+                warning("never-fires", "this condition is always false, so the block after it never runs", at: condition.span)
+            }
+            checkBlock(then, in: &scope)
+            if let otherwise { checkBlock(otherwise, in: &scope) }
+        case .earn(let amount):
+            expect(.points, amount, in: &scope, "the points earned")
+        case .redeem(let amount):
+            expect(.points, amount, in: &scope, "the points redeemed")
+        case .deduct(let amount):
+            expect(.points, amount, in: &scope, "the points deducted")
+        case .clawback(let amount, let source):
+            expect(.points, amount, in: &scope, "the points clawed back")
+            if let source { expectEventReference(source, in: &scope, "`clawback ... from`") }
+        case .freeze(let length):
+            expect(.duration, length, in: &scope, "the length of a freeze")
+        case .charge(let fee, _):
+            expect(.money, fee, in: &scope, "a fee")
+        case .use(let benefit):
+            expect(.text, benefit, in: &scope, "the benefit used (its name)")
+            if case .string(let name) = benefit.kind, benefits[name] == nil {
+                error("unknown-benefit", "no benefit `\(name)` is declared", at: benefit.span,
+                      help: Suggestions.didYouMean(name, among: benefits.keys) ?? "declare it with `benefit \(name) ...`")
+            }
+        case .upgrade:
+            if tierRanks.isEmpty {
+                error("unknown-name", "`upgrade` needs a list of tiers, and this policy declares none", at: statement.span,
+                      help: "declare them with `tiers by MEASURE { tier ... }`")
+            }
+        case .reverse(let amount, let original):
+            expect(.money, amount, in: &scope, "the amount reversed")
+            expectEventReference(original, in: &scope, "`reverse ... of`")
+        case .forfeit, .cancel, .warn, .note:
+            break
+        }
+    }
+
+    mutating func expectEventReference(_ expr: Expr, in scope: inout Scope, _ what: String) {
+        let type = type(of: expr, in: &scope)
+        switch type {
+        case .event, .invalid: break
+        default:
+            error("type-mismatch", "\(what) needs an earlier event (a field such as `original: purchase`), but this is \(Self.article(type))",
+                  at: expr.span)
+        }
+    }
+}
