@@ -1,0 +1,32 @@
+import Foundation
+import PerkLanguage
+
+/// Expands the paths given on the command line: files as given, directories to the `.perk`
+/// files inside them (recursively, sorted), so `perk check policies` checks them all.
+enum PolicyFiles {
+    static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SourceFileError.unreadable(path: path)
+            }
+            if !isDirectory.boolValue {
+                files.append(path)
+                continue
+            }
+            let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
+            let base = path.hasSuffix("/") ? path : path + "/"
+            files += found.filter { $0.hasSuffix(".perk") }.sorted().map { base + $0 }
+        }
+        return files
+    }
+
+    /// Whether standard output is a terminal (colours and progress only then).
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
