@@ -370,18 +370,19 @@ struct Checker {
 
     // MARK: Rules, penalties, benefits, expiry
 
-    mutating func eventType(_ name: Identifier, of owner: String) -> EventType? {
+    mutating func eventType(_ name: Identifier) -> EventType? {
         if let type = eventTypes[name.name] { return type }
         let help = Suggestions.didYouMean(name.name, among: eventOrder)
+        let declared = eventOrder.isEmpty ? "" : ", or use one of: " + eventOrder.map { "`\($0)`" }.joined(separator: ", ")
         error("unknown-event", "no event type `\(name)` is declared", at: name.span,
-              help: help ?? "declare it, as in `event \(name) { ... }`, or use one of: " + eventOrder.map { "`\($0)`" }.joined(separator: ", "))
+              help: help ?? "declare it, as in `event \(name) { ... }`\(declared)")
         return nil
     }
 
     mutating func checkRule(_ rule: RuleDecl) {
         var scope = Scope.member()
         if let name = rule.event {
-            guard let event = eventType(name, of: "rule") else { return }
+            guard let event = eventType(name) else { return }
             scope.event = event
         } else {
             scope.isAnyEvent = true
@@ -398,7 +399,7 @@ struct Checker {
 
     mutating func checkPenalty(_ penalty: PenaltyDecl) {
         var scope = Scope.member()
-        guard let event = eventType(penalty.event, of: "penalty") else { return }
+        guard let event = eventType(penalty.event) else { return }
         scope.event = event
         if let condition = penalty.condition {
             expect(.bool, condition, in: &scope, "a penalty's `where` condition")

@@ -336,7 +336,7 @@ extension Checker {
             error("not-constant", "\(what) must be a constant, but this reads the member's history", at: span)
             return .invalid
         }
-        guard let eventType = eventType(event, of: "aggregate") else { return .invalid }
+        guard let eventType = eventType(event) else { return .invalid }
         var inner = scope
         inner.aggregate = eventType
         if let filter { expect(.bool, filter, in: &inner, "an aggregate's `where` condition") }

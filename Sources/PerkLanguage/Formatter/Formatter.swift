@@ -218,7 +218,7 @@ public struct Formatter {
         }
     }
 
-    /// A statement that fits on one line (every statement but `if`).
+    /// A statement on one line (an `if` only inside a penalty step; elsewhere `ifChain` spreads it out).
     static func simpleStatement(_ statement: Statement) -> String {
         switch statement.kind {
         case .letBinding(let name, let value): return "let \(name) = \(expression(value))"
@@ -237,7 +237,20 @@ public struct Formatter {
         case .charge(let fee, let label): return "charge \(expression(fee))" + (label.map { " as \($0)" } ?? "")
         case .use(let benefit): return "use \(expression(benefit))"
         case .reverse(let amount, let original): return "reverse \(expression(amount)) of \(expression(original))"
-        case .ifThen(let condition, _, _): return "if \(expression(condition)) { ... }"
+        case .ifThen(let condition, let then, let otherwise):
+            // Inside a penalty step an `if` stays on the step's line.
+            func inline(_ block: [Statement]) -> String {
+                block.isEmpty ? "{}" : "{ " + block.map(simpleStatement).joined(separator: " ") + " }"
+            }
+            var text = "if \(expression(condition)) \(inline(then))"
+            if let otherwise {
+                if otherwise.count == 1, case .ifThen = otherwise[0].kind {
+                    text += " else " + simpleStatement(otherwise[0])
+                } else {
+                    text += " else " + inline(otherwise)
+                }
+            }
+            return text
         }
     }
 

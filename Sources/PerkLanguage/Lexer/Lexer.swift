@@ -58,7 +58,8 @@ public struct Lexer {
     }
 
     private func isNameContinue(at index: Int) -> Bool {
-        isNameStart(at: index) || Self.isDigit(byte(at: index))
+        guard index < bytes.count else { return false }
+        return isNameStart(at: index) || Self.isDigit(byte(at: index))
             || (bytes[index] >= 0x80 && scalar(at: index).0.properties.numericType != nil)
     }
 

@@ -24,6 +24,12 @@ public struct SourceSpan: Hashable, Sendable, Codable {
 public struct SourceLocation: Hashable, Sendable, Codable, CustomStringConvertible {
     public var line: Int
     public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
     public var description: String { "\(line):\(column)" }
 }
 

@@ -201,6 +201,12 @@ public struct Literal: Equatable, Sendable {
     public var text: String
     public var unit: LiteralUnit
 
+    public init(digits: String, text: String, unit: LiteralUnit) {
+        self.digits = digits
+        self.text = text
+        self.unit = unit
+    }
+
     public static func == (a: Literal, b: Literal) -> Bool { a.digits == b.digits && a.unit == b.unit }
 }
 

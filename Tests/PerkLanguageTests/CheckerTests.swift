@@ -1,0 +1,55 @@
+import PerkLanguage
+import XCTest
+
+final class CheckerTests: XCTestCase {
+    func testReferencePolicyChecksCleanWithoutWarnings() throws {
+        let file = try SourceFile(contentsOfFile: TestPaths.policies.appendingPathComponent("harbor-hotel.perk").path)
+        let result = PolicyChecker.check(file)
+        XCTAssertEqual(result.diagnostics.map { DiagnosticRenderer().render($0, in: file) }, [])
+        let policy = try XCTUnwrap(result.policy)
+        XCTAssertEqual(policy.name, "Harbor Hotel Rewards")
+        XCTAssertEqual(policy.currency, "CNY")
+        XCTAssertEqual(policy.timeZone, "Asia/Shanghai")
+        XCTAssertEqual(policy.tiers?.levels.map(\.name), ["Regular", "Silver", "Gold", "Diamond"])
+        XCTAssertEqual(policy.tiers?.measureType, .money)
+        XCTAssertEqual(policy.tiers?.attributeTypes, ["multiplier": .number, "discount": .percent])
+        XCTAssertEqual(policy.eventTypes.map(\.name), ["join", "purchase", "refund", "redeem", "referral", "use", "violation", "card_lost"])
+        XCTAssertEqual(policy.eventType(named: "refund")?.field("original"), .event("purchase"))
+        XCTAssertEqual(policy.parameter(named: "point_value")?.type, .rate(.money, per: .points))
+        XCTAssertEqual(policy.parameter(named: "excluded")?.type, .list(.text))
+        XCTAssertEqual(policy.benefits.map(\.name.name), ["purchase_discount", "early_checkin", "late_checkout", "concierge", "birthday_cake", "breakfast"])
+        XCTAssertEqual(policy.penalties.first?.steps.map(\.ordinal), [1, 2, 3])
+    }
+
+    private func codes(_ source: String) -> [String] {
+        PolicyChecker.check(source: "currency CNY\nevent purchase { amount: money, category: text }\n" + source).diagnostics.map(\.code)
+    }
+
+    func testUnitArithmetic() {
+        XCTAssertEqual(codes("rule r on purchase { earn floor(amount * 1 point per 10 CNY) }"), [])
+        XCTAssertEqual(codes("rule r on purchase { earn floor(amount / 10 CNY) }"), ["type-mismatch"])  // a number, not points
+        XCTAssertEqual(codes("rule r on purchase { if amount > 5% + amount { cancel } }"), ["unit-mismatch"])
+        XCTAssertEqual(codes("rule r on purchase { if amount > 500 points { cancel } }"), ["type-mismatch"])
+        XCTAssertEqual(codes("rule r on purchase { charge 5% * amount }"), [])
+        XCTAssertEqual(codes("rule r on purchase { if today > 30 days { cancel } }"), ["type-mismatch"])
+        XCTAssertEqual(codes("rule r on purchase { if today - 30 days > 2024-01-01 { cancel } }"), [])
+        XCTAssertEqual(codes("rule r on purchase { if today > 2023-02-29 { cancel } }"), ["invalid-date"])
+    }
+
+    func testOneMistakeIsReportedOnce() {
+        // `amont` is unknown; everything computed from it is not reported again.
+        XCTAssertEqual(codes("rule r on purchase { let x = floor(amont * 2) + 1 points\n earn min(x, 10 points) }"), ["unknown-name"])
+    }
+
+    func testParametersAreConstantsAndOrdered() {
+        XCTAssertEqual(codes("param a = b\nparam b = 1 points\nrule r on purchase { earn a + b }"), ["defined-later"])
+        XCTAssertEqual(codes("param a = balance\nrule r on purchase { earn a }"), ["not-constant"])
+    }
+
+    func testWarningsDoNotBlockThePolicy() {
+        let result = PolicyChecker.check(source: "currency CNY\nparam spare = 3 days\nevent e\nrule r on e { cancel }")
+        XCTAssertEqual(result.diagnostics.map(\.code), ["unused-parameter"])
+        XCTAssertEqual(result.diagnostics.first?.severity, .warning)
+        XCTAssertNotNil(result.policy)
+    }
+}

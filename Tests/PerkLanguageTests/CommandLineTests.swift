@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+
+/// `perk` end to end: output and exit codes, as an operator or a script sees them.
+final class CommandLineTests: XCTestCase {
+    private func perk(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = TestPaths.productsDirectory.appendingPathComponent("perk")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? TestPaths.packageRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("perk-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testCheckCleanPoliciesExitsZero() throws {
+        let result = try perk(["check", "policies"])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.hasSuffix("no problems\n"), result.output)
+    }
+
+    func testCheckErrorsExitOneWithPositionsAndHelp() throws {
+        let directory = try temporaryDirectory()
+        try "currency CNY\nevent purchase { amount: money }\nrule r on purchase {\n  earn amont\n}\n"
+            .write(to: directory.appendingPathComponent("bad.perk"), atomically: true, encoding: .utf8)
+        let result = try perk(["check", "bad.perk"], in: directory)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.output, """
+            bad.perk:4:8: error: unknown name `amont` [unknown-name]
+              |
+            4 |   earn amont
+              |        ^^^^^
+              help: did you mean `amount`?
+
+            checked 1 file: 1 error, 0 warnings
+
+            """)
+    }
+
+    func testWarningsExitZeroUnlessStrict() throws {
+        let directory = try temporaryDirectory()
+        try "param spare = 1\n".write(to: directory.appendingPathComponent("w.perk"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try perk(["check", "w.perk"], in: directory).status, 0)
+        XCTAssertEqual(try perk(["check", "--strict", "w.perk"], in: directory).status, 1)
+    }
+
+    func testCheckJsonForEditors() throws {
+        let directory = try temporaryDirectory()
+        try "param x = 1 points + 2 CNY\n".write(to: directory.appendingPathComponent("j.perk"), atomically: true, encoding: .utf8)
+        let result = try perk(["check", "--format", "json", "j.perk"], in: directory)
+        XCTAssertEqual(result.status, 1)
+        let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+        let units = try XCTUnwrap(records.first { $0["code"] as? String == "unit-mismatch" })
+        XCTAssertEqual(units["file"] as? String, "j.perk")
+        XCTAssertEqual(units["severity"] as? String, "error")
+        XCTAssertEqual((units["start"] as? [String: Int])?["line"], 1)
+        XCTAssertEqual((units["start"] as? [String: Int])?["column"], 11)
+    }
+
+    func testMissingFileIsARunFailure() throws {
+        XCTAssertEqual(try perk(["check", "no/such/file.perk"]).status, 2)
+    }
+
+    func testFmtCheckNamesFilesAndFmtRewritesThem() throws {
+        let directory = try temporaryDirectory()
+        let path = directory.appendingPathComponent("p.perk")
+        try "param   x=1 points # keep me\n".write(to: path, atomically: true, encoding: .utf8)
+        let check = try perk(["fmt", "--check", "p.perk"], in: directory)
+        XCTAssertEqual(check.status, 1)
+        XCTAssertEqual(check.output, "p.perk: not formatted\n")
+        XCTAssertEqual(try perk(["fmt", "p.perk"], in: directory).status, 0)
+        XCTAssertEqual(try String(contentsOf: path, encoding: .utf8), "param x = 1 points  # keep me\n")
+        XCTAssertEqual(try perk(["fmt", "--check", "p.perk"], in: directory).status, 0)
+    }
+
+    func testFmtLeavesFilesWithSyntaxErrorsAlone() throws {
+        let directory = try temporaryDirectory()
+        let path = directory.appendingPathComponent("s.perk")
+        try "param x = (1\n".write(to: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try perk(["fmt", "s.perk"], in: directory).status, 1)
+        XCTAssertEqual(try String(contentsOf: path, encoding: .utf8), "param x = (1\n")
+    }
+}

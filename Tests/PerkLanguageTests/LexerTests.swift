@@ -1,0 +1,64 @@
+import PerkLanguage
+import XCTest
+
+final class LexerTests: XCTestCase {
+    private func kinds(_ source: String) -> [TokenKind] {
+        Lexer.tokenize(SourceFile(name: "t", text: source)).tokens.map(\.kind).dropLast()
+    }
+
+    private func texts(_ source: String) -> [String] {
+        Lexer.tokenize(SourceFile(name: "t", text: source)).tokens.map(\.text).dropLast()
+    }
+
+    func testThousandsSeparatorsNeedExactlyThreeDigits() {
+        XCTAssertEqual(texts("5,000.50"), ["5000.50"])
+        XCTAssertEqual(texts("min(1,234)"), ["min", "(", "1234", ")"])
+        XCTAssertEqual(texts("min(1, 234)"), ["min", "(", "1", ",", "234", ")"])
+        XCTAssertEqual(texts("max(1,23)"), ["max", "(", "1", ",", "23", ")"])
+        XCTAssertEqual(texts("1,2345"), ["1", ",", "2345"])
+        XCTAssertEqual(texts("1234,567"), ["1234", ",", "567"])
+    }
+
+    func testMoneyPercentOrdinalDate() {
+        XCTAssertEqual(kinds("¥5,000 ￥10 5% 12.5% 1st 2nd 3rd 11th 2024-02-29"),
+                       [.money, .money, .percent, .percent, .ordinal, .ordinal, .ordinal, .ordinal, .date])
+        XCTAssertEqual(texts("¥5,000.25"), ["5000.25"])
+    }
+
+    func testUnicodeNamesAndOperators() {
+        XCTAssertEqual(kinds("tier 金卡 × ÷ ≤ ≥ ≠"), [.name, .name, .symbol(.times), .symbol(.divide), .symbol(.lessEqual), .symbol(.greaterEqual), .symbol(.notEqual)])
+        XCTAssertEqual(texts("银卡_2"), ["银卡_2"])
+    }
+
+    func testReservedWordsAreNotNames() {
+        XCTAssertEqual(kinds("and or not in if then else mod true false between of per use"),
+                       [.reserved(.and), .reserved(.or), .reserved(.not), .reserved(.in), .reserved(.if), .reserved(.then),
+                        .reserved(.else), .reserved(.mod), .reserved(.true), .reserved(.false), .reserved(.between),
+                        .reserved(.of), .reserved(.per), .name])
+    }
+
+    func testCommentsAreKeptApart() {
+        let lexed = Lexer.tokenize(SourceFile(name: "t", text: "a # one\n// two\nb"))
+        XCTAssertEqual(lexed.tokens.map(\.text).dropLast(), ["a", "b"])
+        XCTAssertEqual(lexed.comments.map(\.text), ["# one", "// two"])
+        XCTAssertEqual(lexed.tokens[1].startsLine, true)
+    }
+
+    func testStringsDecodeEscapes() {
+        XCTAssertEqual(texts(#""say \"hi\"\n""#), ["say \"hi\"\n"])
+    }
+
+    func testBadCharactersAreReportedWithPositions() {
+        let file = SourceFile(name: "t", text: "param x = 1 @ 2\nparam y = \"open\n")
+        let lexed = Lexer.tokenize(file)
+        XCTAssertEqual(lexed.diagnostics.map(\.code), ["unexpected-character", "unterminated-string"])
+        XCTAssertEqual(lexed.diagnostics.map { file.location(of: $0.span.start) },
+                       [SourceLocation(line: 1, column: 13), SourceLocation(line: 2, column: 11)])
+    }
+
+    func testColumnsCountCharactersNotBytes() {
+        let file = SourceFile(name: "t", text: "tier 金卡 at 5 points\n")
+        let at = Lexer.tokenize(file).tokens[2]
+        XCTAssertEqual(file.location(of: at.span.start), SourceLocation(line: 1, column: 9))
+    }
+}
