@@ -22,10 +22,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "PerkLanguageTests",
-            dependencies: ["PerkLanguage"],
-            resources: []
-        ),
+        .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage"]),
+        // Benchmarks print figures; run them with `swift run -c release perk-bench-frontend`.
+        .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
     ]
 )

@@ -34,7 +34,7 @@ final class GoldenTests: XCTestCase {
     }
 
     static func isSyntaxCode(_ code: String) -> Bool {
-        ["syntax-error", "unexpected-character", "unterminated-string", "unknown-escape", "malformed-money",
+        ["syntax-error", "unexpected-character", "unterminated-string", "unknown-escape", "malformed-money", "malformed-number",
          "unknown-unit", "unclosed-block", "missing-comma", "too-deeply-nested"].contains(code)
     }
 

@@ -16,7 +16,9 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(texts("min(1, 234)"), ["min", "(", "1", ",", "234", ")"])
         XCTAssertEqual(texts("max(1,23)"), ["max", "(", "1", ",", "23", ")"])
         XCTAssertEqual(texts("1,2345"), ["1", ",", "2345"])
-        XCTAssertEqual(texts("1234,567"), ["1234", ",", "567"])
+        let misgrouped = Lexer.tokenize(SourceFile(name: "t", text: "1000,000 points"))
+        XCTAssertEqual(misgrouped.tokens.map(\.text).dropLast(), ["1000000", "points"])
+        XCTAssertEqual(misgrouped.diagnostics.map(\.help), ["write `1,000,000`, or no commas at all"])
     }
 
     func testMoneyPercentOrdinalDate() {

@@ -66,9 +66,8 @@ struct Checker {
         diagnostics.append(Diagnostic(.warning, code: code, message, at: span, help: help))
     }
 
-    var folder: ConstantFolder {
-        ConstantFolder(parameters: parameters.mapValues(\.value), tierRanks: tierRanks)
-    }
+    /// Folds constants over the parameters; built once every parameter has been checked.
+    var folder = ConstantFolder(parameters: [:], tierRanks: [:])
 
     // MARK: Passes
 
@@ -86,6 +85,7 @@ struct Checker {
             default: break
             }
         }
+        folder = ConstantFolder(parameters: parameters.mapValues(\.value), tierRanks: tierRanks)
         var ladder: TierLadder?
         var expiry: ExpiryDecl?
         var rules: [RuleDecl] = []

@@ -135,7 +135,17 @@ public struct Lexer {
                 let digits = scanDigits()
                 return emit(.money, from: start, text: digits)
             }
-            return report(start, "unexpected character `\(s)`\(Self.describe(s))", code: "unexpected-character", help: nil)
+            // Look-alikes typed with a Chinese input method or pasted from a word processor are
+            // reported, then read as what they stand for, so one slip gives one error.
+            if let (symbol, plain) = Self.lookAlikes[s] {
+                report(start, "unexpected character `\(s)`", code: "unexpected-character", help: "use a plain `\(plain)`")
+                return emit(.symbol(symbol), from: start, text: symbol.rawValue)
+            }
+            if s == "“" || s == "”" {
+                report(start, "unexpected character `\(s)`", code: "unexpected-character", help: "use plain `\"` quotes")
+                return lexString(from: start, opened: offset)
+            }
+            return report(start, "unexpected character `\(s)`", code: "unexpected-character", help: nil)
         }
         offset += 1
         let next = byte(at: offset)
@@ -153,7 +163,7 @@ public struct Lexer {
         case UInt8(ascii: "+"): symbol = .plus
         case UInt8(ascii: "-"): symbol = .minus
         case UInt8(ascii: "*"): symbol = .times
-        case UInt8(ascii: "/"): symbol = .divide
+        case UInt8(ascii: "/") where next != UInt8(ascii: "*"): symbol = .divide
         case UInt8(ascii: "="):
             if next == UInt8(ascii: "=") { offset += 1; symbol = .equal } else { symbol = .assign }
         case UInt8(ascii: "!"):
@@ -165,9 +175,15 @@ public struct Lexer {
         case UInt8(ascii: ">"):
             if next == UInt8(ascii: "=") { offset += 1; symbol = .greaterEqual } else { symbol = .greater }
         case UInt8(ascii: "&"), UInt8(ascii: "|"):
-            let word = b == UInt8(ascii: "&") ? "and" : "or"
+            let word: ReservedWord = b == UInt8(ascii: "&") ? .and : .or
             if next == b { offset += 1 }
-            return report(start, "unexpected `\(file.text(of: SourceSpan(start: start, end: offset)))`", code: "unexpected-character", help: "write `\(word)`")
+            report(start, "unexpected `\(file.text(of: SourceSpan(start: start, end: offset)))`", code: "unexpected-character", help: "write `\(word.rawValue)`")
+            return emit(.reserved(word), from: start, text: word.rawValue)
+        case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
+            while offset < bytes.count, !(bytes[offset] == UInt8(ascii: "*") && byte(at: offset + 1) == UInt8(ascii: "/")) { offset += 1 }
+            offset = min(offset + 2, bytes.count)
+            return report(start, "`/* ... */` is not a comment in Perk", code: "unexpected-character",
+                          help: "start each comment line with `#` or `//`", end: start + 2)
         case UInt8(ascii: "%"):
             return report(start, "a percentage needs a number right before `%`", code: "unexpected-character", help: "write `5%`, with no space; for a remainder write `mod`")
         default:
@@ -180,18 +196,14 @@ public struct Lexer {
         emit(.symbol(symbol), from: start)
     }
 
-    private static func describe(_ s: Unicode.Scalar) -> String {
-        switch s {
-        case "“", "”": return "; use a plain `\"` quote"
-        case "，": return "; use a plain `,` comma"
-        case "：": return "; use a plain `:` colon"
-        case "（", "）": return "; use plain `(` `)` parentheses"
-        default: return ""
-        }
-    }
+    /// Full-width punctuation and the ASCII symbol it stands for.
+    private static let lookAlikes: [Unicode.Scalar: (Symbol, String)] = [
+        "：": (.colon, ":"), "，": (.comma, ","), "（": (.leftParen, "("), "）": (.rightParen, ")"),
+        "【": (.leftBracket, "["), "】": (.rightBracket, "]"), "＝": (.assign, "="),
+    ]
 
-    private mutating func report(_ start: Int, _ message: String, code: String, help: String?) {
-        diagnostics.append(Diagnostic(.error, code: code, message, at: SourceSpan(start: start, end: max(offset, start + 1)), help: help))
+    private mutating func report(_ start: Int, _ message: String, code: String, help: String?, end: Int? = nil) {
+        diagnostics.append(Diagnostic(.error, code: code, message, at: SourceSpan(start: start, end: end ?? max(offset, start + 1)), help: help))
     }
 
     /// Scans `12`, `5,000`, `5,000.50`; returns the digits without separators.
@@ -204,10 +216,18 @@ public struct Lexer {
             groupLength += 1
         }
         // Thousands groups: a comma with exactly three digits right after it (and no fourth).
-        while groupLength <= 3, byte(at: offset) == UInt8(ascii: ","),
+        let start = offset - groupLength
+        var grouped = false
+        while byte(at: offset) == UInt8(ascii: ","),
             Self.isDigit(byte(at: offset + 1)), Self.isDigit(byte(at: offset + 2)), Self.isDigit(byte(at: offset + 3)),
             !Self.isDigit(byte(at: offset + 4))
         {
+            if groupLength > 3 && !grouped {
+                diagnostics.append(Diagnostic(
+                    .error, code: "malformed-number", "digits are grouped in threes", at: SourceSpan(start: start, end: offset + 4),
+                    help: "write `\(Self.grouped(digits + file.text(of: SourceSpan(start: offset + 1, end: offset + 4))))`, or no commas at all"))
+            }
+            grouped = true
             for i in 1...3 { digits.append(Character(Unicode.Scalar(bytes[offset + i]))) }
             offset += 4
         }
@@ -220,6 +240,16 @@ public struct Lexer {
             }
         }
         return digits
+    }
+
+    /// `1000000` as `1,000,000`.
+    static func grouped(_ digits: String) -> String {
+        var out = ""
+        for (index, digit) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return String(out.reversed())
     }
 
     private mutating func lexNumber() {
@@ -260,7 +290,12 @@ public struct Lexer {
 
     private mutating func lexString() {
         let start = offset
-        offset += 1
+        lexString(from: start, opened: offset + 1)
+    }
+
+    /// A string whose opening quote spans `start..<opened`; it ends at `"` (or `”`).
+    private mutating func lexString(from start: Int, opened: Int) {
+        offset = opened
         var value = ""
         var segmentStart = offset
         func flush(_ lexer: inout Lexer) {
@@ -278,6 +313,14 @@ public struct Lexer {
             if b == UInt8(ascii: "\"") {
                 flush(&self)
                 offset += 1
+                return emit(.string, from: start, text: value)
+            }
+            if b == 0xE2, byte(at: offset + 1) == 0x80, byte(at: offset + 2) == 0x9D {  // ”
+                flush(&self)
+                if bytes[start] == UInt8(ascii: "\"") {
+                    report(offset, "unexpected character `”`", code: "unexpected-character", help: "use plain `\"` quotes", end: offset + 3)
+                }
+                offset += 3
                 return emit(.string, from: start, text: value)
             }
             if b == UInt8(ascii: "\\") {

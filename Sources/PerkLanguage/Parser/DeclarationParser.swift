@@ -18,9 +18,12 @@ extension Parser {
             if current.isSymbol(.rightBrace) {
                 throw fail("unmatched `}`", help: "remove it, or check the braces of the declaration above")
             }
-            let help = current.kind == .name
+            var help = current.kind == .name
                 ? Suggestions.didYouMean(current.text, among: Keywords.declarations)
                 : nil
+            if current.kind == .name, Keywords.statements.contains(current.text) {
+                help = "`\(current.text)` is a statement: put it inside a rule, as in `rule NAME on EVENT { \(current.text) ... }`"
+            }
             throw fail("expected a declaration, found \(describe(current))", at: current.span,
                        help: help ?? "a declaration starts with one of: " + Keywords.declarations.sorted().map { "`\($0)`" }.joined(separator: ", "))
         }
@@ -97,8 +100,10 @@ extension Parser {
                 } else if current.isName("tier") {
                     tiers.append(try parseTierEntry())
                 } else {
-                    throw fail("expected `tier` or `hold` in the list of tiers, found \(describe(current))",
-                               help: current.kind == .name ? Suggestions.didYouMean(current.text, among: ["tier", "hold"]) : nil)
+                    let help = current.kind == .name && peek().isSymbol(.colon)
+                        ? "a tier's attributes go in braces: `tier Silver at 5,000 CNY { \(current.text): ... }`"
+                        : current.kind == .name ? Suggestions.didYouMean(current.text, among: ["tier", "hold"]) : nil
+                    throw fail("expected `tier` or `hold` in the list of tiers, found \(describe(current))", help: help)
                 }
             } catch {
                 synchronizeTierEntry(after: start)

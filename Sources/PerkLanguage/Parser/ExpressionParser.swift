@@ -152,16 +152,15 @@ extension Parser {
             return Expr(.list(items), span: token.span.merged(with: previous.span), children: items)
         case .name:
             advance()
-            guard current.isSymbol(.leftParen), !current.startsLine else {
+            guard current.isSymbol(.leftParen) else {
                 return Expr(.name(token.text), span: token.span)
             }
             let callee = Identifier(name: token.text, span: token.span)
             if token.text == "count" || token.text == "sum" { return try parseAggregate(callee) }
             advance()
             var arguments: [Expr] = []
-            while !current.isSymbol(.rightParen) {
-                arguments.append(try parseExpression())
-                if !match(.comma) { break }
+            if !current.isSymbol(.rightParen) {
+                repeat { arguments.append(try parseExpression()) } while match(.comma)
             }
             _ = try expect(.rightParen, "to close the arguments of `\(callee)`")
             return Expr(.call(callee, arguments), span: token.span.merged(with: previous.span), children: arguments)

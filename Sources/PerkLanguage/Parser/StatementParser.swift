@@ -78,6 +78,10 @@ extension Parser {
 
     mutating func parseIf(start: SourceSpan) throws -> Statement {
         let condition = try parseExpression()
+        if current.isReserved(.then) {
+            throw fail("an `if` statement has no `then`", at: current.span,
+                       help: "write `if CONDITION { ... }`; `then` belongs to the expression `if c then a else b`")
+        }
         let then = try parseBlock("the `if`")
         var otherwise: [Statement]?
         if match(.else) {
