@@ -72,7 +72,8 @@ public struct Formatter {
         lastSourceLine = endLine
     }
 
-    /// The output with trailing comments; those on consecutive lines start in one column.
+    /// The output with trailing comments; those on consecutive lines of one indentation start in
+    /// one column.
     private func linesWithAlignedComments() -> [String] {
         var lines = output
         var index = 0
@@ -82,7 +83,10 @@ public struct Formatter {
                 continue
             }
             var end = index
-            while end + 1 < lines.count, trailing[end + 1] != nil { end += 1 }
+            let indent = lines[index].prefix { $0 == " " }.count
+            while end + 1 < lines.count, trailing[end + 1] != nil, lines[end + 1].prefix(while: { $0 == " " }).count == indent {
+                end += 1
+            }
             let column = (index...end).map { Self.displayWidth(lines[$0]) }.max()! + 2
             for row in index...end {
                 lines[row] += String(repeating: " ", count: column - Self.displayWidth(lines[row])) + trailing[row]!
