@@ -22,7 +22,7 @@ final class CheckerTests: XCTestCase {
     }
 
     private func codes(_ source: String) -> [String] {
-        PolicyChecker.check(source: "currency CNY\nevent purchase { amount: money, category: text }\n" + source).diagnostics.map(\.code)
+        PolicyChecker.check(source: "currency CNY\nevent purchase { amount: money, category: text }\n" + source).diagnostics.map(\.code.rawValue)
     }
 
     func testUnitArithmetic() {
@@ -48,8 +48,17 @@ final class CheckerTests: XCTestCase {
 
     func testWarningsDoNotBlockThePolicy() {
         let result = PolicyChecker.check(source: "currency CNY\nparam spare = 3 days\nevent e\nrule r on e { cancel }")
-        XCTAssertEqual(result.diagnostics.map(\.code), ["unused-parameter"])
+        XCTAssertEqual(result.diagnostics.map(\.code.rawValue), ["unused-parameter"])
         XCTAssertEqual(result.diagnostics.first?.severity, .warning)
         XCTAssertNotNil(result.policy)
+    }
+}
+
+final class DocumentationTests: XCTestCase {
+    func testReadmeDocumentsEveryDiagnosticCode() throws {
+        let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for code in DiagnosticCode.allCases {
+            XCTAssertTrue(readme.contains("| `\(code.rawValue)` | \(code.summary) |"), "README.md does not document `\(code.rawValue)`")
+        }
     }
 }

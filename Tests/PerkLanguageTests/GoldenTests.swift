@@ -10,14 +10,14 @@ final class GoldenTests: XCTestCase {
 
     func testParserCorpusReportsSyntaxErrors() throws {
         try checkGoldenFiles(in: "parser") { result, name in
-            XCTAssertTrue(result.diagnostics.contains { $0.isError && Self.isSyntaxCode($0.code) },
+            XCTAssertTrue(result.diagnostics.contains { $0.isError && $0.code.isSyntax },
                           "\(name) is in the syntax-error corpus but has no syntax error")
         }
     }
 
     func testCheckerCorpusReportsSemanticErrors() throws {
         try checkGoldenFiles(in: "checker") { result, name in
-            XCTAssertFalse(result.diagnostics.contains { Self.isSyntaxCode($0.code) },
+            XCTAssertFalse(result.diagnostics.contains { $0.code.isSyntax },
                            "\(name) is in the checker corpus but does not parse")
             XCTAssertFalse(result.diagnostics.isEmpty, "\(name) is in the checker corpus but checks clean")
         }
@@ -31,11 +31,6 @@ final class GoldenTests: XCTestCase {
             let parsed = Parser.parse(try SourceFile(contentsOfFile: url.path))
             XCTAssertEqual(parsed.diagnostics.filter(\.isError).map(\.message), [], url.lastPathComponent)
         }
-    }
-
-    static func isSyntaxCode(_ code: String) -> Bool {
-        ["syntax-error", "unexpected-character", "unterminated-string", "unknown-escape", "malformed-money", "malformed-number",
-         "unknown-unit", "unclosed-block", "missing-comma", "too-deeply-nested"].contains(code)
     }
 
     private func checkGoldenFiles(in stage: String, _ extra: (CheckResult, String) -> Void) throws {

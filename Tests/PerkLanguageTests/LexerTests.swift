@@ -53,7 +53,7 @@ final class LexerTests: XCTestCase {
     func testBadCharactersAreReportedWithPositions() {
         let file = SourceFile(name: "t", text: "param x = 1 @ 2\nparam y = \"open\n")
         let lexed = Lexer.tokenize(file)
-        XCTAssertEqual(lexed.diagnostics.map(\.code), ["unexpected-character", "unterminated-string"])
+        XCTAssertEqual(lexed.diagnostics.map(\.code.rawValue), ["unexpected-character", "unterminated-string"])
         XCTAssertEqual(lexed.diagnostics.map { file.location(of: $0.span.start) },
                        [SourceLocation(line: 1, column: 13), SourceLocation(line: 2, column: 11)])
     }

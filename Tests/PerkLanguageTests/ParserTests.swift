@@ -85,7 +85,7 @@ final class ParserTests: XCTestCase {
             """)
         let file = SourceFile(name: "t.perk", text: "")
         _ = file
-        XCTAssertEqual(result.diagnostics.map(\.code), ["syntax-error", "syntax-error", "unknown-unit", "syntax-error", "missing-comma"])
+        XCTAssertEqual(result.diagnostics.map(\.code.rawValue), ["syntax-error", "syntax-error", "unknown-unit", "syntax-error", "missing-comma"])
         XCTAssertEqual(result.diagnostics[1].help, "did you mean `param`?")
         XCTAssertEqual(result.diagnostics[2].help, "did you mean `points`?")
         // The rule still has its valid statement, the event both fields.
@@ -94,7 +94,7 @@ final class ParserTests: XCTestCase {
 
     func testMissingBraceIsReportedAtTheBlockWithANote() {
         let result = parse("rule r on purchase {\n  earn 1 points\n\nrule s on purchase {\n  earn 2 points\n}\n")
-        XCTAssertEqual(result.diagnostics.map(\.code), ["unclosed-block"])
+        XCTAssertEqual(result.diagnostics.map(\.code.rawValue), ["unclosed-block"])
         XCTAssertEqual(result.diagnostics[0].notes.first?.span, SourceSpan(start: 19, end: 20))
         // The next rule is still parsed.
         XCTAssertEqual(result.policy.declarations.count, 1)

@@ -91,7 +91,7 @@ final class RobustnessTests: XCTestCase {
         ]
         for source in cases {
             let result = runFrontEnd(source)
-            XCTAssertTrue(result.diagnostics.contains { $0.code == "too-deeply-nested" }, String(source.prefix(40)))
+            XCTAssertTrue(result.diagnostics.contains { $0.code == .tooDeeplyNested }, String(source.prefix(40)))
         }
     }
 

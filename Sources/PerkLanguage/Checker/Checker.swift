@@ -58,11 +58,11 @@ struct Checker {
         self.policy = policy
     }
 
-    mutating func error(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil, notes: [DiagnosticNote] = []) {
+    mutating func error(_ code: DiagnosticCode, _ message: String, at span: SourceSpan, help: String? = nil, notes: [DiagnosticNote] = []) {
         diagnostics.append(Diagnostic(.error, code: code, message, at: span, notes: notes, help: help))
     }
 
-    mutating func warning(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
+    mutating func warning(_ code: DiagnosticCode, _ message: String, at span: SourceSpan, help: String? = nil) {
         diagnostics.append(Diagnostic(.warning, code: code, message, at: span, help: help))
     }
 
@@ -95,7 +95,7 @@ struct Checker {
             switch declaration.kind {
             case .tiers(let tiers):
                 if ladder != nil {
-                    error("duplicate-declaration", "a policy has one list of tiers", at: declaration.span,
+                    error(.duplicateDeclaration, "a policy has one list of tiers", at: declaration.span,
                           help: "put every tier in the first `tiers` declaration")
                 } else {
                     ladder = checkTiers(tiers)
@@ -112,7 +112,7 @@ struct Checker {
                 checkBenefit(benefit)
             case .expiry(let declared):
                 if expiry != nil {
-                    error("duplicate-declaration", "a policy has one expiry rule", at: declaration.span)
+                    error(.duplicateDeclaration, "a policy has one expiry rule", at: declaration.span)
                 }
                 checkExpiry(declared)
                 expiry = declared
@@ -134,13 +134,13 @@ struct Checker {
     /// Reserves a name in the one namespace shared by parameters, measures, tiers and benefits.
     mutating func claim(_ name: Identifier, as kind: String) -> Bool {
         if let existing = globalNames[name.name] {
-            error("duplicate-name", "`\(name)` is already defined, as a \(existing.kind)", at: name.span,
+            error(.duplicateName, "`\(name)` is already defined, as a \(existing.kind)", at: name.span,
                   help: "give this \(kind) another name",
                   notes: [DiagnosticNote(message: "`\(name)` is first defined here", span: existing.span)])
             return false
         }
         if MemberProperty(rawValue: name.name) != nil {
-            error("duplicate-name", "`\(name)` is a built-in name (the member's \(name))", at: name.span,
+            error(.duplicateName, "`\(name)` is a built-in name (the member's \(name))", at: name.span,
                   help: "give this \(kind) another name")
             return false
         }
@@ -150,7 +150,7 @@ struct Checker {
 
     mutating func claimRuleName(_ name: Identifier, _ names: inout [String: SourceSpan]) {
         if let first = names[name.name] {
-            error("duplicate-name", "there is already a rule or penalty called `\(name)`", at: name.span,
+            error(.duplicateName, "there is already a rule or penalty called `\(name)`", at: name.span,
                   help: "rule names appear in outcomes and traces: make each one unique",
                   notes: [DiagnosticNote(message: "the first `\(name)`", span: first)])
         } else {
@@ -173,7 +173,7 @@ struct Checker {
             case .currency(let code):
                 keyword = "currency"
                 if code.name.count != 3 || !code.name.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) {
-                    error("unknown-currency", "`\(code)` is not a currency code", at: code.span,
+                    error(.unknownCurrency, "`\(code)` is not a currency code", at: code.span,
                           help: "write an ISO 4217 code in capitals, such as `CNY`")
                 } else {
                     currency = code.name
@@ -182,7 +182,7 @@ struct Checker {
                 keyword = "timezone"
                 if TimeZone(identifier: zone) == nil {
                     let help = Suggestions.didYouMean(zone, among: TimeZone.knownTimeZoneIdentifiers)
-                    error("unknown-timezone", "unknown time zone \"\(zone)\"", at: span,
+                    error(.unknownTimezone, "unknown time zone \"\(zone)\"", at: span,
                           help: help ?? "write an IANA time zone such as \"Asia/Shanghai\"")
                 } else {
                     timeZone = zone
@@ -191,7 +191,7 @@ struct Checker {
                 continue
             }
             if let first = seen[keyword] {
-                error("duplicate-declaration", "the policy's `\(keyword)` is declared twice", at: declaration.span,
+                error(.duplicateDeclaration, "the policy's `\(keyword)` is declared twice", at: declaration.span,
                       notes: [DiagnosticNote(message: "first declared here", span: first)])
             }
             seen[keyword] = declaration.span
@@ -206,11 +206,11 @@ struct Checker {
         for declaration in policy.declarations {
             guard case .event(let event) = declaration.kind else { continue }
             if event.name.name == "any" {
-                error("duplicate-name", "`any` cannot name an event type: `rule ... on any` means every event", at: event.name.span)
+                error(.duplicateName, "`any` cannot name an event type: `rule ... on any` means every event", at: event.name.span)
                 continue
             }
             if let existing = eventTypes[event.name.name] {
-                error("duplicate-name", "the event type `\(event.name)` is declared twice", at: event.name.span,
+                error(.duplicateName, "the event type `\(event.name)` is declared twice", at: event.name.span,
                       notes: [DiagnosticNote(message: "first declared here", span: existing.span)])
                 continue
             }
@@ -222,11 +222,11 @@ struct Checker {
             var fields: [(name: String, type: PerkType)] = []
             for field in event.fields {
                 if fields.contains(where: { $0.name == field.name.name }) {
-                    error("duplicate-name", "`\(event.name)` has two fields called `\(field.name)`", at: field.name.span)
+                    error(.duplicateName, "`\(event.name)` has two fields called `\(field.name)`", at: field.name.span)
                     continue
                 }
                 if EventProperty(rawValue: field.name.name) != nil {
-                    error("duplicate-name", "`\(field.name)` is recorded for every event; it cannot be declared as a field",
+                    error(.duplicateName, "`\(field.name)` is recorded for every event; it cannot be declared as a field",
                           at: field.name.span, help: "every event has `earned`, `refunded` and `date`: give this field another name")
                     continue
                 }
@@ -240,7 +240,7 @@ struct Checker {
         if let type = PerkType.builtinNames[name.name] { return type }
         if eventTypes[name.name] != nil { return .event(name.name) }
         let help = Suggestions.didYouMean(name.name, among: Array(PerkType.builtinNames.keys) + eventOrder)
-        error("unknown-type", "unknown type `\(name)`", at: name.span,
+        error(.unknownType, "unknown type `\(name)`", at: name.span,
               help: help ?? "the types are money, points, number, percent, duration, date, text, bool, tier, or an event type")
         return .invalid
     }
@@ -262,7 +262,7 @@ struct Checker {
         if let declared = param.declaredType {
             let declaredType = resolveType(declared)
             if !declaredType.accepts(valueType) {
-                error("type-mismatch", "the parameter `\(param.name)` is declared as \(declaredType) but its value is \(valueType)",
+                error(.typeMismatch, "the parameter `\(param.name)` is declared as \(declaredType) but its value is \(valueType)",
                       at: param.value.span, help: Self.unitHelp(expected: declaredType))
             }
             type = declaredType
@@ -293,11 +293,11 @@ struct Checker {
         var scope = Scope.member()
         let measureType = type(of: declaration.measure, in: &scope)
         if ![.money, .points, .number, .invalid].contains(measureType) {
-            error("type-mismatch", "members qualify for tiers by an amount, but this is \(measureType)", at: declaration.measure.span,
+            error(.typeMismatch, "members qualify for tiers by an amount, but this is \(measureType)", at: declaration.measure.span,
                   help: "use money (spend), points or a count, such as a measure defined with `sum(...)`")
         }
         if declaration.tiers.isEmpty {
-            error("tier-order", "the list of tiers is empty", at: declaration.measure.span, help: "add at least one `tier NAME`")
+            error(.tierOrder, "the list of tiers is empty", at: declaration.measure.span, help: "add at least one `tier NAME`")
         }
         var levels: [TierLadder.Level] = []
         var previous: (name: String, value: Constant)?
@@ -306,7 +306,7 @@ struct Checker {
             var attributes: [String: Expr] = [:]
             for attribute in entry.attributes {
                 if attributes[attribute.name.name] != nil {
-                    error("duplicate-name", "`\(entry.name)` sets `\(attribute.name)` twice", at: attribute.name.span)
+                    error(.duplicateName, "`\(entry.name)` sets `\(attribute.name)` twice", at: attribute.name.span)
                     continue
                 }
                 attributes[attribute.name.name] = attribute.value
@@ -314,7 +314,7 @@ struct Checker {
                 let type = type(of: attribute.value, in: &constant)
                 if let expected = tierAttributeTypes[attribute.name.name] {
                     if !expected.accepts(type) {
-                        error("type-mismatch", "`\(attribute.name)` is \(expected) for `\(attributeOwner[attribute.name.name] ?? "")` but \(type) for `\(entry.name)`",
+                        error(.typeMismatch, "`\(attribute.name)` is \(expected) for `\(attributeOwner[attribute.name.name] ?? "")` but \(type) for `\(entry.name)`",
                               at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit")
                     }
                 } else {
@@ -323,14 +323,14 @@ struct Checker {
                 }
             }
             if position == 0, let threshold = declaration.tiers.first?.threshold {
-                error("tier-threshold", "the lowest tier `\(entry.name)` cannot have a threshold: every member starts in it",
+                error(.tierThreshold, "the lowest tier `\(entry.name)` cannot have a threshold: every member starts in it",
                       at: threshold.span, help: "remove `at ...`, or add a lower tier before it")
             }
             if position > 0 {
                 if let threshold = entry.threshold {
                     checkThreshold(threshold, of: entry.name, measureType: measureType, previous: &previous)
                 } else {
-                    error("tier-threshold", "the tier `\(entry.name)` has no threshold, so no member can reach it", at: entry.name.span,
+                    error(.tierThreshold, "the tier `\(entry.name)` has no threshold, so no member can reach it", at: entry.name.span,
                           help: "add `at AMOUNT`, as in `tier \(entry.name) at 5,000 CNY`")
                 }
             }
@@ -339,7 +339,7 @@ struct Checker {
         for entry in declaration.tiers {
             let missing = tierAttributeTypes.keys.filter { name in !entry.attributes.contains { $0.name.name == name } }.sorted()
             if !missing.isEmpty {
-                error("missing-attribute", "the tier `\(entry.name)` does not set " + missing.map { "`\($0)`" }.joined(separator: ", "),
+                error(.missingAttribute, "the tier `\(entry.name)` does not set " + missing.map { "`\($0)`" }.joined(separator: ", "),
                       at: entry.name.span, help: "every tier sets the same attributes; `\(attributeOwner[missing[0]] ?? "")` sets `\(missing[0])`")
             }
         }
@@ -355,14 +355,14 @@ struct Checker {
         var scope = Scope.constant("a tier threshold")
         let type = type(of: threshold, in: &scope)
         if !measureType.accepts(type) {
-            error("type-mismatch", "the threshold of `\(tier)` is \(type), but tiers are qualified by \(measureType)",
+            error(.typeMismatch, "the threshold of `\(tier)` is \(type), but tiers are qualified by \(measureType)",
                   at: threshold.span, help: Self.unitHelp(expected: measureType))
             return
         }
         guard let value = folder.fold(threshold) else { return }
         if let before = previous, let order = ConstantFolder.compare(value, before.value), order != .orderedDescending {
             let reason = order == .orderedSame ? "the same as" : "below"
-            error("tier-order", "the threshold of `\(tier)` is \(reason) that of `\(before.name)`, so `\(order == .orderedSame ? tier.name : before.name)` can never be reached",
+            error(.tierOrder, "the threshold of `\(tier)` is \(reason) that of `\(before.name)`, so `\(order == .orderedSame ? tier.name : before.name)` can never be reached",
                   at: threshold.span, help: "tiers are listed lowest first, each with a higher threshold than the one before")
         }
         previous = (tier.name, value)
@@ -374,7 +374,7 @@ struct Checker {
         if let type = eventTypes[name.name] { return type }
         let help = Suggestions.didYouMean(name.name, among: eventOrder)
         let declared = eventOrder.isEmpty ? "" : ", or use one of: " + eventOrder.map { "`\($0)`" }.joined(separator: ", ")
-        error("unknown-event", "no event type `\(name)` is declared", at: name.span,
+        error(.unknownEvent, "no event type `\(name)` is declared", at: name.span,
               help: help ?? "declare it, as in `event \(name) { ... }`\(declared)")
         return nil
     }
@@ -390,7 +390,7 @@ struct Checker {
         if let condition = rule.condition {
             expect(.bool, condition, in: &scope, "a rule's `where` condition")
             if conditionNeverHolds(condition) {
-                warning("never-fires", "the rule `\(rule.name)` can never fire: its condition is always false", at: condition.span,
+                warning(.neverFires, "the rule `\(rule.name)` can never fire: its condition is always false", at: condition.span,
                         help: "fix the condition, or remove the rule")
             }
         }
@@ -410,13 +410,13 @@ struct Checker {
         var openEnded: PenaltyDecl.Step?
         for step in penalty.steps {
             if let openEnded {
-                error("penalty-steps", "this step can never apply: `\(openEnded.ordinal)\(Self.suffix(openEnded.ordinal)) or more` before it covers it",
+                error(.penaltySteps, "this step can never apply: `\(openEnded.ordinal)\(Self.suffix(openEnded.ordinal)) or more` before it covers it",
                       at: step.span, help: "put the `or more` step last")
             } else if step.ordinal <= last {
-                error("penalty-steps", "steps are counted upwards: this one comes after step \(last)", at: step.span,
+                error(.penaltySteps, "steps are counted upwards: this one comes after step \(last)", at: step.span,
                       help: "list the steps in order, each once: 1st, 2nd, 3rd ...")
             } else if step.ordinal == 0 {
-                error("penalty-steps", "steps start at `1st`", at: step.span)
+                error(.penaltySteps, "steps start at `1st`", at: step.span)
             }
             last = max(last, step.ordinal)
             if step.orMore { openEnded = step }
@@ -424,7 +424,7 @@ struct Checker {
             checkBlock(step.actions, in: &stepScope)
         }
         if penalty.steps.isEmpty {
-            warning("never-fires", "the penalty `\(penalty.name)` has no steps, so it does nothing", at: penalty.name.span)
+            warning(.neverFires, "the penalty `\(penalty.name)` has no steps, so it does nothing", at: penalty.name.span)
         }
     }
 
@@ -433,7 +433,7 @@ struct Checker {
         if let condition = benefit.condition {
             expect(.bool, condition, in: &scope, "a benefit's `for` condition")
             if conditionNeverHolds(condition) {
-                warning("never-fires", "no member can ever have `\(benefit.name)`: its condition is always false", at: condition.span)
+                warning(.neverFires, "no member can ever have `\(benefit.name)`: its condition is always false", at: condition.span)
             }
         }
         if let value = benefit.value {
@@ -443,7 +443,7 @@ struct Checker {
             var constant = Scope.constant("a benefit's limit")
             expect(.number, limit, in: &constant, "a benefit's limit (a count of uses)")
             if case .quantity(let count, _)? = folder.fold(limit), count <= 0 {
-                warning("never-fires", "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
+                warning(.neverFires, "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
             }
         }
     }
@@ -482,12 +482,12 @@ struct Checker {
 
     mutating func reportUnused() {
         for name in parameterOrder where !used.contains(name) {
-            warning("unused-parameter", "the parameter `\(name)` is never used", at: parameters[name]!.span,
+            warning(.unusedParameter, "the parameter `\(name)` is never used", at: parameters[name]!.span,
                     help: "use it in a rule, or remove it")
         }
         for name in measureOrder where !used.contains(name) {
             if let span = globalNames[name]?.span {
-                warning("unused-measure", "the measure `\(name)` is never used", at: span, help: "use it, or remove it")
+                warning(.unusedMeasure, "the measure `\(name)` is never used", at: span, help: "use it, or remove it")
             }
         }
     }

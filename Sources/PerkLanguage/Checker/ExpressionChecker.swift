@@ -22,7 +22,7 @@ extension Checker {
     mutating func expect(_ expected: PerkType, _ expr: Expr, in scope: inout Scope, _ what: String) {
         let actual = type(of: expr, in: &scope)
         if !expected.accepts(actual) {
-            error("type-mismatch", "\(what) must be \(Self.article(expected)), but this is \(Self.article(actual))", at: expr.span,
+            error(.typeMismatch, "\(what) must be \(Self.article(expected)), but this is \(Self.article(actual))", at: expr.span,
                   help: Self.unitHelp(expected: expected))
         }
     }
@@ -43,7 +43,7 @@ extension Checker {
         case .rate(let numerator, let denominator):
             let top = literalType(numerator, span: expr.span), bottom = literalType(denominator, span: expr.span)
             guard [.money, .points].contains(top), [.money, .points].contains(bottom), top != bottom else {
-                error("type-mismatch", "a rate converts between money and points, not \(top) per \(bottom)", at: expr.span,
+                error(.typeMismatch, "a rate converts between money and points, not \(top) per \(bottom)", at: expr.span,
                       help: "write `1 point per 10 CNY` or `10 CNY per 100 points`")
                 return .invalid
             }
@@ -52,7 +52,7 @@ extension Checker {
             return .text
         case .date(let text):
             if Self.parseDate(text) == nil {
-                error("invalid-date", "`\(text)` is not a date in the calendar", at: expr.span, help: "write YYYY-MM-DD with a real month and day")
+                error(.invalidDate, "`\(text)` is not a date in the calendar", at: expr.span, help: "write YYYY-MM-DD with a real month and day")
             }
             return .date
         case .bool:
@@ -69,7 +69,7 @@ extension Checker {
         case .unary(.negate, let operand):
             let type = type(of: operand, in: &scope)
             if !type.isQuantity {
-                error("type-mismatch", "cannot negate \(Self.article(type))", at: expr.span)
+                error(.typeMismatch, "cannot negate \(Self.article(type))", at: expr.span)
                 return .invalid
             }
             return type
@@ -84,25 +84,25 @@ extension Checker {
             case .invalid:
                 break
             case .list(let element):
-                error("type-mismatch", "cannot look for \(Self.article(itemType)) in a list of \(element)", at: expr.span)
+                error(.typeMismatch, "cannot look for \(Self.article(itemType)) in a list of \(element)", at: expr.span)
             default:
-                error("type-mismatch", "`in` needs a list, but this is \(Self.article(listType))", at: list.span,
+                error(.typeMismatch, "`in` needs a list, but this is \(Self.article(listType))", at: list.span,
                       help: "write a list, as in `[\"deposit\", \"tax\"]`")
             }
             return .bool
         case .between(let value, let low, let high):
             let types = [value, low, high].map { type(of: $0, in: &scope) }
             if !(types[0].accepts(types[1]) && types[0].accepts(types[2]) && types[1].accepts(types[2])) {
-                error("type-mismatch", "`between` compares values of one type, but these are " + types.map(Self.article).joined(separator: ", "), at: expr.span)
+                error(.typeMismatch, "`between` compares values of one type, but these are " + types.map(Self.article).joined(separator: ", "), at: expr.span)
             } else if !types[0].isOrdered {
-                error("type-mismatch", "\(Self.article(types[0])) has no order", at: expr.span)
+                error(.typeMismatch, "\(Self.article(types[0])) has no order", at: expr.span)
             }
             return .bool
         case .conditional(let condition, let then, let otherwise):
             expect(.bool, condition, in: &scope, "the condition of `if`")
             let a = type(of: then, in: &scope), b = type(of: otherwise, in: &scope)
             if !a.accepts(b) {
-                error("type-mismatch", "the two branches of `if` must have one type, but one is \(Self.article(a)) and the other \(Self.article(b))",
+                error(.typeMismatch, "the two branches of `if` must have one type, but one is \(Self.article(a)) and the other \(Self.article(b))",
                       at: expr.span, help: Self.unitHelp(expected: a))
                 return .invalid
             }
@@ -114,7 +114,7 @@ extension Checker {
                 if element == .invalid {
                     element = type
                 } else if !element.accepts(type) {
-                    error("type-mismatch", "a list holds values of one type, but this is \(Self.article(type)) among \(element) values", at: item.span)
+                    error(.typeMismatch, "a list holds values of one type, but this is \(Self.article(type)) among \(element) values", at: item.span)
                 }
             }
             return .list(element)
@@ -139,7 +139,7 @@ extension Checker {
         case .money(let code):
             let matches = code == currency || (code == "¥" && ["CNY", "JPY"].contains(currency)) || (code == "元" && currency == "CNY")
             if !matches {
-                error("unit-mismatch", "this amount is in \(code), but the policy's currency is \(currency)", at: span,
+                error(.unitMismatch, "this amount is in \(code), but the policy's currency is \(currency)", at: span,
                       help: "write amounts in \(currency), as in `10 \(currency)`")
             }
             return .money
@@ -160,12 +160,12 @@ extension Checker {
         if let event = scope.event, let type = event.field(name) { return type }
         if let member = MemberProperty(rawValue: name) {
             if let what = scope.constantContext {
-                error("not-constant", "\(what) must be a constant, but `\(name)` is the member's \(name == "today" ? "date" : "state")", at: span,
+                error(.notConstant, "\(what) must be a constant, but `\(name)` is the member's \(name == "today" ? "date" : "state")", at: span,
                       help: "use a literal or a parameter here")
                 return .invalid
             }
             if member == .tier, tierRanks.isEmpty {
-                error("unknown-name", "`tier` needs a list of tiers, and this policy declares none", at: span,
+                error(.unknownName, "`tier` needs a list of tiers, and this policy declares none", at: span,
                       help: "declare them with `tiers by MEASURE { tier ... }`")
                 return .invalid
             }
@@ -177,13 +177,13 @@ extension Checker {
             return parameter.type
         }
         if laterParameters.contains(name) || laterMeasures.contains(name) {
-            error("defined-later", "`\(name)` is defined further down", at: span,
+            error(.definedLater, "`\(name)` is defined further down", at: span,
                   help: "a parameter or measure can only use those defined above it: move this below `\(name)`")
             return .invalid
         }
         if let measure = measures[name] {
             if let what = scope.constantContext {
-                error("not-constant", "\(what) must be a constant, but `\(name)` is a measure of the member's history", at: span)
+                error(.notConstant, "\(what) must be a constant, but `\(name)` is a measure of the member's history", at: span)
                 return .invalid
             }
             used.insert(name)
@@ -212,7 +212,7 @@ extension Checker {
                 help = "`\(name)` is a field of `\(owner)` events, and there is no event here"
             }
         }
-        error("unknown-name", "unknown name `\(name)`", at: span, help: help)
+        error(.unknownName, "unknown name `\(name)`", at: span, help: help)
     }
 
     mutating func memberType(base: Expr, field: Identifier, in scope: inout Scope) -> PerkType {
@@ -223,20 +223,20 @@ extension Checker {
             if let type = event.field(field.name) { return type }
             if let property = EventProperty(rawValue: field.name) { return property.type }
             let help = Suggestions.didYouMean(field.name, among: event.fields.map(\.name) + EventProperty.allCases.map(\.rawValue))
-            error("unknown-field", "`\(eventName)` events have no field `\(field)`", at: field.span,
+            error(.unknownField, "`\(eventName)` events have no field `\(field)`", at: field.span,
                   help: help ?? "its fields are " + (event.fields.map(\.name) + EventProperty.allCases.map(\.rawValue)).map { "`\($0)`" }.joined(separator: ", "))
             return .invalid
         case .tier:
             if let type = tierAttributeTypes[field.name] { return type }
             let help = Suggestions.didYouMean(field.name, among: tierAttributeTypes.keys)
-            error("unknown-field", "tiers have no attribute `\(field)`", at: field.span,
+            error(.unknownField, "tiers have no attribute `\(field)`", at: field.span,
                   help: help ?? (tierAttributeTypes.isEmpty ? "set it on every tier: `tier Gold { \(field): ... }`"
                                  : "the attributes are " + tierAttributeTypes.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")))
             return .invalid
         case .invalid:
             return .invalid
         default:
-            error("unknown-field", "\(Self.article(baseType)) has no fields, so `.\(field)` means nothing", at: field.span)
+            error(.unknownField, "\(Self.article(baseType)) has no fields, so `.\(field)` means nothing", at: field.span)
             return .invalid
         }
     }
@@ -245,37 +245,37 @@ extension Checker {
         let types = arguments.map { type(of: $0, in: &scope) }
         guard let function = BuiltinFunction(rawValue: callee.name) else {
             let help = Suggestions.didYouMean(callee.name, among: BuiltinFunction.allCases.map(\.rawValue) + ["count", "sum"])
-            error("unknown-function", "unknown function `\(callee)`", at: callee.span,
+            error(.unknownFunction, "unknown function `\(callee)`", at: callee.span,
                   help: help ?? "the functions are " + BuiltinFunction.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ") + ", `count` and `sum`")
             return .invalid
         }
         guard function.arity.contains(arguments.count) else {
             let expected = function.arity.count == 1 ? "one argument" : "at least two arguments"
-            error("wrong-argument-count", "`\(callee)` takes \(expected), but is given \(arguments.count)", at: callee.span)
+            error(.wrongArgumentCount, "`\(callee)` takes \(expected), but is given \(arguments.count)", at: callee.span)
             return .invalid
         }
         switch function {
         case .floor, .ceil, .round, .abs:
             guard [.number, .money, .points, .percent, .invalid].contains(types[0]) else {
-                error("type-mismatch", "`\(callee)` rounds a number, money or points, not \(Self.article(types[0]))", at: arguments[0].span)
+                error(.typeMismatch, "`\(callee)` rounds a number, money or points, not \(Self.article(types[0]))", at: arguments[0].span)
                 return .invalid
             }
             return types[0]
         case .min, .max:
             let first = types.first { $0 != .invalid } ?? .invalid
             for (argument, type) in zip(arguments, types) where !first.accepts(type) {
-                error("type-mismatch", "`\(callee)` compares values of one type: this is \(Self.article(type)), the first is \(Self.article(first))",
+                error(.typeMismatch, "`\(callee)` compares values of one type: this is \(Self.article(type)), the first is \(Self.article(first))",
                       at: argument.span, help: Self.unitHelp(expected: first))
                 return .invalid
             }
             if !first.isOrdered {
-                error("type-mismatch", "\(Self.article(first)) has no order", at: callee.span)
+                error(.typeMismatch, "\(Self.article(first)) has no order", at: callee.span)
                 return .invalid
             }
             return first
         case .month, .year, .weekday:
             if !PerkType.date.accepts(types[0]) {
-                error("type-mismatch", "`\(callee)` takes a date, not \(Self.article(types[0]))", at: arguments[0].span)
+                error(.typeMismatch, "`\(callee)` takes a date, not \(Self.article(types[0]))", at: arguments[0].span)
             }
             return function == .weekday ? .text : .number
         }
@@ -290,9 +290,9 @@ extension Checker {
         let a = type(of: left, in: &scope), b = type(of: right, in: &scope)
         if op.isComparison {
             if !a.accepts(b) {
-                error("type-mismatch", "cannot compare \(a) with \(b)", at: span, help: Self.comparisonHelp(a, b))
+                error(.typeMismatch, "cannot compare \(a) with \(b)", at: span, help: Self.comparisonHelp(a, b))
             } else if op != .equal, op != .notEqual, !a.isOrdered || !b.isOrdered {
-                error("type-mismatch", "\(Self.article(a == .invalid ? b : a)) has no order; only `==` and `!=` apply", at: span)
+                error(.typeMismatch, "\(Self.article(a == .invalid ? b : a)) has no order; only `==` and `!=` apply", at: span)
             }
             return .bool
         }
@@ -305,7 +305,7 @@ extension Checker {
         case .divide: verb = "divide \(Self.article(a)) by \(Self.article(b))"
         default: verb = "take \(Self.article(a)) modulo \(Self.article(b))"
         }
-        error("unit-mismatch", "cannot \(verb)", at: span, help: Self.arithmeticHelp(op, a, b))
+        error(.unitMismatch, "cannot \(verb)", at: span, help: Self.arithmeticHelp(op, a, b))
         return .invalid
     }
 
@@ -333,7 +333,7 @@ extension Checker {
     @discardableResult
     mutating func aggregateType(_ value: Expr?, event: Identifier, filter: Expr?, window: Window, span: SourceSpan, in scope: inout Scope) -> PerkType {
         if let what = scope.constantContext {
-            error("not-constant", "\(what) must be a constant, but this reads the member's history", at: span)
+            error(.notConstant, "\(what) must be a constant, but this reads the member's history", at: span)
             return .invalid
         }
         guard let eventType = eventType(event) else { return .invalid }
@@ -348,7 +348,7 @@ extension Checker {
         if let value {
             result = type(of: value, in: &inner)
             if ![.number, .money, .points, .invalid].contains(result) {
-                error("type-mismatch", "`sum` adds up a number, money or points, not \(Self.article(result))", at: value.span)
+                error(.typeMismatch, "`sum` adds up a number, money or points, not \(Self.article(result))", at: value.span)
                 result = .invalid
             }
         }

@@ -8,7 +8,7 @@ extension Checker {
             checkStatement(statement, in: &scope, declaring: &declaredHere)
         }
         for (name, span) in declaredHere where !scope.usedLocals.contains(name) {
-            warning("unused-value", "the value `\(name)` is never used", at: span, help: "use it, or remove the `let`")
+            warning(.unusedValue, "the value `\(name)` is never used", at: span, help: "use it, or remove the `let`")
         }
         scope.locals = outer
     }
@@ -18,7 +18,7 @@ extension Checker {
         case .letBinding(let name, let value):
             let type = type(of: value, in: &scope)
             if let existing = scope.locals[name.name] {
-                error("duplicate-name", "`\(name)` is already defined in this rule", at: name.span,
+                error(.duplicateName, "`\(name)` is already defined in this rule", at: name.span,
                       notes: [DiagnosticNote(message: "first defined here", span: existing.span)])
             }
             scope.locals[name.name] = (type, name.span)
@@ -29,7 +29,7 @@ extension Checker {
         case .ifThen(let condition, let then, let otherwise):
             expect(.bool, condition, in: &scope, "the condition of `if`")
             if conditionNeverHolds(condition) {
-                warning("never-fires", "this condition is always false, so the block after it never runs", at: condition.span)
+                warning(.neverFires, "this condition is always false, so the block after it never runs", at: condition.span)
             }
             checkBlock(then, in: &scope)
             if let otherwise { checkBlock(otherwise, in: &scope) }
@@ -49,12 +49,12 @@ extension Checker {
         case .use(let benefit):
             expect(.text, benefit, in: &scope, "the benefit used (its name)")
             if case .string(let name) = benefit.kind, benefits[name] == nil {
-                error("unknown-benefit", "no benefit `\(name)` is declared", at: benefit.span,
+                error(.unknownBenefit, "no benefit `\(name)` is declared", at: benefit.span,
                       help: Suggestions.didYouMean(name, among: benefits.keys) ?? "declare it with `benefit \(name) ...`")
             }
         case .upgrade:
             if tierRanks.isEmpty {
-                error("unknown-name", "`upgrade` needs a list of tiers, and this policy declares none", at: statement.span,
+                error(.unknownName, "`upgrade` needs a list of tiers, and this policy declares none", at: statement.span,
                       help: "declare them with `tiers by MEASURE { tier ... }`")
             }
         case .reverse(let amount, let original):
@@ -70,7 +70,7 @@ extension Checker {
         switch type {
         case .event, .invalid: break
         default:
-            error("type-mismatch", "\(what) needs an earlier event (a field such as `original: purchase`), but this is \(Self.article(type))",
+            error(.typeMismatch, "\(what) needs an earlier event (a field such as `original: purchase`), but this is \(Self.article(type))",
                   at: expr.span)
         }
     }

@@ -18,14 +18,14 @@ public struct DiagnosticNote: Hashable, Sendable {
 public struct Diagnostic: Hashable, Sendable {
     public var severity: Severity
     /// A stable identifier such as `unknown-name`, for documentation and for tools.
-    public var code: String
+    public var code: DiagnosticCode
     public var message: String
     public var span: SourceSpan
     public var notes: [DiagnosticNote]
     public var help: String?
 
     public init(
-        _ severity: Severity, code: String, _ message: String, at span: SourceSpan,
+        _ severity: Severity, code: DiagnosticCode, _ message: String, at span: SourceSpan,
         notes: [DiagnosticNote] = [], help: String? = nil
     ) {
         self.severity = severity

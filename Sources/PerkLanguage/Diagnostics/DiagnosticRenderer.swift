@@ -15,7 +15,7 @@ public struct DiagnosticRenderer: Sendable {
         let location = file.location(of: diagnostic.span.start)
         let label = diagnostic.severity == .error ? paint("error", .red) : paint("warning", .yellow)
         var out = "\(file.name):\(location.line):\(location.column): \(label): "
-        out += paint(diagnostic.message, .bold) + " [\(diagnostic.code)]\n"
+        out += paint(diagnostic.message, .bold) + " [\(diagnostic.code.rawValue)]\n"
         out += excerpt(diagnostic.span, in: file, marker: "^")
         if let help = diagnostic.help {
             out += "  " + paint("help", .cyan) + ": \(help)\n"
@@ -110,7 +110,7 @@ public struct DiagnosticRenderer: Sendable {
             return Record.Position(line: location.line, column: location.column)
         }
         return Record(
-            file: file.name, severity: diagnostic.severity.rawValue, code: diagnostic.code,
+            file: file.name, severity: diagnostic.severity.rawValue, code: diagnostic.code.rawValue,
             message: diagnostic.message, start: position(diagnostic.span.start),
             end: position(diagnostic.span.end), help: diagnostic.help,
             notes: diagnostic.notes.map { Record.Note(message: $0.message, start: $0.span.map { position($0.start) }) })

@@ -130,7 +130,7 @@ public struct Lexer {
             if let symbol = Self.symbolScalars[s] { return emit(.symbol(symbol), from: start, text: symbol.rawValue) }
             if s == "¥" || s == "￥" {
                 guard Self.isDigit(byte(at: offset)) else {
-                    return report(start, "expected an amount after `\(s)`", code: "malformed-money", help: "write money as `¥10` or `10 CNY`")
+                    return report(start, "expected an amount after `\(s)`", code: .malformedMoney, help: "write money as `¥10` or `10 CNY`")
                 }
                 let digits = scanDigits()
                 return emit(.money, from: start, text: digits)
@@ -138,14 +138,14 @@ public struct Lexer {
             // Look-alikes typed with a Chinese input method or pasted from a word processor are
             // reported, then read as what they stand for, so one slip gives one error.
             if let (symbol, plain) = Self.lookAlikes[s] {
-                report(start, "unexpected character `\(s)`", code: "unexpected-character", help: "use a plain `\(plain)`")
+                report(start, "unexpected character `\(s)`", code: .unexpectedCharacter, help: "use a plain `\(plain)`")
                 return emit(.symbol(symbol), from: start, text: symbol.rawValue)
             }
             if s == "“" || s == "”" {
-                report(start, "unexpected character `\(s)`", code: "unexpected-character", help: "use plain `\"` quotes")
+                report(start, "unexpected character `\(s)`", code: .unexpectedCharacter, help: "use plain `\"` quotes")
                 return lexString(from: start, opened: offset)
             }
-            return report(start, "unexpected character `\(s)`", code: "unexpected-character", help: nil)
+            return report(start, "unexpected character `\(s)`", code: .unexpectedCharacter, help: nil)
         }
         offset += 1
         let next = byte(at: offset)
@@ -168,7 +168,7 @@ public struct Lexer {
             if next == UInt8(ascii: "=") { offset += 1; symbol = .equal } else { symbol = .assign }
         case UInt8(ascii: "!"):
             if next == UInt8(ascii: "=") { offset += 1; symbol = .notEqual } else {
-                return report(start, "unexpected character `!`", code: "unexpected-character", help: "write `not` for negation and `!=` for inequality")
+                return report(start, "unexpected character `!`", code: .unexpectedCharacter, help: "write `not` for negation and `!=` for inequality")
             }
         case UInt8(ascii: "<"):
             if next == UInt8(ascii: "=") { offset += 1; symbol = .lessEqual } else { symbol = .less }
@@ -177,21 +177,21 @@ public struct Lexer {
         case UInt8(ascii: "&"), UInt8(ascii: "|"):
             let word: ReservedWord = b == UInt8(ascii: "&") ? .and : .or
             if next == b { offset += 1 }
-            report(start, "unexpected `\(file.text(of: SourceSpan(start: start, end: offset)))`", code: "unexpected-character", help: "write `\(word.rawValue)`")
+            report(start, "unexpected `\(file.text(of: SourceSpan(start: start, end: offset)))`", code: .unexpectedCharacter, help: "write `\(word.rawValue)`")
             return emit(.reserved(word), from: start, text: word.rawValue)
         case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
             while offset < bytes.count, !(bytes[offset] == UInt8(ascii: "*") && byte(at: offset + 1) == UInt8(ascii: "/")) { offset += 1 }
             offset = min(offset + 2, bytes.count)
-            return report(start, "`/* ... */` is not a comment in Perk", code: "unexpected-character",
+            return report(start, "`/* ... */` is not a comment in Perk", code: .unexpectedCharacter,
                           help: "start each comment line with `#` or `//`", end: start + 2)
         case UInt8(ascii: "%"):
-            return report(start, "a percentage needs a number right before `%`", code: "unexpected-character", help: "write `5%`, with no space; for a remainder write `mod`")
+            return report(start, "a percentage needs a number right before `%`", code: .unexpectedCharacter, help: "write `5%`, with no space; for a remainder write `mod`")
         default:
             symbol = nil
         }
         guard let symbol else {
             let character = file.text(of: SourceSpan(start: start, end: offset))
-            return report(start, "unexpected character `\(character)`", code: "unexpected-character", help: nil)
+            return report(start, "unexpected character `\(character)`", code: .unexpectedCharacter, help: nil)
         }
         emit(.symbol(symbol), from: start)
     }
@@ -202,7 +202,7 @@ public struct Lexer {
         "【": (.leftBracket, "["), "】": (.rightBracket, "]"), "＝": (.assign, "="),
     ]
 
-    private mutating func report(_ start: Int, _ message: String, code: String, help: String?, end: Int? = nil) {
+    private mutating func report(_ start: Int, _ message: String, code: DiagnosticCode, help: String?, end: Int? = nil) {
         diagnostics.append(Diagnostic(.error, code: code, message, at: SourceSpan(start: start, end: end ?? max(offset, start + 1)), help: help))
     }
 
@@ -224,7 +224,7 @@ public struct Lexer {
         {
             if groupLength > 3 && !grouped {
                 diagnostics.append(Diagnostic(
-                    .error, code: "malformed-number", "digits are grouped in threes", at: SourceSpan(start: start, end: offset + 4),
+                    .error, code: .malformedNumber, "digits are grouped in threes", at: SourceSpan(start: start, end: offset + 4),
                     help: "write `\(Self.grouped(digits + file.text(of: SourceSpan(start: offset + 1, end: offset + 4))))`, or no commas at all"))
             }
             grouped = true
@@ -305,7 +305,7 @@ public struct Lexer {
             guard offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") else {
                 flush(&self)
                 diagnostics.append(Diagnostic(
-                    .error, code: "unterminated-string", "this string has no closing `\"`",
+                    .error, code: .unterminatedString, "this string has no closing `\"`",
                     at: SourceSpan(start: start, end: offset), help: "close it with `\"` on the same line"))
                 return emit(.string, from: start, text: value)
             }
@@ -318,7 +318,7 @@ public struct Lexer {
             if b == 0xE2, byte(at: offset + 1) == 0x80, byte(at: offset + 2) == 0x9D {  // ”
                 flush(&self)
                 if bytes[start] == UInt8(ascii: "\"") {
-                    report(offset, "unexpected character `”`", code: "unexpected-character", help: "use plain `\"` quotes", end: offset + 3)
+                    report(offset, "unexpected character `”`", code: .unexpectedCharacter, help: "use plain `\"` quotes", end: offset + 3)
                 }
                 offset += 3
                 return emit(.string, from: start, text: value)
@@ -334,7 +334,7 @@ public struct Lexer {
                 case UInt8(ascii: "t"): value += "\t"
                 default:
                     diagnostics.append(Diagnostic(
-                        .error, code: "unknown-escape", "unknown escape in a string",
+                        .error, code: .unknownEscape, "unknown escape in a string",
                         at: SourceSpan(start: escapeStart, end: min(offset + 1, bytes.count)),
                         help: "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"))
                     offset -= 1

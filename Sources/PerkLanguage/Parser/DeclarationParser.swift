@@ -250,7 +250,7 @@ extension Parser {
     mutating func separated(before item: String) -> Bool {
         if match(.comma) { return !current.isSymbol(.rightBrace) }
         guard current.kind == .name, peek().isSymbol(.colon) else { return false }
-        diagnostics.append(Diagnostic(.error, code: "missing-comma", "expected `,` before the next \(item)",
+        diagnostics.append(Diagnostic(.error, code: .missingComma, "expected `,` before the next \(item)",
                                       at: SourceSpan(start: previous.span.end, end: previous.span.end), help: "add `,` here"))
         return true
     }

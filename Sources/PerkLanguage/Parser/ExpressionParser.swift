@@ -64,7 +64,7 @@ extension Parser {
             left = Expr(.binary(op, left, right), span: left.span.merged(with: right.span), children: [left, right])
             if left.height > Self.maxNesting {
                 throw fail("this expression is too long (more than \(Self.maxNesting) operations in a row)",
-                           code: "too-deeply-nested", at: left.span, help: "split it with `let` bindings or parameters")
+                           code: .tooDeeplyNested, at: left.span, help: "split it with `let` bindings or parameters")
             }
         }
         return left
@@ -239,7 +239,7 @@ extension Parser {
             if !Keywords.clauses.contains(current.text), !Keywords.statements.contains(current.text),
                !Keywords.declarations.contains(current.text) {
                 let help = Suggestions.didYouMean(current.text, among: ["points", "days", "weeks", "months", "years", "CNY"])
-                throw fail("unknown unit `\(current.text)`", code: "unknown-unit",
+                throw fail("unknown unit `\(current.text)`", code: .unknownUnit,
                            help: help ?? "units are `points`, `days`, `weeks`, `months`, `years` and currency codes such as `CNY`")
             }
             return Literal(digits: token.text, text: written, unit: .none)

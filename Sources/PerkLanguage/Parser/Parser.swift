@@ -78,7 +78,7 @@ public struct Parser {
     }
 
     /// Reports an error at the current token (or just after the previous one, at a line end).
-    mutating func fail(_ message: String, code: String = "syntax-error", at span: SourceSpan? = nil, help: String? = nil) -> SyntaxError {
+    mutating func fail(_ message: String, code: DiagnosticCode = .syntaxError, at span: SourceSpan? = nil, help: String? = nil) -> SyntaxError {
         let place = span ?? errorSpan()
         diagnostics.append(Diagnostic(.error, code: code, message, at: place, help: help))
         return SyntaxError()
@@ -142,7 +142,7 @@ public struct Parser {
     /// Guards recursion: every nested expression or block passes through here.
     mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
         guard nesting < Self.maxNesting else {
-            throw fail("this is nested too deeply (more than \(Self.maxNesting) levels)", code: "too-deeply-nested",
+            throw fail("this is nested too deeply (more than \(Self.maxNesting) levels)", code: .tooDeeplyNested,
                        help: "split it with `let` bindings or parameters")
         }
         nesting += 1

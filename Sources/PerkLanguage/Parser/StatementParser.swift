@@ -22,7 +22,7 @@ extension Parser {
         if match(.rightBrace) { return }
         let at = file.location(of: open.span.start)
         diagnostics.append(Diagnostic(
-            .error, code: "unclosed-block", "expected `}` to close \(owner)", at: errorSpan(),
+            .error, code: .unclosedBlock, "expected `}` to close \(owner)", at: errorSpan(),
             notes: [DiagnosticNote(message: "the block opened here, on line \(at.line)", span: open.span)],
             help: "add `}` at the end of the block"))
         throw SyntaxError()
