@@ -42,6 +42,8 @@ struct Checker {
     var parameters: [String: (type: PerkType, value: Expr, span: SourceSpan)] = [:]
     var parameterOrder: [String] = []
     var laterParameters: Set<String> = []
+    /// The parameter whose value is being checked (it cannot refer to itself).
+    var currentParameter: String?
     var eventTypes: [String: EventType] = [:]
     var eventOrder: [String] = []
     var tierRanks: [String: Int] = [:]
@@ -53,6 +55,8 @@ struct Checker {
     var globalNames: [String: (kind: String, span: SourceSpan)] = [:]
     var used: Set<String> = []
     var currency = "CNY"
+    /// A `currency` that was reported as invalid: amounts in it are not reported again.
+    var rejectedCurrency: String?
 
     init(policy: Policy) {
         self.policy = policy
@@ -168,30 +172,35 @@ struct Checker {
             switch declaration.kind {
             case .policy(let policyName, let policyVersion):
                 keyword = "policy"
-                name = policyName
-                version = policyVersion?.digits
+                if seen[keyword] == nil {
+                    name = policyName
+                    version = policyVersion?.digits
+                }
             case .currency(let code):
                 keyword = "currency"
-                if code.name.count != 3 || !code.name.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) {
-                    error(.unknownCurrency, "`\(code)` is not a currency code", at: code.span,
-                          help: "write an ISO 4217 code in capitals, such as `CNY`")
-                } else {
+                if !Locale.commonISOCurrencyCodes.contains(code.name) {
+                    let help = code.name.uppercased() == "RMB" || code.name == "元" ? "the renminbi's code is `CNY`"
+                        : Suggestions.didYouMean(code.name.uppercased(), among: Locale.commonISOCurrencyCodes)
+                    error(.unknownCurrency, "`\(code)` is not an ISO 4217 currency code", at: code.span,
+                          help: help ?? "write an ISO 4217 code in capitals, such as `CNY`")
+                    rejectedCurrency = code.name
+                } else if seen[keyword] == nil {
                     currency = code.name
                 }
             case .timezone(let zone, let span):
                 keyword = "timezone"
                 if TimeZone(identifier: zone) == nil {
-                    let help = Suggestions.didYouMean(zone, among: TimeZone.knownTimeZoneIdentifiers)
+                    let help = Suggestions.closest(to: zone, among: TimeZone.knownTimeZoneIdentifiers).map { "did you mean \"\($0)\"?" }
                     error(.unknownTimezone, "unknown time zone \"\(zone)\"", at: span,
                           help: help ?? "write an IANA time zone such as \"Asia/Shanghai\"")
-                } else {
+                } else if seen[keyword] == nil {
                     timeZone = zone
                 }
             default:
                 continue
             }
             if let first = seen[keyword] {
-                error(.duplicateDeclaration, "the policy's `\(keyword)` is declared twice", at: declaration.span,
+                error(.duplicateDeclaration, "`\(keyword)` is declared twice", at: declaration.span,
                       notes: [DiagnosticNote(message: "first declared here", span: first)])
             }
             seen[keyword] = declaration.span
@@ -221,8 +230,9 @@ struct Checker {
         for (event, span) in declared {
             var fields: [(name: String, type: PerkType)] = []
             for field in event.fields {
-                if fields.contains(where: { $0.name == field.name.name }) {
-                    error(.duplicateName, "`\(event.name)` has two fields called `\(field.name)`", at: field.name.span)
+                if let first = event.fields.first(where: { $0.name == field.name }), first.name.span != field.name.span {
+                    error(.duplicateName, "`\(event.name)` has two fields called `\(field.name)`", at: field.name.span,
+                          notes: [DiagnosticNote(message: "the first `\(field.name)`", span: first.name.span)])
                     continue
                 }
                 if EventProperty(rawValue: field.name.name) != nil {
@@ -256,6 +266,8 @@ struct Checker {
 
     mutating func checkParameter(_ param: ParamDecl) {
         laterParameters.remove(param.name.name)
+        currentParameter = param.name.name
+        defer { currentParameter = nil }
         var scope = Scope.constant("a parameter's value")
         let valueType = type(of: param.value, in: &scope)
         var type = valueType
@@ -293,7 +305,7 @@ struct Checker {
         var scope = Scope.member()
         let measureType = type(of: declaration.measure, in: &scope)
         if ![.money, .points, .number, .invalid].contains(measureType) {
-            error(.typeMismatch, "members qualify for tiers by an amount, but this is \(measureType)", at: declaration.measure.span,
+            error(.typeMismatch, "members qualify for tiers by an amount, but this is \(Self.article(measureType))", at: declaration.measure.span,
                   help: "use money (spend), points or a count, such as a measure defined with `sum(...)`")
         }
         if declaration.tiers.isEmpty {
@@ -314,8 +326,8 @@ struct Checker {
                 let type = type(of: attribute.value, in: &constant)
                 if let expected = tierAttributeTypes[attribute.name.name] {
                     if !expected.accepts(type) {
-                        error(.typeMismatch, "`\(attribute.name)` is \(expected) for `\(attributeOwner[attribute.name.name] ?? "")` but \(type) for `\(entry.name)`",
-                              at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit")
+                        error(.typeMismatch, "`\(attribute.name)` is \(Self.article(expected)) for `\(attributeOwner[attribute.name.name] ?? "")` but \(Self.article(type)) for `\(entry.name)`",
+                              at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit" + (Self.unitHelp(expected: expected).map { ": \($0)" } ?? ""))
                     }
                 } else {
                     tierAttributeTypes[attribute.name.name] = type
@@ -355,7 +367,7 @@ struct Checker {
         var scope = Scope.constant("a tier threshold")
         let type = type(of: threshold, in: &scope)
         if !measureType.accepts(type) {
-            error(.typeMismatch, "the threshold of `\(tier)` is \(type), but tiers are qualified by \(measureType)",
+            error(.typeMismatch, "the threshold of `\(tier)` is \(Self.article(type)), but tiers are qualified by \(Self.article(measureType))",
                   at: threshold.span, help: Self.unitHelp(expected: measureType))
             return
         }
@@ -382,8 +394,11 @@ struct Checker {
     mutating func checkRule(_ rule: RuleDecl) {
         var scope = Scope.member()
         if let name = rule.event {
-            guard let event = eventType(name) else { return }
-            scope.event = event
+            if let event = eventType(name) {
+                scope.event = event
+            } else {
+                scope.eventIsUnknown = true
+            }
         } else {
             scope.isAnyEvent = true
         }
@@ -399,8 +414,11 @@ struct Checker {
 
     mutating func checkPenalty(_ penalty: PenaltyDecl) {
         var scope = Scope.member()
-        guard let event = eventType(penalty.event) else { return }
-        scope.event = event
+        if let event = eventType(penalty.event) {
+            scope.event = event
+        } else {
+            scope.eventIsUnknown = true
+        }
         if let condition = penalty.condition {
             expect(.bool, condition, in: &scope, "a penalty's `where` condition")
         }
@@ -409,12 +427,15 @@ struct Checker {
         var last = 0
         var openEnded: PenaltyDecl.Step?
         for step in penalty.steps {
-            if let openEnded {
+            let ordinal = "\(step.ordinal)\(Self.suffix(step.ordinal))"
+            if let openEnded, step.ordinal >= openEnded.ordinal {
                 error(.penaltySteps, "this step can never apply: `\(openEnded.ordinal)\(Self.suffix(openEnded.ordinal)) or more` before it covers it",
                       at: step.span, help: "put the `or more` step last")
+            } else if penalty.steps.contains(where: { $0.ordinal == step.ordinal && $0.span.start < step.span.start }) {
+                error(.penaltySteps, "`\(ordinal)` is listed twice", at: step.span, help: "list each step once")
             } else if step.ordinal <= last {
-                error(.penaltySteps, "steps are counted upwards: this one comes after step \(last)", at: step.span,
-                      help: "list the steps in order, each once: 1st, 2nd, 3rd ...")
+                error(.penaltySteps, "steps are counted upwards: `\(ordinal)` comes after step \(last)", at: step.span,
+                      help: "list the steps in order: 1st, 2nd, 3rd ...")
             } else if step.ordinal == 0 {
                 error(.penaltySteps, "steps start at `1st`", at: step.span)
             }

@@ -8,6 +8,9 @@ struct Scope {
     var event: EventType?
     /// A rule `on any`: no fields are visible.
     var isAnyEvent = false
+    /// A rule on an event type that is not declared (already reported): unknown names are not
+    /// reported again, as they are probably its fields.
+    var eventIsUnknown = false
     /// Inside `sum(...)`/`count(...)`: the aggregated event's fields come first.
     var aggregate: EventType?
     var locals: [String: (type: PerkType, span: SourceSpan)] = [:]
@@ -23,7 +26,7 @@ extension Checker {
         let actual = type(of: expr, in: &scope)
         if !expected.accepts(actual) {
             error(.typeMismatch, "\(what) must be \(Self.article(expected)), but this is \(Self.article(actual))", at: expr.span,
-                  help: Self.unitHelp(expected: expected))
+                  help: Self.conversionHelp(from: actual, to: expected) ?? Self.unitHelp(expected: expected))
         }
     }
 
@@ -138,7 +141,7 @@ extension Checker {
         case .duration: return .duration
         case .money(let code):
             let matches = code == currency || (code == "¥" && ["CNY", "JPY"].contains(currency)) || (code == "元" && currency == "CNY")
-            if !matches {
+            if !matches, code != rejectedCurrency {
                 error(.unitMismatch, "this amount is in \(code), but the policy's currency is \(currency)", at: span,
                       help: "write amounts in \(currency), as in `10 \(currency)`")
             }
@@ -157,7 +160,10 @@ extension Checker {
             if let type = aggregate.field(name) { return type }
             if let property = EventProperty(rawValue: name) { return property.type }
         }
-        if let event = scope.event, let type = event.field(name) { return type }
+        if let event = scope.event {
+            if let type = event.field(name) { return type }
+            if name == EventProperty.date.rawValue { return .date }
+        }
         if let member = MemberProperty(rawValue: name) {
             if let what = scope.constantContext {
                 error(.notConstant, "\(what) must be a constant, but `\(name)` is the member's \(name == "today" ? "date" : "state")", at: span,
@@ -176,20 +182,28 @@ extension Checker {
             used.insert(name)
             return parameter.type
         }
+        if name == currentParameter {
+            error(.unknownName, "the parameter `\(name)` cannot refer to itself", at: span,
+                  help: "give it a value made of literals and the parameters above it")
+            return .invalid
+        }
+        if let what = scope.constantContext, laterMeasures.contains(name) || measures[name] != nil {
+            error(.notConstant, "\(what) must be a constant, but `\(name)` is a measure of the member's history", at: span,
+                  help: "parameters, thresholds and attributes are constants; use measures in rules, tiers and benefits")
+            used.insert(name)
+            return .invalid
+        }
         if laterParameters.contains(name) || laterMeasures.contains(name) {
+            used.insert(name)
             error(.definedLater, "`\(name)` is defined further down", at: span,
                   help: "a parameter or measure can only use those defined above it: move this below `\(name)`")
             return .invalid
         }
         if let measure = measures[name] {
-            if let what = scope.constantContext {
-                error(.notConstant, "\(what) must be a constant, but `\(name)` is a measure of the member's history", at: span)
-                return .invalid
-            }
             used.insert(name)
             return measure.type
         }
-        reportUnknownName(name, at: span, in: scope)
+        if !scope.eventIsUnknown { reportUnknownName(name, at: span, in: scope) }
         return .invalid
     }
 
@@ -200,7 +214,10 @@ extension Checker {
             visible += scope.event?.fields.map(\.name) ?? []
             visible += scope.aggregate.map { $0.fields.map(\.name) + EventProperty.allCases.map(\.rawValue) } ?? []
         }
-        var help = Suggestions.didYouMean(name, among: visible)
+        let suggestion = Suggestions.closest(to: name, among: visible)
+        // A suggested parameter or measure is probably meant to be used: don't also call it unused.
+        if let suggestion { used.insert(suggestion) }
+        var help = suggestion.map { "did you mean `\($0)`?" }
         if help == nil, let owner = eventOrder.first(where: { eventTypes[$0]?.field(name) != nil }) {
             if let what = scope.constantContext {
                 help = "`\(name)` is a field of `\(owner)` events; \(what) cannot read event fields"
@@ -212,7 +229,7 @@ extension Checker {
                 help = "`\(name)` is a field of `\(owner)` events, and there is no event here"
             }
         }
-        error(.unknownName, "unknown name `\(name)`", at: span, help: help)
+        error(.unknownName, "unknown name `\(name)`", at: span, help: help ?? "if you meant the text, quote it: `\"\(name)\"`")
     }
 
     mutating func memberType(base: Expr, field: Identifier, in scope: inout Scope) -> PerkType {
@@ -309,8 +326,20 @@ extension Checker {
         return .invalid
     }
 
+    /// How to turn a value of one unit into another, where there is a usual way.
+    static func conversionHelp(from actual: PerkType, to expected: PerkType) -> String? {
+        switch (actual, expected) {
+        case (.money, .points): return "turn money into points with a rate, as in `floor(amount * 1 point per 10 CNY)`"
+        case (.number, .points): return "give the count its unit: multiply by `1 points`, or write `500 points`"
+        case (.points, .money): return "turn points into money with a rate, as in `points * 10 CNY per 100 points`"
+        default: return nil
+        }
+    }
+
     static func comparisonHelp(_ a: PerkType, _ b: PerkType) -> String? {
         let pair = Set([a, b])
+        if pair == [.tier, .text] { return "compare with a tier's name, unquoted, as in `tier == Diamond`" }
+        if pair == [.date, .duration] { return "compare with a date such as `2025-01-01`, or shift today: `today - 30 days`" }
         if pair == [.money, .number] { return "write the amount with its currency, as in `5,000 CNY`" }
         if pair == [.points, .number] { return "write points with their unit, as in `500 points`" }
         if pair == [.money, .points] { return "convert with a rate first, as in `points * point_value` with `param point_value = 10 CNY per 100 points`" }
@@ -324,6 +353,11 @@ extension Checker {
             return "to take a percentage of an amount, multiply: `5% * amount`"
         }
         if pair == [.money, .points] { return "convert between money and points with a rate, such as `1 point per 10 CNY`" }
+        for (rate, other) in [(a, b), (b, a)] {
+            if case .rate(let numerator, let denominator) = rate, op == .times, other != denominator {
+                return "this rate turns \(denominator) into \(numerator): multiply \(denominator) by it"
+            }
+        }
         if (op == .plus || op == .minus), pair.contains(.number) {
             return "give the number a unit, as in `10 CNY`, `500 points` or `30 days`"
         }
@@ -348,7 +382,8 @@ extension Checker {
         if let value {
             result = type(of: value, in: &inner)
             if ![.number, .money, .points, .invalid].contains(result) {
-                error(.typeMismatch, "`sum` adds up a number, money or points, not \(Self.article(result))", at: value.span)
+                error(.typeMismatch, "`sum` adds up a number, money or points, not \(Self.article(result))", at: value.span,
+                      help: "sum a money, points or number field, or count the events with `count(...)`")
                 result = .invalid
             }
         }

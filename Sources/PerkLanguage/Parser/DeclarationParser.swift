@@ -192,7 +192,8 @@ extension Parser {
 
     mutating func parsePenaltyStep() throws -> PenaltyDecl.Step {
         guard current.kind == .ordinal else {
-            throw fail("expected a step such as `1st:`, found \(describe(current))")
+            throw fail("expected a step such as `1st:`, found \(describe(current))", at: current.span,
+                       help: current.kind == .name ? "steps are numbered `1st:`, `2nd:`, `3rd or more:`" : nil)
         }
         let ordinalToken = advance()
         var orMore = false
