@@ -13,7 +13,7 @@ must moreover fail at the first LINE:COLUMN given (1-based; columns count Unicod
 error at the end of the file is at the position just past its last character). Lark stops at the
 first error, so later positions are documentation for the Swift parser, which recovers.
 
-With no arguments, checks `--accept policies Tests/Golden/grammar-valid --reject
+With no arguments, checks `--accept policies Tests/Golden/grammar-valid Tests/Golden/checker --reject
 Tests/Golden/parser`, relative to the repository root (the parent of this script's directory).
 
 Prints one line per failure and finally `N passed, N failed`; exits 0 only if nothing failed.
@@ -37,7 +37,7 @@ GRAMMAR_DIR = Path(__file__).resolve().parent
 REPO_ROOT = GRAMMAR_DIR.parent
 GRAMMAR = GRAMMAR_DIR / "perk.lark"
 
-DEFAULT_ACCEPT = ["policies", "Tests/Golden/grammar-valid"]
+DEFAULT_ACCEPT = ["policies", "Tests/Golden/grammar-valid", "Tests/Golden/checker"]
 DEFAULT_REJECT = ["Tests/Golden/parser"]
 
 EXPECT_LINE = re.compile(r"^\s*(?:#|//)\s*expect:(.*)$")
