@@ -1,5 +1,22 @@
+import ArgumentParser
 import Foundation
 import PerkLanguage
+
+/// The policy paths a subcommand takes.
+struct PolicyPaths: ParsableArguments {
+    @Argument(help: "Policy files, or directories to search for .perk files.")
+    var paths: [String]
+
+    /// The files to work on; a path that does not exist ends the run with `runFailed`.
+    func files() throws -> [String] {
+        do {
+            return try PolicyFiles.expand(paths)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.runFailed
+        }
+    }
+}
 
 /// Expands the paths given on the command line: files as given, directories to the `.perk`
 /// files inside them (recursively, sorted), so `perk check policies` checks them all.

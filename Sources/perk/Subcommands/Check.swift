@@ -11,8 +11,7 @@ struct Check: ParsableCommand {
         case text, json
     }
 
-    @Argument(help: "Policy files, or directories to search for .perk files.")
-    var paths: [String]
+    @OptionGroup var policies: PolicyPaths
 
     @Flag(help: "Treat warnings as errors.")
     var strict = false
@@ -24,13 +23,7 @@ struct Check: ParsableCommand {
     var color = false
 
     func run() throws {
-        let files: [String]
-        do {
-            files = try PolicyFiles.expand(paths)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.runFailed
-        }
+        let files = try policies.files()
         let renderer = DiagnosticRenderer(colored: color || (format == .text && PolicyFiles.stdoutIsTerminal))
         var records: [DiagnosticRenderer.Record] = []
         var errors = 0, warnings = 0, unreadable = 0

@@ -8,8 +8,7 @@ struct Format: ParsableCommand {
         abstract: "Rewrite policies in canonical form, keeping every comment.",
         discussion: "With --check nothing is written: exits 1 and names the files that would change. A file with syntax errors is never rewritten.")
 
-    @Argument(help: "Policy files, or directories to search for .perk files.")
-    var paths: [String]
+    @OptionGroup var policies: PolicyPaths
 
     @Flag(help: "Only report the files that are not formatted; exit 1 if there are any.")
     var check = false
@@ -18,13 +17,7 @@ struct Format: ParsableCommand {
     var stdout = false
 
     func run() throws {
-        let files: [String]
-        do {
-            files = try PolicyFiles.expand(paths)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.runFailed
-        }
+        let files = try policies.files()
         var unformatted: [String] = []
         var invalid = 0, failed = 0
         for path in files {
