@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Perk",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "PerkLanguage", targets: ["PerkLanguage"]),
         .executable(name: "perk", targets: ["perk"]),

@@ -372,9 +372,9 @@ struct Checker {
             return
         }
         guard let value = folder.fold(threshold) else { return }
-        if let before = previous, let order = ConstantFolder.compare(value, before.value), order != .orderedDescending {
-            let reason = order == .orderedSame ? "the same as" : "below"
-            error(.tierOrder, "the threshold of `\(tier)` is \(reason) that of `\(before.name)`, so `\(order == .orderedSame ? tier.name : before.name)` can never be reached",
+        if let before = previous, let order = ConstantFolder.compare(value, before.value), order != .greater {
+            let reason = order == .same ? "the same as" : "below"
+            error(.tierOrder, "the threshold of `\(tier)` is \(reason) that of `\(before.name)`, so `\(order == .same ? tier.name : before.name)` can never be reached",
                   at: threshold.span, help: "tiers are listed lowest first, each with a higher threshold than the one before")
         }
         previous = (tier.name, value)
@@ -463,7 +463,7 @@ struct Checker {
         if let limit = benefit.limit {
             var constant = Scope.constant("a benefit's limit")
             expect(.number, limit, in: &constant, "a benefit's limit (a count of uses)")
-            if case .quantity(let count, _)? = folder.fold(limit), count <= 0 {
+            if case .quantity(let count, _)? = folder.fold(limit), count <= .zero {
                 warning(.neverFires, "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
             }
         }

@@ -1,8 +1,6 @@
-import Foundation
-
 /// A value known before any member exists: literals, parameters and what they compute.
 public enum Constant: Equatable, Sendable {
-    case quantity(Decimal, PerkType)
+    case quantity(ExactNumber, PerkType)
     case bool(Bool)
     case text(String)
     case tier(rank: Int)
@@ -39,7 +37,7 @@ struct ConstantFolder {
             return .bool(!value)
         case .unary(.negate, let operand):
             guard case .quantity(let value, let type)? = fold(operand, visiting: visiting) else { return nil }
-            return .quantity(-value, type)
+            return .quantity(value.negated, type)
         case .conditional(let condition, let then, let otherwise):
             guard case .bool(let value)? = fold(condition, visiting: visiting) else { return nil }
             return fold(value ? then : otherwise, visiting: visiting)
@@ -65,42 +63,47 @@ struct ConstantFolder {
         if op.isComparison {
             guard let order = Self.compare(a, b) else { return nil }
             switch op {
-            case .equal: return .bool(order == .orderedSame)
-            case .notEqual: return .bool(order != .orderedSame)
-            case .less: return .bool(order == .orderedAscending)
-            case .lessEqual: return .bool(order != .orderedDescending)
-            case .greater: return .bool(order == .orderedDescending)
-            default: return .bool(order != .orderedAscending)
+            case .equal: return .bool(order == .same)
+            case .notEqual: return .bool(order != .same)
+            case .less: return .bool(order == .less)
+            case .lessEqual: return .bool(order != .greater)
+            case .greater: return .bool(order == .greater)
+            default: return .bool(order != .less)
             }
         }
         guard case .quantity(let x, let xType) = a, case .quantity(let y, let yType) = b,
               let type = PerkType.arithmetic(op, xType, yType) else { return nil }
+        let value: ExactNumber?
         switch op {
-        case .plus: return .quantity(x + y, type)
-        case .minus: return .quantity(x - y, type)
+        case .plus: value = x.adding(y)
+        case .minus: value = x.subtracting(y)
         case .times:
             // A percentage counts hundredths: 50% × 800 CNY is 400 CNY.
-            var product = x * y
-            if xType == .percent { product /= 100 }
-            if yType == .percent { product /= 100 }
-            if type == .percent { product *= 100 }
-            return .quantity(product, type)
-        case .divide where !y.isZero: return .quantity(x / y, type)
-        default: return nil
+            var product = x.multiplied(by: y)
+            let hundred = ExactNumber(100)
+            if xType == .percent { product = product?.divided(by: hundred) }
+            if yType == .percent { product = product?.divided(by: hundred) }
+            if type == .percent { product = product?.multiplied(by: hundred) }
+            value = product
+        case .divide: value = x.divided(by: y)
+        default: value = nil
         }
+        return value.map { .quantity($0, type) }
     }
 
     /// Orders two constants of the same kind; nil when they are not comparable.
-    static func compare(_ a: Constant, _ b: Constant) -> ComparisonResult? {
+    enum Order { case less, same, greater }
+
+    static func compare(_ a: Constant, _ b: Constant) -> Order? {
         switch (a, b) {
         case (.quantity(let x, let xType), .quantity(let y, let yType)) where xType == yType:
-            return x == y ? .orderedSame : x < y ? .orderedAscending : .orderedDescending
+            return x == y ? .same : x < y ? .less : .greater
         case (.tier(let x), .tier(let y)):
-            return x == y ? .orderedSame : x < y ? .orderedAscending : .orderedDescending
+            return x == y ? .same : x < y ? .less : .greater
         case (.text(let x), .text(let y)):
-            return x == y ? .orderedSame : nil
+            return x == y ? .same : nil
         case (.bool(let x), .bool(let y)):
-            return x == y ? .orderedSame : nil
+            return x == y ? .same : nil
         default:
             return nil
         }
@@ -108,7 +111,7 @@ struct ConstantFolder {
 
     /// A literal's exact value with its unit; a percentage as written (`5%` is 5).
     static func quantity(_ literal: Literal) -> Constant? {
-        guard let value = Decimal(string: literal.digits, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        guard let value = ExactNumber(decimal: literal.digits) else { return nil }
         switch literal.unit {
         case .none: return .quantity(value, .number)
         case .percent: return .quantity(value, .percent)

@@ -54,7 +54,7 @@ extension Checker {
         case .string:
             return .text
         case .date(let text):
-            if Self.parseDate(text) == nil {
+            if CivilDate(iso: text) == nil {
                 error(.invalidDate, "`\(text)` is not a date in the calendar", at: expr.span, help: "write YYYY-MM-DD with a real month and day")
             }
             return .date
@@ -389,15 +389,5 @@ extension Checker {
         }
         scope.usedLocals.formUnion(inner.usedLocals)
         return result
-    }
-
-    /// `YYYY-MM-DD` as (year, month, day) when it names a real calendar day.
-    public static func parseDate(_ text: String) -> (year: Int, month: Int, day: Int)? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), parts[2] >= 1 else { return nil }
-        let (year, month, day) = (parts[0], parts[1], parts[2])
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return day <= lengths[month - 1] ? (year, month, day) : nil
     }
 }

@@ -1,0 +1,143 @@
+/// An exact rational number: money, points, multipliers and percentages are computed with it, so
+/// `1.2 × 123` is exactly 147.6 and rounding happens only where a policy says. Arithmetic returns
+/// nil on overflow (beyond ±1.7 × 10³⁸) or division by zero instead of trapping.
+public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Always in lowest terms, with a positive denominator.
+    public let numerator: Int128
+    public let denominator: Int128
+
+    public static let zero = ExactNumber(0)
+    public static let one = ExactNumber(1)
+
+    public init(_ value: Int) {
+        numerator = Int128(value)
+        denominator = 1
+    }
+
+    /// `numerator / denominator` in lowest terms; nil when the denominator is 0.
+    public init?(numerator: Int128, denominator: Int128) {
+        guard denominator != 0, numerator != .min, denominator != .min else { return nil }
+        let divisor = Self.gcd(numerator.magnitude, denominator.magnitude)
+        let sign: Int128 = denominator < 0 ? -1 : 1
+        self.numerator = sign * numerator / Int128(divisor)
+        self.denominator = sign * denominator / Int128(divisor)
+    }
+
+    /// Parses a decimal such as `5000.50`, `-3` or `1.2` (no exponent, no separators).
+    public init?(decimal text: some StringProtocol) {
+        var digits = Substring(text)
+        var negative = false
+        if digits.first == "-" {
+            negative = true
+            digits = digits.dropFirst()
+        }
+        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              parts.count == 1 || !parts[1].isEmpty, digits.count <= 36 else { return nil }
+        guard let whole = Int128(parts.joined()) else { return nil }
+        var scale: Int128 = 1
+        for _ in 0..<(parts.count == 2 ? parts[1].count : 0) { scale *= 10 }
+        self.init(numerator: negative ? -whole : whole, denominator: scale)
+    }
+
+    private static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return max(x, 1)
+    }
+
+    public var isInteger: Bool { denominator == 1 }
+    public var isZero: Bool { numerator == 0 }
+    public var isNegative: Bool { numerator < 0 }
+
+    public func adding(_ other: ExactNumber) -> ExactNumber? {
+        guard let a = mul(numerator, other.denominator), let b = mul(other.numerator, denominator),
+              let sum = add(a, b), let den = mul(denominator, other.denominator) else { return nil }
+        return ExactNumber(numerator: sum, denominator: den)
+    }
+
+    public func subtracting(_ other: ExactNumber) -> ExactNumber? { adding(other.negated) }
+
+    public func multiplied(by other: ExactNumber) -> ExactNumber? {
+        // Cross-reduce first so products of ordinary values stay small.
+        let g1 = Int128(Self.gcd(numerator.magnitude, other.denominator.magnitude))
+        let g2 = Int128(Self.gcd(other.numerator.magnitude, denominator.magnitude))
+        guard let num = mul(numerator / g1, other.numerator / g2), let den = mul(denominator / g2, other.denominator / g1) else { return nil }
+        return ExactNumber(numerator: num, denominator: den)
+    }
+
+    public func divided(by other: ExactNumber) -> ExactNumber? {
+        guard !other.isZero else { return nil }
+        return multiplied(by: ExactNumber(numerator: other.denominator, denominator: other.numerator)!)
+    }
+
+    public var negated: ExactNumber { ExactNumber(numerator: -numerator, denominator: denominator)! }
+
+    /// The greatest integer not above this number.
+    public var floor: ExactNumber {
+        let quotient = numerator / denominator
+        let adjusted = numerator % denominator != 0 && numerator < 0 ? quotient - 1 : quotient
+        return ExactNumber(numerator: adjusted, denominator: 1)!
+    }
+
+    /// The least integer not below this number.
+    public var ceil: ExactNumber { negated.floor.negated }
+
+    /// How `round` breaks ties.
+    public enum Rounding: Sendable {
+        /// To the even neighbour (banker's rounding): 2.5 → 2, 3.5 → 4.
+        case halfEven
+        /// Away from zero: 2.5 → 3, −2.5 → −3.
+        case halfUp
+    }
+
+    /// The nearest integer, ties broken as `rounding` says.
+    public func rounded(_ rounding: Rounding = .halfEven) -> ExactNumber {
+        let down = floor
+        let fraction = subtracting(down)!  // in [0, 1): cannot overflow
+        let twice = fraction.numerator * 2
+        if twice < fraction.denominator { return down }
+        if twice > fraction.denominator { return down.adding(.one) ?? down }
+        switch rounding {
+        case .halfEven: return down.numerator % 2 == 0 ? down : (down.adding(.one) ?? down)
+        case .halfUp: return isNegative ? down : (down.adding(.one) ?? down)
+        }
+    }
+
+    public static func < (a: ExactNumber, b: ExactNumber) -> Bool {
+        // a/b < c/d  ⇔  a·d < c·b, with 256-bit products so nothing overflows.
+        let left = a.numerator.multipliedFullWidth(by: b.denominator)
+        let right = b.numerator.multipliedFullWidth(by: a.denominator)
+        return (left.high, left.low) < (right.high, right.low)
+    }
+
+    /// Exact decimal digits when the number has them (`147.6`), else `numerator/denominator`.
+    public var description: String {
+        if denominator == 1 { return String(numerator) }
+        var scale: Int128 = 1
+        var places = 0
+        while places < 36 {
+            scale *= 10
+            places += 1
+            if scale % denominator == 0 {
+                let scaled = numerator * (scale / denominator)
+                let digits = String(scaled.magnitude)
+                let padded = String(repeating: "0", count: max(0, places + 1 - digits.count)) + digits
+                let point = padded.index(padded.endIndex, offsetBy: -places)
+                return (scaled < 0 ? "-" : "") + padded[..<point] + "." + padded[point...]
+            }
+            if scale > Int128.max / 10 { break }
+        }
+        return "\(numerator)/\(denominator)"
+    }
+
+    private func mul(_ a: Int128, _ b: Int128) -> Int128? {
+        let (value, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : value
+    }
+
+    private func add(_ a: Int128, _ b: Int128) -> Int128? {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : value
+    }
+}
