@@ -62,3 +62,25 @@ final class DocumentationTests: XCTestCase {
         }
     }
 }
+
+final class BenefitCheckTests: XCTestCase {
+    func testLimitsMayDependOnTheMembersTier() {
+        let source = """
+            currency CNY
+            measure visits = count(use, this year)
+            tiers by visits {
+              tier Basic { lounge: 0 }
+              tier Gold at 10 { lounge: 6 }
+            }
+            event use { benefit: text }
+            benefit lounge for tier >= Gold limit tier.lounge per year
+            rule visit on use { use benefit }
+            """
+        XCTAssertEqual(PolicyChecker.check(source: source).diagnostics.map(\.message), [])
+    }
+
+    func testLimitMustBeACount() {
+        let source = "currency CNY\nbenefit spa limit 2 days per month\n"
+        XCTAssertEqual(PolicyChecker.check(source: source).diagnostics.map(\.code), [.typeMismatch])
+    }
+}

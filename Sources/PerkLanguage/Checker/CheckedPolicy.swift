@@ -109,7 +109,9 @@ public enum EventProperty: String, CaseIterable, Sendable {
 
 /// Built-in functions: name, and how many arguments they take.
 public enum BuiltinFunction: String, CaseIterable, Sendable {
-    case floor, ceil, round, abs, min, max, month, year, weekday
+    /// `weekday(d)` is the English name of the day, `"Monday"` to `"Sunday"`; `day(d)` the day of
+    /// the month.
+    case floor, ceil, round, abs, min, max, day, month, year, weekday
 
     public var arity: ClosedRange<Int> {
         switch self {

@@ -461,8 +461,8 @@ struct Checker {
             _ = type(of: value, in: &scope)
         }
         if let limit = benefit.limit {
-            var constant = Scope.constant("a benefit's limit")
-            expect(.number, limit, in: &constant, "a benefit's limit (a count of uses)")
+            // A limit may depend on the member (`limit tier.lounge_visits per year`).
+            expect(.number, limit, in: &scope, "a benefit's limit (a count of uses)")
             if case .quantity(let count, _)? = folder.fold(limit), count <= .zero {
                 warning(.neverFires, "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
             }

@@ -290,7 +290,7 @@ extension Checker {
                 return .invalid
             }
             return first
-        case .month, .year, .weekday:
+        case .day, .month, .year, .weekday:
             if !PerkType.date.accepts(types[0]) {
                 error(.typeMismatch, "`\(callee)` takes a date, not \(Self.article(types[0]))", at: arguments[0].span)
             }

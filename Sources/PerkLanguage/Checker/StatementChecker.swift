@@ -52,9 +52,9 @@ extension Checker {
                 error(.unknownBenefit, "no benefit `\(name)` is declared", at: benefit.span,
                       help: Suggestions.didYouMean(name, among: benefits.keys) ?? "declare it with `benefit \(name) ...`")
             }
-        case .upgrade:
+        case .upgrade, .downgrade:
             if tierRanks.isEmpty {
-                error(.unknownName, "`upgrade` needs a list of tiers, and this policy declares none", at: statement.span,
+                error(.unknownName, "`\(statement.kind == .upgrade ? "upgrade" : "downgrade")` needs a list of tiers, and this policy declares none", at: statement.span,
                       help: "declare them with `tiers by MEASURE { tier ... }`")
             }
         case .reverse(let amount, let original):

@@ -235,6 +235,7 @@ public struct Formatter {
         case .forfeit: return "forfeit"
         case .cancel: return "cancel"
         case .upgrade: return "upgrade"
+        case .downgrade: return "downgrade"
         case .freeze(let length): return "freeze for \(expression(length))"
         case .warn(let message): return "warn" + (message.map { " \(quote($0))" } ?? "")
         case .note(let reason): return "note \(Formatter.reason(reason))"

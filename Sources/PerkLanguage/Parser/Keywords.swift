@@ -10,7 +10,7 @@ public enum Keywords {
     /// Words that start a statement inside a rule or a penalty step (`if` is reserved).
     public static let statements: Set<String> = [
         "let", "require", "earn", "redeem", "deduct", "clawback", "forfeit", "cancel", "freeze",
-        "warn", "note", "charge", "use", "upgrade", "reverse",
+        "warn", "note", "charge", "use", "upgrade", "downgrade", "reverse",
     ]
 
     /// Words that end an expression inside a declaration (`hold 12 months then review`).

@@ -58,6 +58,7 @@ extension Parser {
         case "forfeit": kind = .forfeit
         case "cancel": kind = .cancel
         case "upgrade": kind = .upgrade
+        case "downgrade": kind = .downgrade
         case "freeze":
             try expectName("for", "after `freeze` (as in `freeze for 30 days`)")
             kind = .freeze(try parseExpression())

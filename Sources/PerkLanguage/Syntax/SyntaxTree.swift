@@ -172,6 +172,8 @@ public indirect enum StatementKind: Equatable, Sendable {
     case charge(Expr, label: Identifier?)
     case use(Expr)
     case upgrade
+    /// Down one tier (never below the lowest).
+    case downgrade
     case reverse(amount: Expr, of: Expr)
 }
 
