@@ -77,8 +77,10 @@ guard !check.hasErrors else {
 
 // Baseline: a JSON document of the same size, parsed by Foundation.
 var json = "["
+var entry = 0
 while json.utf8.count < text.utf8.count {
-    json += "{\"name\":\"rule_\(json.count)\",\"rate\":1.5,\"cap\":10000,\"categories\":[\"room\",\"dining\"],\"active\":true},"
+    json += "{\"name\":\"rule_\(entry)\",\"rate\":1.5,\"cap\":10000,\"categories\":[\"room\",\"dining\"],\"active\":true},"
+    entry += 1
 }
 json += "{}]"
 let jsonData = Data(json.utf8)

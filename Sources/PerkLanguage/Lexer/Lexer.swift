@@ -121,8 +121,8 @@ public struct Lexer {
                 offset += bytes[offset] < 0x80 ? 1 : scalar(at: offset).1
             }
             let text = file.text(of: SourceSpan(start: start, end: offset))
-            if let word = ReservedWord(rawValue: text) { return emit(.reserved(word), from: start) }
-            return emit(.name, from: start)
+            if let word = ReservedWord.byWord[text] { return emit(.reserved(word), from: start, text: text) }
+            return emit(.name, from: start, text: text)
         }
         if b >= 0x80 {
             let (s, length) = scalar(at: offset)
@@ -208,38 +208,37 @@ public struct Lexer {
 
     /// Scans `12`, `5,000`, `5,000.50`; returns the digits without separators.
     private mutating func scanDigits() -> String {
-        var digits = ""
-        var groupLength = 0
+        var digits: [UInt8] = []
+        let start = offset
         while Self.isDigit(byte(at: offset)) {
-            digits.append(Character(Unicode.Scalar(bytes[offset])))
+            digits.append(bytes[offset])
             offset += 1
-            groupLength += 1
         }
         // Thousands groups: a comma with exactly three digits right after it (and no fourth).
-        let start = offset - groupLength
+        let groupLength = offset - start
         var grouped = false
         while byte(at: offset) == UInt8(ascii: ","),
             Self.isDigit(byte(at: offset + 1)), Self.isDigit(byte(at: offset + 2)), Self.isDigit(byte(at: offset + 3)),
             !Self.isDigit(byte(at: offset + 4))
         {
+            digits += bytes[offset + 1...offset + 3]
             if groupLength > 3 && !grouped {
                 diagnostics.append(Diagnostic(
                     .error, code: .malformedNumber, "digits are grouped in threes", at: SourceSpan(start: start, end: offset + 4),
-                    help: "write `\(Self.grouped(digits + file.text(of: SourceSpan(start: offset + 1, end: offset + 4))))`, or no commas at all"))
+                    help: "write `\(Self.grouped(String(decoding: digits, as: UTF8.self)))`, or no commas at all"))
             }
             grouped = true
-            for i in 1...3 { digits.append(Character(Unicode.Scalar(bytes[offset + i]))) }
             offset += 4
         }
         if byte(at: offset) == UInt8(ascii: "."), Self.isDigit(byte(at: offset + 1)) {
-            digits.append(".")
+            digits.append(UInt8(ascii: "."))
             offset += 1
             while Self.isDigit(byte(at: offset)) {
-                digits.append(Character(Unicode.Scalar(bytes[offset])))
+                digits.append(bytes[offset])
                 offset += 1
             }
         }
-        return digits
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// `1000000` as `1,000,000`.
@@ -264,7 +263,7 @@ public struct Lexer {
             return emit(.percent, from: start, text: digits)
         }
         let suffixStart = offset
-        if !digits.contains("."), file.text(of: SourceSpan(start: start, end: offset)) == digits {
+        if digits.utf8.count == offset - start, !digits.contains(".") {  // a plain integer
             for suffix in ["st", "nd", "rd", "th"] where matches(suffix, at: suffixStart) && !isNameContinue(at: suffixStart + 2) {
                 offset += 2
                 return emit(.ordinal, from: start, text: digits)

@@ -97,7 +97,7 @@ public struct SourceFile: Sendable {
     public func text(of span: SourceSpan) -> String {
         let start = min(max(span.start, 0), bytes.count)
         let end = min(max(span.end, start), bytes.count)
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
     }
 }
 
