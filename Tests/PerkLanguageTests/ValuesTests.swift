@@ -1,97 +1,97 @@
 import PerkLanguage
-import XCTest
+import Testing
 
-final class ExactNumberTests: XCTestCase {
+@Suite struct ExactNumberTests {
     private func n(_ text: String) -> ExactNumber { ExactNumber(decimal: text)! }
 
-    func testParsesDecimalsExactly() {
-        XCTAssertEqual(n("1234.56").description, "1234.56")
-        XCTAssertEqual(n("5000.50"), ExactNumber(numerator: 10001, denominator: 2))
-        XCTAssertEqual(n("-0.10").description, "-0.1")
-        XCTAssertEqual(n("007").description, "7")
-        XCTAssertNil(ExactNumber(decimal: "1e3"))
-        XCTAssertNil(ExactNumber(decimal: "1."))
-        XCTAssertNil(ExactNumber(decimal: ""))
-        XCTAssertNil(ExactNumber(decimal: "١٢"))  // Arabic-Indic digits are not decimal input
+    @Test func parsesDecimalsExactly() {
+        #expect(n("1234.56").description == "1234.56")
+        #expect(n("5000.50") == ExactNumber(numerator: 10001, denominator: 2))
+        #expect(n("-0.10").description == "-0.1")
+        #expect(n("007").description == "7")
+        #expect(ExactNumber(decimal: "1e3") == nil)
+        #expect(ExactNumber(decimal: "1.") == nil)
+        #expect(ExactNumber(decimal: "") == nil)
+        #expect(ExactNumber(decimal: "١٢") == nil)  // Arabic-Indic digits are not decimal input
     }
 
-    func testArithmeticIsExact() {
+    @Test func arithmeticIsExact() {
         // 0.1 + 0.2 is 0.3 exactly, unlike binary floating point.
-        XCTAssertEqual(n("0.1").adding(n("0.2")), n("0.3"))
+        #expect(n("0.1").adding(n("0.2")) == n("0.3"))
         // Silver earning on the worked example's 105.00 purchase: base 10 × 1.2 = 12.
-        XCTAssertEqual(n("10").multiplied(by: n("1.2")), n("12"))
+        #expect(n("10").multiplied(by: n("1.2")) == n("12"))
         // 1,234.56 CNY at 1 point per 10 CNY is 123.456 points before flooring.
-        XCTAssertEqual(n("1234.56").divided(by: n("10"))?.floor, n("123"))
-        XCTAssertEqual(ExactNumber(1).divided(by: ExactNumber(3))?.description, "1/3")
-        XCTAssertNil(ExactNumber(1).divided(by: .zero))
+        #expect(n("1234.56").divided(by: n("10"))?.floor == n("123"))
+        #expect(ExactNumber(1).divided(by: ExactNumber(3))?.description == "1/3")
+        #expect(ExactNumber(1).divided(by: .zero) == nil)
     }
 
-    func testRounding() {
-        XCTAssertEqual(n("2.5").rounded(.halfEven), n("2"))
-        XCTAssertEqual(n("3.5").rounded(.halfEven), n("4"))
-        XCTAssertEqual(n("2.5").rounded(.halfUp), n("3"))
-        XCTAssertEqual(n("-2.5").rounded(.halfUp), n("-3"))
-        XCTAssertEqual(n("-2.5").rounded(.halfEven), n("-2"))
-        XCTAssertEqual(n("2.4999").rounded(.halfUp), n("2"))
-        XCTAssertEqual(n("-1.2").floor, n("-2"))
-        XCTAssertEqual(n("-1.2").ceil, n("-1"))
-        XCTAssertEqual(n("7").floor, n("7"))
+    @Test func rounding() {
+        #expect(n("2.5").rounded(.halfEven) == n("2"))
+        #expect(n("3.5").rounded(.halfEven) == n("4"))
+        #expect(n("2.5").rounded(.halfUp) == n("3"))
+        #expect(n("-2.5").rounded(.halfUp) == n("-3"))
+        #expect(n("-2.5").rounded(.halfEven) == n("-2"))
+        #expect(n("2.4999").rounded(.halfUp) == n("2"))
+        #expect(n("-1.2").floor == n("-2"))
+        #expect(n("-1.2").ceil == n("-1"))
+        #expect(n("7").floor == n("7"))
     }
 
-    func testOverflowIsReportedNotTrapped() {
+    @Test func overflowIsReportedNotTrapped() {
         let huge = ExactNumber(decimal: "100000000000000000000000000000000000")!  // 10^35
-        XCTAssertNil(huge.multiplied(by: huge))
-        XCTAssertNotNil(huge.adding(huge))
-        XCTAssertTrue(huge < huge.adding(.one)!)
+        #expect(huge.multiplied(by: huge) == nil)
+        #expect(huge.adding(huge) != nil)
+        #expect(huge < huge.adding(.one)!)
         // Comparison never overflows, even with large denominators.
         let a = ExactNumber(numerator: Int128.max - 1, denominator: Int128.max)!
         let b = ExactNumber(numerator: Int128.max - 2, denominator: Int128.max - 1)!
-        XCTAssertTrue(b < a)
+        #expect(b < a)
     }
 }
 
-final class CivilDateTests: XCTestCase {
+@Suite struct CivilDateTests {
     private func d(_ text: String) -> CivilDate { CivilDate(iso: text)! }
 
-    func testValidation() {
-        XCTAssertNotNil(CivilDate(iso: "2024-02-29"))
-        XCTAssertNil(CivilDate(iso: "2023-02-29"))
-        XCTAssertNil(CivilDate(iso: "1900-02-29"))
-        XCTAssertNotNil(CivilDate(iso: "2000-02-29"))
-        XCTAssertNil(CivilDate(iso: "2024-13-01"))
-        XCTAssertNil(CivilDate(iso: "2024-1-01"))
+    @Test func validation() {
+        #expect(CivilDate(iso: "2024-02-29") != nil)
+        #expect(CivilDate(iso: "2023-02-29") == nil)
+        #expect(CivilDate(iso: "1900-02-29") == nil)
+        #expect(CivilDate(iso: "2000-02-29") != nil)
+        #expect(CivilDate(iso: "2024-13-01") == nil)
+        #expect(CivilDate(iso: "2024-1-01") == nil)
     }
 
-    func testMonthArithmeticClampsToTheMonthsEnd() {
+    @Test func monthArithmeticClampsToTheMonthsEnd() {
         // REFERENCE-POLICY.md: 2024-02-29 − 12 months = 2023-02-28.
-        XCTAssertEqual(d("2024-02-29").adding(months: -12), d("2023-02-28"))
-        XCTAssertEqual(d("2024-01-31").adding(months: 1), d("2024-02-29"))
-        XCTAssertEqual(d("2024-05-03").adding(months: 12), d("2025-05-03"))
-        XCTAssertEqual(d("2024-12-15").adding(months: 1), d("2025-01-15"))
-        XCTAssertEqual(d("2024-03-31").adding(months: -1), d("2024-02-29"))
+        #expect(d("2024-02-29").adding(months: -12) == d("2023-02-28"))
+        #expect(d("2024-01-31").adding(months: 1) == d("2024-02-29"))
+        #expect(d("2024-05-03").adding(months: 12) == d("2025-05-03"))
+        #expect(d("2024-12-15").adding(months: 1) == d("2025-01-15"))
+        #expect(d("2024-03-31").adding(months: -1) == d("2024-02-29"))
     }
 
-    func testExpiryDatesOfTheReferencePolicy() {
+    @Test func expiryDatesOfTheReferencePolicy() {
         // Earned 2024-03-15: expires at the end of month M + 24, 2026-03-31; notice 30 days before.
         let expiry = d("2024-03-15").adding(months: 24)!.endOfMonth
-        XCTAssertEqual(expiry, d("2026-03-31"))
-        XCTAssertEqual(expiry.adding(days: -30), d("2026-03-01"))
+        #expect(expiry == d("2026-03-31"))
+        #expect(expiry.adding(days: -30) == d("2026-03-01"))
         // Earned 2024-01-10: expires 2026-01-31.
-        XCTAssertEqual(d("2024-01-10").adding(months: 24)!.endOfMonth, d("2026-01-31"))
+        #expect(d("2024-01-10").adding(months: 24)!.endOfMonth == d("2026-01-31"))
         // Frozen 2024-06-01 for 30 days: active again on 2024-07-01.
-        XCTAssertEqual(d("2024-06-01").adding(days: 30), d("2024-07-01"))
+        #expect(d("2024-06-01").adding(days: 30) == d("2024-07-01"))
     }
 
-    func testDayNumbersAndWeekdays() {
-        XCTAssertEqual(d("1970-01-01").dayNumber, 0)
-        XCTAssertEqual(d("2000-03-01").dayNumber, 11_017)
-        XCTAssertEqual(CivilDate(dayNumber: 19_782), d("2024-02-29"))
-        XCTAssertEqual(d("2026-11-25").weekday, 3)  // a Wednesday
-        XCTAssertEqual(d("1970-01-01").weekday, 4)  // a Thursday
-        XCTAssertEqual(d("1969-12-28").weekday, 7)  // a Sunday
-        XCTAssertEqual(d("2024-03-01").dayNumber - d("2024-02-01").dayNumber, 29)
+    @Test func dayNumbersAndWeekdays() {
+        #expect(d("1970-01-01").dayNumber == 0)
+        #expect(d("2000-03-01").dayNumber == 11_017)
+        #expect(CivilDate(dayNumber: 19_782) == d("2024-02-29"))
+        #expect(d("2026-11-25").weekday == 3)  // a Wednesday
+        #expect(d("1970-01-01").weekday == 4)  // a Thursday
+        #expect(d("1969-12-28").weekday == 7)  // a Sunday
+        #expect(d("2024-03-01").dayNumber - d("2024-02-01").dayNumber == 29)
         for day in stride(from: -800_000, to: 2_900_000, by: 997) {
-            XCTAssertEqual(CivilDate(dayNumber: day)?.dayNumber ?? day, day)
+            #expect(CivilDate(dayNumber: day)?.dayNumber ?? day == day)
         }
     }
 }
