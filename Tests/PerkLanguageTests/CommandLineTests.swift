@@ -4,17 +4,7 @@ import XCTest
 /// `perk` end to end: output and exit codes, as an operator or a script sees them.
 final class CommandLineTests: XCTestCase {
     private func perk(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = TestPaths.productsDirectory.appendingPathComponent("perk")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? TestPaths.packageRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: directory ?? TestPaths.packageRoot)
     }
 
     private func temporaryDirectory() throws -> URL {

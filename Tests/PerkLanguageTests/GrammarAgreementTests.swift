@@ -7,12 +7,6 @@ import XCTest
 /// the first position its `# expect:` line gives). This shows the EBNF is a grammar of its own,
 /// not a description of whatever the Swift parser happens to do.
 final class GrammarAgreementTests: XCTestCase {
-    /// The package root: three levels up from this file (Tests/PerkLanguageTests/GrammarAgreementTests.swift).
-    private static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     func testLarkTranslationOfTheEBNFAgreesWithTheGoldenCorpus() throws {
         let probe = try Self.run(["python3", "-c", "import lark"])
         if probe.status != 0 {
@@ -33,19 +27,7 @@ final class GrammarAgreementTests: XCTestCase {
         }
     }
 
-    /// Runs a command from the package root and returns its exit status and its combined output.
     private static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        // Read before waiting, so a full pipe cannot block the child.
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: TestPaths.packageRoot)
     }
 }
