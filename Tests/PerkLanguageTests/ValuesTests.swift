@@ -78,6 +78,9 @@ import Testing
         #expect(expiry.adding(days: -30) == d("2026-03-01"))
         // Earned 2024-01-10: expires 2026-01-31.
         #expect(d("2024-01-10").adding(months: 24)!.endOfMonth == d("2026-01-31"))
+        // Lots that expire "at end of year", 1 year after earning.
+        #expect(d("2024-02-29").adding(years: 1)?.endOfYear == d("2025-12-31"))
+        #expect(d("2024-02-29").adding(years: 1) == d("2025-02-28"))
         // Frozen 2024-06-01 for 30 days: active again on 2024-07-01.
         #expect(d("2024-06-01").adding(days: 30) == d("2024-07-01"))
     }

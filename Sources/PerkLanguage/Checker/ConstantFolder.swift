@@ -120,22 +120,4 @@ struct ConstantFolder {
         case .duration: return nil  // months and days do not compare
         }
     }
-
-    /// A constant as an operator would write it, for messages.
-    static func describe(_ constant: Constant) -> String {
-        switch constant {
-        case .quantity(let value, let type):
-            let number = "\(value)"
-            switch type {
-            case .money: return number + " (money)"
-            case .points: return number + " points"
-            case .percent: return number + "%"
-            default: return number
-            }
-        case .bool(let value): return value ? "true" : "false"
-        case .text(let value): return "\"\(value)\""
-        case .tier(let rank): return "tier \(rank)"
-        case .list(let items): return "[" + items.map(describe).joined(separator: ", ") + "]"
-        }
-    }
 }

@@ -46,7 +46,6 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         return max(x, 1)
     }
 
-    public var isInteger: Bool { denominator == 1 }
     public var isZero: Bool { numerator == 0 }
     public var isNegative: Bool { numerator < 0 }
 
