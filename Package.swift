@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PerkLanguage", targets: ["PerkLanguage"]),
+        .library(name: "PerkEngine", targets: ["PerkEngine"]),
         .executable(name: "perk", targets: ["perk"]),
     ],
     dependencies: [
@@ -14,6 +15,8 @@ let package = Package(
     targets: [
         // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
         .target(name: "PerkLanguage"),
+        // Checked policies applied to members' events; reading event and member files.
+        .target(name: "PerkEngine", dependencies: ["PerkLanguage"]),
         // The command line: one file per subcommand, nothing else.
         .executableTarget(
             name: "perk",
@@ -23,6 +26,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage"]),
+        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage"]),
         // Benchmarks print figures; run them with `swift run -c release perk-bench-frontend`.
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
     ]

@@ -1,0 +1,193 @@
+import Foundation
+import PerkEngine
+import PerkLanguage
+import XCTest
+
+/// Reading event and member files: every row either becomes a typed event or an error that names
+/// the file, the line, the column and what to do. Expected values are worked from the rows.
+final class EventInputTests: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let harbor: CheckedPolicy = {
+        let file = try! SourceFile(contentsOfFile: packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path)
+        return PolicyChecker.check(file).policy!
+    }()
+
+    private func read(_ text: String, format: EventFileFormat = .csv) -> [Result<InputEvent, InputError>] {
+        var reader = EventFileReader(bytes: Array(text.utf8), format: format, file: "events", decoder: EventDecoder(policy: Self.harbor))
+        var results: [Result<InputEvent, InputError>] = []
+        while let next = reader.next() { results.append(next) }
+        return results
+    }
+
+    private func events(_ text: String, format: EventFileFormat = .csv) throws -> [InputEvent] {
+        try read(text, format: format).map { try $0.get() }
+    }
+
+    private func errors(_ text: String, format: EventFileFormat = .csv) -> [String] {
+        read(text, format: format).compactMap { if case .failure(let error) = $0 { return error.description } else { return nil } }
+    }
+
+    private func n(_ text: String) -> ExactNumber { ExactNumber(decimal: text)! }
+
+    static let header = "id,date,member,type,amount,category,points,original,kind,benefit,bill\n"
+
+    func testEveryEventTypeOfTheReferencePolicy() throws {
+        let read = try events(Self.header + """
+            e1,2024-01-10,M1,purchase,1234.56,room,,,,,
+            e2,2024-01-11,M1,refund,100.00,,,e1,,,
+            e3,2024-06-02,M1,redeem,,,500,,,,800.00
+            e4,2024-06-03,M1,use,,,,,,breakfast,
+            e5,2024-06-04,M1,violation,,,,,benefit_abuse,,
+            e6,2024-06-05,M1,card_lost,,,,,,,
+            e7,2024-06-06,M2,join,,,,,,,
+            e8,2024-06-07,M2,referral,,,,,,,
+            """)
+        XCTAssertEqual(read.map(\.type), ["purchase", "refund", "redeem", "use", "violation", "card_lost", "join", "referral"])
+        XCTAssertEqual(read[0].fields, ["amount": .money(n("1234.56")), "category": .text("room")])
+        XCTAssertEqual(read[0].date, CivilDate(iso: "2024-01-10"))
+        XCTAssertEqual(read[0].location, InputLocation(file: "events", line: 2))
+        XCTAssertEqual(read[1].fields, ["original": .event(id: "e1"), "amount": .money(n("100"))])
+        XCTAssertEqual(read[2].fields, ["points": .points(n("500")), "bill": .money(n("800"))])
+        XCTAssertEqual(read[3].fields, ["benefit": .text("breakfast")])
+        XCTAssertEqual(read[4].fields, ["kind": .text("benefit_abuse")])
+        XCTAssertEqual(read[5].fields, [:])
+        XCTAssertEqual(read[6].member, "M2")
+    }
+
+    func testQuotedCellsCRLFAndByteOrderMark() throws {
+        let text = "\u{FEFF}id,date,member,type,amount,category\r\ne1,2024-01-10,\"M,1\",purchase,5.00,\"the \"\"blue\"\" room\"\r\n"
+        let read = try events(text)
+        XCTAssertEqual(read.first?.member, "M,1")
+        XCTAssertEqual(read.first?.fields["category"], .text("the \"blue\" room"))
+    }
+
+    func testTimestampsAreTakenInThePolicysTimeZone() throws {
+        // Asia/Shanghai is UTC+8 all year.
+        let read = try events("""
+            id,date,member,type,amount,category
+            a,2024-01-10T23:30:00Z,M,purchase,1.00,room
+            b,2024-01-10T07:59:59-08:00,M,purchase,1.00,room
+            c,2024-01-10T08:00:00-08:00,M,purchase,1.00,room
+            d,2024-01-10T00:30:00+08:00,M,purchase,1.00,room
+            e,2024-02-28T16:00:00.250Z,M,purchase,1.00,room
+            f,2024-01-10T23:30:00,M,purchase,1.00,room
+            """)
+        XCTAssertEqual(read.map(\.date.description), ["2024-01-11", "2024-01-10", "2024-01-11", "2024-01-10", "2024-02-29", "2024-01-10"])
+    }
+
+    func testEveryMalformedRowIsReportedWithItsLineAndColumn() {
+        let bad = Self.header + """
+            e1,2024-01-10,M1,purchse,1.00,room,,,,,
+            e2,2023-02-29,M1,purchase,1.00,room,,,,,
+            e3,2024-01-10,M1,purchase,"12,34",room,,,,,
+            e4,2024-01-10,M1,purchase,1.234,room,,,,,
+            e5,2024-01-10,M1,purchase,-5.00,room,,,,,
+            e6,2024-01-10,M1,purchase,,room,,,,,
+            e7,2024-01-10,M1,referral,,room,,,,,
+            e8,2024-01-10,M1,redeem,,,500.5,,,,800
+            e9,2024-01-10,,join,,,,,,,
+            e10,2024-01-10,M1,join,,,,,,
+            e11,2024-01-10,M1,join,,,,,,,,
+            e12,2024-01-10,M1,purchase,"1.00,room,,,,,
+            """
+        XCTAssertEqual(errors(bad), [
+            "events:2: type: unknown event type `purchse`; did you mean `purchase`?",
+            "events:3: date: `2023-02-29` is not a date; write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00",
+            "events:4: amount: `12,34` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56",
+            "events:5: amount: `1.234` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56",
+            "events:6: amount: `-5.00`: an amount cannot be negative",
+            "events:7: amount: missing; a `purchase` event needs `amount` (money)",
+            "events:8: category: `referral` events have no field `category`; leave the cell empty",
+            "events:9: points: `500.5` is not a whole number of points",
+            "events:10: member: missing; every event needs an id, a date, a member and a type",
+            "events:11: this row has 10 cells but the header has 11; each row needs one cell per column, empty for unused fields",
+            "events:12: this row has 12 cells but the header has 11; each row needs one cell per column, empty for unused fields",
+            "events:13: this row cannot be read: a quoted cell is never closed; close it with `\"`",
+        ])
+    }
+
+    func testInvalidUTF8IsOneBadRowNotABadFile() {
+        var bytes = Array("id,date,member,type,amount,category\ne1,2024-01-10,M1,purchase,1.00,r".utf8)
+        bytes += [0xFF, 0xFE]
+        bytes += Array("\ne2,2024-01-11,M1,purchase,2.00,room\n".utf8)
+        var reader = EventFileReader(bytes: bytes, format: .csv, file: "events", decoder: EventDecoder(policy: Self.harbor))
+        var results: [Result<InputEvent, InputError>] = []
+        while let next = reader.next() { results.append(next) }
+        XCTAssertEqual(results.count, 2)
+        XCTAssertEqual(try? results[1].get().id, "e2")
+        guard case .failure(let error) = results[0] else { return XCTFail("the bad row was accepted") }
+        XCTAssertEqual(error.description, "events:2: this row cannot be read: it is not valid UTF-8; save the file as UTF-8")
+    }
+
+    func testAHeaderWithoutTheStandardColumnsStopsTheFile() {
+        XCTAssertEqual(errors("id,date,member,amount\ne1,2024-01-10,M1,1.00\n"),
+                       ["events:1: the header has no `type` column; it must start with id,date,member,type"])
+    }
+
+    func testJSONLines() throws {
+        let text = """
+            {"id": "e1", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": 1234.56, "category": "room", "points": null}
+            {"id": "e2", "date": "2024-06-02", "member": "M1", "type": "redeem", "points": 500, "bill": "800.00"}
+
+            """
+        let read = try events(text, format: .jsonLines)
+        XCTAssertEqual(read.map(\.fields), [
+            ["amount": .money(n("1234.56")), "category": .text("room")],
+            ["points": .points(n("500")), "bill": .money(n("800"))],
+        ])
+        XCTAssertEqual(read.map(\.location.line), [1, 2])
+        XCTAssertEqual(errors("[1, 2]\n{\"id\": \"e1\"}\n", format: .jsonLines), [
+            "events:1: this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}",
+            "events:2: date: missing; every event needs an id, a date, a member and a type",
+        ])
+    }
+
+    func testTheCDNOWDataReadsCompletely() throws {
+        // Figures computed independently, with Python's csv and decimal modules, from the file.
+        let url = Self.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/cdnow.csv")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw XCTSkip("shared/data/cdnow.csv is not beside the repository")
+        }
+        var reader = EventFileReader(bytes: Array(data), format: .csv, file: "cdnow.csv", decoder: EventDecoder(policy: Self.harbor))
+        var count = 0
+        var total = ExactNumber.zero
+        var members = Set<String>()
+        while let next = reader.next() {
+            let event = try next.get()
+            count += 1
+            members.insert(event.member)
+            if case .money(let amount)? = event.fields["amount"] { total = total.adding(amount)! }
+        }
+        XCTAssertEqual(count, 69_659)
+        XCTAssertEqual(members.count, 23_570)
+        XCTAssertEqual(total, n("17502209.41"))
+    }
+}
+
+final class MemberInputTests: XCTestCase {
+    func testBirthdaysAndBadRows() {
+        let text = """
+            member,birthday
+            M1,05-12
+            M2,1990-02-28
+            M3,02-29
+            M4,
+            M5,13-01
+            M1,06-01
+            ,01-01
+            """
+        let result = MemberFileReader.read(Array(text.utf8), file: "members.csv")
+        XCTAssertEqual(result.birthdays["M1"], Birthday("05-12"))
+        XCTAssertEqual(result.birthdays["M1"]?.month, 5)
+        XCTAssertEqual(result.birthdays["M2"]?.year, 1990)
+        XCTAssertEqual(result.birthdays["M3"]?.month, 2)
+        XCTAssertEqual(result.birthdays["M3"]?.day, 29)
+        XCTAssertNil(result.birthdays["M4"])
+        XCTAssertEqual(result.errors.map(\.description), [
+            "members.csv:6: birthday: `13-01` is not a birthday; write MM-DD or YYYY-MM-DD",
+            "members.csv:7: member: `M1` is listed twice (first on line 2)",
+            "members.csv:8: member: missing",
+        ])
+    }
+}
