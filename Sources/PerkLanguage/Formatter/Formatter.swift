@@ -207,11 +207,10 @@ public struct Formatter {
             closeBlock(indent: indent, end: statement.span.end)
             return
         }
-        // Comments after the last statement of the `then` block stay inside it.
-        let thenEnd = then.last?.span.end ?? condition.span.end
-        let elseStart = otherwise.first?.span.start ?? statement.span.end
-        flushComments(before: max(thenEnd, elseStart - 1), indent: indent + 1)
-        emit("}", indent: indent, span: SourceSpan(start: thenEnd, end: thenEnd + 1))
+        // Comments above the `else` line stay in the `then` block; one after `else {` ends its line.
+        let elseKeyword = statement.elseKeyword ?? SourceSpan(start: statement.span.end, end: statement.span.end)
+        flushComments(before: elseKeyword.start, indent: indent + 1)
+        emit("}", indent: indent, span: elseKeyword)
         if otherwise.count == 1, case .ifThen = otherwise[0].kind {
             output[output.count - 1] += " else"
             ifChain(otherwise[0], indent: indent, continuing: true)

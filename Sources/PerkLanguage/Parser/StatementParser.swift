@@ -85,6 +85,7 @@ extension Parser {
         }
         let then = try parseBlock("the `if`")
         var otherwise: [Statement]?
+        let elseKeyword = current.span
         if match(.else) {
             if current.isReserved(.if) {
                 let elseStart = advance().span
@@ -93,6 +94,7 @@ extension Parser {
                 otherwise = try parseBlock("the `else`")
             }
         }
-        return Statement(kind: .ifThen(condition: condition, then: then, otherwise: otherwise), span: start.merged(with: previous.span))
+        return Statement(kind: .ifThen(condition: condition, then: then, otherwise: otherwise), span: start.merged(with: previous.span),
+                         elseKeyword: otherwise == nil ? nil : elseKeyword)
     }
 }

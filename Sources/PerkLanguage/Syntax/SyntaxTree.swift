@@ -151,6 +151,15 @@ public struct Reason: Equatable, Sendable {
 public struct Statement: Equatable, Sendable {
     public var kind: StatementKind
     public var span: SourceSpan
+    /// Where the `else` of an `if` statement is, so the formatter keeps comments around it.
+    public var elseKeyword: SourceSpan?
+
+    public init(kind: StatementKind, span: SourceSpan, elseKeyword: SourceSpan? = nil) {
+        self.kind = kind
+        self.span = span
+        self.elseKeyword = elseKeyword
+    }
+
     public static func == (a: Statement, b: Statement) -> Bool { a.kind == b.kind }
 }
 
