@@ -76,6 +76,24 @@ final class FormatterTests: XCTestCase {
         XCTAssertEqual(Formatter.format(SourceFile(name: "messy.perk", text: messy)), expected)
     }
 
+    func testCommentsStayWhereTheyWere() {
+        let source = """
+            rule r on purchase {  # on the header
+              if amount > 1 CNY {
+                earn 1 points  # after a statement
+                # closing the then-branch
+              } else {  # on the else line
+                # opening the else-branch
+                earn 2 points
+              }  # after the if
+              # closing the rule
+            }  # after the rule
+            # at the end
+
+            """
+        XCTAssertEqual(Formatter.format(SourceFile(name: "c.perk", text: source)), source)
+    }
+
     func testUnicodeOperatorsBecomeAscii() {
         let source = "param a = 2 × 3 ÷ 1\nparam b = a ≥ 1 and a ≤ 9 and a ≠ 4\n"
         XCTAssertEqual(Formatter.format(SourceFile(name: "u.perk", text: source)),
