@@ -84,3 +84,41 @@ final class BenefitCheckTests: XCTestCase {
         XCTAssertEqual(PolicyChecker.check(source: source).diagnostics.map(\.code), [.typeMismatch])
     }
 }
+
+final class ReviewRegressionTests: XCTestCase {
+    private func messages(_ source: String) -> [String] {
+        PolicyChecker.check(source: source).diagnostics.map(\.message)
+    }
+
+    func testTierAttributesMayBeReadAboveTheTiers() {
+        XCTAssertEqual(messages("""
+            currency CNY
+            event purchase { amount: money }
+            benefit lounge for tier >= B value tier.gift limit tier.visits per year
+            rule r on purchase { earn floor(amount * 1 point per 10 CNY * tier.m) }
+            tiers by sum(amount of purchase, this year) {
+              tier A { m: 1, gift: 0 CNY, visits: 0 }
+              tier B at 5 CNY { m: 2, gift: 5 CNY, visits: 2 }
+            }
+            """), [])
+    }
+
+    func testDividingByARateConverts() {
+        // 50 CNY ÷ (10 CNY per 100 points) = 500 points; 500 CNY ÷ 100 points is a rate.
+        XCTAssertEqual(messages("""
+            currency CNY
+            param point_value = 10 CNY per 100 points
+            event redeem { points: points, bill: money }
+            rule r on redeem {
+              require floor(bill / point_value) >= points else too_much
+              require bill / points >= point_value else too_little
+              redeem points
+            }
+            """), [])
+    }
+
+    func testAMissingReasonDoesNotSwallowTheNextStatement() {
+        let result = Parser.parse(SourceFile(name: "t", text: "rule r on e {\n  require true else\n  cancel\n}\n"))
+        XCTAssertEqual(result.diagnostics.map(\.message), ["expected a reason code such as `below_minimum`, found the statement `cancel`"])
+    }
+}

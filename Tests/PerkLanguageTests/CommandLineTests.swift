@@ -82,3 +82,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: path, encoding: .utf8), "param x = (1\n")
     }
 }
+
+final class EncodingTests: XCTestCase {
+    func testFilesThatAreNotUTF8AreRefusedAndNeverRewritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-gbk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // "# 积分" in GBK: 0xBB 0xFD 0xB7 0xD6 is not UTF-8.
+        let gbk = Data("param   x = 1\n# ".utf8) + Data([0xBB, 0xFD, 0xB7, 0xD6]) + Data("\n".utf8)
+        let path = directory.appendingPathComponent("g.perk")
+        try gbk.write(to: path)
+        let perk = TestPaths.productsDirectory.appendingPathComponent("perk")
+        let check = try runProcess(perk, ["check", "g.perk"], in: directory)
+        XCTAssertEqual(check.status, 2)
+        XCTAssertTrue(check.output.contains("g.perk:2: this file is not UTF-8"), check.output)
+        XCTAssertEqual(try runProcess(perk, ["fmt", "g.perk"], in: directory).status, 2)
+        XCTAssertEqual(try Data(contentsOf: path), gbk)
+    }
+}

@@ -104,3 +104,22 @@ final class FormatterTests: XCTestCase {
         XCTAssertNil(Formatter.format(SourceFile(name: "bad.perk", text: "param x = (1 +\n")))
     }
 }
+
+final class FormatterCommentPlacementTests: XCTestCase {
+    func testCommentsInsideAConstructPrintedOnOneLineGoAboveIt() {
+        let source = """
+            benefit lounge "Lounge"
+              for tier >= Gold   # gold and up
+              limit 2 per month  # two visits
+            param a = 1 points param b = 2 points  # only about b
+
+            """
+        XCTAssertEqual(Formatter.format(SourceFile(name: "c.perk", text: source)), """
+            # gold and up
+            benefit lounge "Lounge" for tier >= Gold limit 2 per month  # two visits
+            param a = 1 points
+            param b = 2 points  # only about b
+
+            """)
+    }
+}

@@ -15,7 +15,10 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(texts("min(1,234)"), ["min", "(", "1234", ")"])
         XCTAssertEqual(texts("min(1, 234)"), ["min", "(", "1", ",", "234", ")"])
         XCTAssertEqual(texts("max(1,23)"), ["max", "(", "1", ",", "23", ")"])
-        XCTAssertEqual(texts("1,2345"), ["1", ",", "2345"])
+        // Grouped by ten thousands (万): one number, reported as misgrouped.
+        let wan = Lexer.tokenize(SourceFile(name: "t", text: "1,2345"))
+        XCTAssertEqual(wan.tokens.map(\.text).dropLast(), ["12345"])
+        XCTAssertEqual(wan.diagnostics.map(\.help), ["write `12,345`, or no commas at all"])
         let misgrouped = Lexer.tokenize(SourceFile(name: "t", text: "1000,000 points"))
         XCTAssertEqual(misgrouped.tokens.map(\.text).dropLast(), ["1000000", "points"])
         XCTAssertEqual(misgrouped.diagnostics.map(\.help), ["write `1,000,000`, or no commas at all"])

@@ -48,6 +48,8 @@ struct Checker {
     var eventOrder: [String] = []
     var tierRanks: [String: Int] = [:]
     var tierAttributeTypes: [String: PerkType] = [:]
+    /// The first tier that sets each attribute, for messages.
+    var tierAttributeOwners: [String: String] = [:]
     var measures: [String: Measure] = [:]
     var measureOrder: [String] = []
     var laterMeasures: Set<String> = []
@@ -57,6 +59,9 @@ struct Checker {
     var currency = "CNY"
     /// A `currency` that was reported as invalid: amounts in it are not reported again.
     var rejectedCurrency: String?
+    var currencyDeclared = false
+    /// The first amount of money, when no currency is declared (warned about once).
+    var undeclaredCurrencyUse: SourceSpan?
 
     init(policy: Policy) {
         self.policy = policy
@@ -81,9 +86,16 @@ struct Checker {
         declareTierNames()
         laterParameters = Set(policy.declarations.compactMap { if case .param(let p) = $0.kind { return p.name.name } else { return nil } })
         laterMeasures = Set(policy.declarations.compactMap { if case .measure(let m) = $0.kind { return m.name.name } else { return nil } })
+        // Parameters first (constants, in order), then what rules may read anywhere in the file:
+        // tier attributes (constants), measures (in order), benefits.
+        for declaration in policy.declarations {
+            if case .param(let param) = declaration.kind { checkParameter(param) }
+        }
+        if let tiers = policy.declarations.lazy.compactMap({ if case .tiers(let t) = $0.kind { return t } else { return nil } }).first {
+            declareTierAttributes(tiers)
+        }
         for declaration in policy.declarations {
             switch declaration.kind {
-            case .param(let param): checkParameter(param)
             case .measure(let measure): checkMeasure(measure)
             case .benefit(let benefit): declareBenefit(benefit)
             default: break
@@ -178,6 +190,7 @@ struct Checker {
                 }
             case .currency(let code):
                 keyword = "currency"
+                currencyDeclared = true
                 if !Locale.commonISOCurrencyCodes.contains(code.name) {
                     let help = code.name.uppercased() == "RMB" || code.name == "元" ? "the renminbi's code is `CNY`"
                         : Suggestions.didYouMean(code.name.uppercased(), among: Locale.commonISOCurrencyCodes)
@@ -203,7 +216,7 @@ struct Checker {
                 error(.duplicateDeclaration, "`\(keyword)` is declared twice", at: declaration.span,
                       notes: [DiagnosticNote(message: "first declared here", span: first)])
             }
-            seen[keyword] = declaration.span
+            if seen[keyword] == nil { seen[keyword] = declaration.span }
         }
         return (name, version, timeZone)
     }
@@ -313,26 +326,10 @@ struct Checker {
         }
         var levels: [TierLadder.Level] = []
         var previous: (name: String, value: Constant)?
-        var attributeOwner: [String: String] = [:]
         for (position, entry) in declaration.tiers.enumerated() {
             var attributes: [String: Expr] = [:]
-            for attribute in entry.attributes {
-                if attributes[attribute.name.name] != nil {
-                    error(.duplicateName, "`\(entry.name)` sets `\(attribute.name)` twice", at: attribute.name.span)
-                    continue
-                }
+            for attribute in entry.attributes where attributes[attribute.name.name] == nil {
                 attributes[attribute.name.name] = attribute.value
-                var constant = Scope.constant("a tier attribute")
-                let type = type(of: attribute.value, in: &constant)
-                if let expected = tierAttributeTypes[attribute.name.name] {
-                    if !expected.accepts(type) {
-                        error(.typeMismatch, "`\(attribute.name)` is \(Self.article(expected)) for `\(attributeOwner[attribute.name.name] ?? "")` but \(Self.article(type)) for `\(entry.name)`",
-                              at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit" + (Self.unitHelp(expected: expected).map { ": \($0)" } ?? ""))
-                    }
-                } else {
-                    tierAttributeTypes[attribute.name.name] = type
-                    attributeOwner[attribute.name.name] = entry.name.name
-                }
             }
             if position == 0, let threshold = declaration.tiers.first?.threshold {
                 error(.tierThreshold, "the lowest tier `\(entry.name)` cannot have a threshold: every member starts in it",
@@ -352,7 +349,7 @@ struct Checker {
             let missing = tierAttributeTypes.keys.filter { name in !entry.attributes.contains { $0.name.name == name } }.sorted()
             if !missing.isEmpty {
                 error(.missingAttribute, "the tier `\(entry.name)` does not set " + missing.map { "`\($0)`" }.joined(separator: ", "),
-                      at: entry.name.span, help: "every tier sets the same attributes; `\(attributeOwner[missing[0]] ?? "")` sets `\(missing[0])`")
+                      at: entry.name.span, help: "every tier sets the same attributes; `\(tierAttributeOwners[missing[0]] ?? "")` sets `\(missing[0])`")
             }
         }
         if let hold = declaration.hold {
@@ -361,6 +358,30 @@ struct Checker {
         }
         return TierLadder(measure: declaration.measure, measureType: measureType, levels: levels,
                           attributeTypes: tierAttributeTypes, hold: declaration.hold)
+    }
+
+    /// Types every tier attribute (constants), so rules anywhere in the file can read `tier.NAME`.
+    mutating func declareTierAttributes(_ declaration: TiersDecl) {
+        for entry in declaration.tiers {
+            var seen: Set<String> = []
+            for attribute in entry.attributes {
+                guard seen.insert(attribute.name.name).inserted else {
+                    error(.duplicateName, "`\(entry.name)` sets `\(attribute.name)` twice", at: attribute.name.span)
+                    continue
+                }
+                var constant = Scope.constant("a tier attribute")
+                let type = type(of: attribute.value, in: &constant)
+                if let expected = tierAttributeTypes[attribute.name.name] {
+                    if !expected.accepts(type) {
+                        error(.typeMismatch, "`\(attribute.name)` is \(Self.article(expected)) for `\(tierAttributeOwners[attribute.name.name] ?? "")` but \(Self.article(type)) for `\(entry.name)`",
+                              at: attribute.value.span, help: "every tier's `\(attribute.name)` must have the same unit" + (Self.unitHelp(expected: expected).map { ": \($0)" } ?? ""))
+                    }
+                } else {
+                    tierAttributeTypes[attribute.name.name] = type
+                    tierAttributeOwners[attribute.name.name] = entry.name.name
+                }
+            }
+        }
     }
 
     mutating func checkThreshold(_ threshold: Expr, of tier: Identifier, measureType: PerkType, previous: inout (name: String, value: Constant)?) {
@@ -502,6 +523,10 @@ struct Checker {
     }
 
     mutating func reportUnused() {
+        if let span = undeclaredCurrencyUse {
+            warning(.missingCurrency, "no `currency` is declared, so amounts are taken to be \(currency)", at: span,
+                    help: "add `currency \(currency)` (or your currency's ISO 4217 code) at the top of the policy")
+        }
         for name in parameterOrder where !used.contains(name) {
             warning(.unusedParameter, "the parameter `\(name)` is never used", at: parameters[name]!.span,
                     help: "use it in a rule, or remove it")

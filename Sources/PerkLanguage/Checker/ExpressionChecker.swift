@@ -15,6 +15,9 @@ struct Scope {
     var aggregate: EventType?
     var locals: [String: (type: PerkType, span: SourceSpan)] = [:]
     var usedLocals: Set<String> = []
+    /// Set while checking an operand of `==`, `!=` or `in`, or a list item: where an unknown name
+    /// was probably meant as text (`category == deposit`).
+    var mayMeanText = false
 
     static func constant(_ what: String) -> Scope { Scope(constantContext: what) }
     static func member() -> Scope { Scope() }
@@ -106,12 +109,15 @@ extension Checker {
             let a = type(of: then, in: &scope), b = type(of: otherwise, in: &scope)
             if !a.accepts(b) {
                 error(.typeMismatch, "the two branches of `if` must have one type, but one is \(Self.article(a)) and the other \(Self.article(b))",
-                      at: expr.span, help: Self.unitHelp(expected: a))
+                      at: expr.span, help: literalHelp(then, shouldBe: b) ?? literalHelp(otherwise, shouldBe: a) ?? Self.unitHelp(expected: a))
                 return .invalid
             }
             return a == .invalid ? b : a
         case .list(let items):
             var element = PerkType.invalid
+            let saved = scope.mayMeanText
+            scope.mayMeanText = true
+            defer { scope.mayMeanText = saved }
             for item in items {
                 let type = type(of: item, in: &scope)
                 if element == .invalid {
@@ -140,9 +146,11 @@ extension Checker {
         case .points: return .points
         case .duration: return .duration
         case .money(let code):
+            if !currencyDeclared, undeclaredCurrencyUse == nil { undeclaredCurrencyUse = span }
             let matches = code == currency || (code == "¥" && ["CNY", "JPY"].contains(currency)) || (code == "元" && currency == "CNY")
             if !matches, code != rejectedCurrency {
-                error(.unitMismatch, "this amount is in \(code), but the policy's currency is \(currency)", at: span,
+                let policyCurrency = currencyDeclared ? "the policy's currency is \(currency)" : "amounts are in \(currency) (no `currency` is declared)"
+                error(.unitMismatch, "this amount is in \(code), but \(policyCurrency)", at: span,
                       help: "write amounts in \(currency), as in `10 \(currency)`")
             }
             return .money
@@ -229,7 +237,8 @@ extension Checker {
                 help = "`\(name)` is a field of `\(owner)` events, and there is no event here"
             }
         }
-        error(.unknownName, "unknown name `\(name)`", at: span, help: help ?? "if you meant the text, quote it: `\"\(name)\"`")
+        if help == nil, scope.mayMeanText { help = "if you meant the text, quote it: `\"\(name)\"`" }
+        error(.unknownName, "unknown name `\(name)`", at: span, help: help)
     }
 
     mutating func memberType(base: Expr, field: Identifier, in scope: inout Scope) -> PerkType {
@@ -281,8 +290,14 @@ extension Checker {
         case .min, .max:
             let first = types.first { $0 != .invalid } ?? .invalid
             for (argument, type) in zip(arguments, types) where !first.accepts(type) {
-                error(.typeMismatch, "`\(callee)` compares values of one type: this is \(Self.article(type)), the first is \(Self.article(first))",
-                      at: argument.span, help: Self.unitHelp(expected: first))
+                // `max(0, cap - used)`: the bare literal is the one to fix, whichever side it is on.
+                if let literal = arguments.first(where: { literalHelp($0, shouldBe: type) != nil && first == .number }) {
+                    error(.typeMismatch, "`\(callee)` compares values of one type, but this is a plain number and the others are \(type)",
+                          at: literal.span, help: literalHelp(literal, shouldBe: type))
+                } else {
+                    error(.typeMismatch, "`\(callee)` compares values of one type: this is \(Self.article(type)), the first is \(Self.article(first))",
+                          at: argument.span, help: literalHelp(argument, shouldBe: first) ?? Self.conversionHelp(from: type, to: first) ?? Self.unitHelp(expected: first))
+                }
                 return .invalid
             }
             if !first.isOrdered {
@@ -304,11 +319,15 @@ extension Checker {
             expect(.bool, right, in: &scope, "each side of `\(op.rawValue)`")
             return .bool
         }
+        let saved = scope.mayMeanText
+        scope.mayMeanText = op == .equal || op == .notEqual
         let a = type(of: left, in: &scope), b = type(of: right, in: &scope)
+        scope.mayMeanText = saved
         if op.isComparison {
             if !a.accepts(b) {
-                error(.typeMismatch, "cannot compare \(a) with \(b)", at: span, help: Self.comparisonHelp(a, b))
-            } else if op != .equal, op != .notEqual, !a.isOrdered || !b.isOrdered {
+                error(.typeMismatch, "cannot compare \(a) with \(b)", at: span,
+                      help: literalHelp(right, shouldBe: a) ?? literalHelp(left, shouldBe: b) ?? Self.comparisonHelp(a, b))
+            } else if op != .equal, op != .notEqual, a != .invalid, b != .invalid, !a.isOrdered || !b.isOrdered {
                 error(.typeMismatch, "\(Self.article(a == .invalid ? b : a)) has no order; only `==` and `!=` apply", at: span)
             }
             return .bool
@@ -324,6 +343,21 @@ extension Checker {
         }
         error(.unitMismatch, "cannot \(verb)", at: span, help: Self.arithmeticHelp(op, a, b))
         return .invalid
+    }
+
+    /// When `expr` is a literal whose unit is all that is wrong, how to write it: `0` where points
+    /// are meant is `0 points`; `0 points` where a count is meant is `0`.
+    func literalHelp(_ expr: Expr, shouldBe type: PerkType) -> String? {
+        guard case .literal(let literal) = expr.kind else { return nil }
+        switch (literal.unit, type) {
+        case (.none, .money): return "write `\(literal.text) \(currency)`"
+        case (.none, .points): return "write `\(literal.text) points`"
+        case (.none, .duration): return "write `\(literal.text) days` (or weeks, months, years)"
+        case (.none, .percent): return "write `\(literal.text)%`"
+        case (.points, .number), (.money, .number), (.duration, .number), (.percent, .number):
+            return "a count is a plain number: write `\(literal.digits)`"
+        default: return nil
+        }
     }
 
     /// How to turn a value of one unit into another, where there is a usual way.

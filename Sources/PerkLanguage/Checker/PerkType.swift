@@ -46,7 +46,7 @@ public indirect enum PerkType: Hashable, Sendable, CustomStringConvertible {
     /// Whether values of this type have an order (`<`, `between`, `min`).
     public var isOrdered: Bool {
         switch self {
-        case .number, .money, .points, .percent, .duration, .date, .tier, .invalid: return true
+        case .number, .money, .points, .percent, .duration, .date, .tier, .rate, .invalid: return true
         default: return false
         }
     }
@@ -79,6 +79,10 @@ public indirect enum PerkType: Hashable, Sendable, CustomStringConvertible {
             return product(left, right) ?? product(right, left)
         case .divide:
             if right == .number, left.isQuantity { return left }
+            // 50 CNY ÷ (10 CNY per 100 points) = 500 points
+            if case .rate(let numerator, let denominator) = right, left == numerator { return denominator }
+            // 500 CNY ÷ 100 points is a rate of money per points.
+            if [.money, .points].contains(left), [.money, .points].contains(right), left != right { return .rate(left, per: right) }
             if left == right, left.isQuantity { return .number }
             if left == .percent, right == .percent { return .number }
             return nil

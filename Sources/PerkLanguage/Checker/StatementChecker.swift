@@ -20,6 +20,9 @@ extension Checker {
             if let existing = scope.locals[name.name] {
                 error(.duplicateName, "`\(name)` is already defined in this rule", at: name.span,
                       notes: [DiagnosticNote(message: "first defined here", span: existing.span)])
+            } else if let shadowed = shadowedMeaning(of: name.name, in: scope) {
+                error(.duplicateName, "`\(name)` already means \(shadowed) here", at: name.span,
+                      help: "give the value another name, so `\(name)` keeps its meaning")
             }
             scope.locals[name.name] = (type, name.span)
             scope.usedLocals.remove(name.name)
@@ -49,8 +52,10 @@ extension Checker {
         case .use(let benefit):
             expect(.text, benefit, in: &scope, "the benefit used (its name)")
             if case .string(let name) = benefit.kind, benefits[name] == nil {
+                let titled = benefits.values.first { $0.title == name }.map { "`\"\($0.name)\"` is the benefit titled \"\(name)\": use its name" }
+                let declare = name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? "declare it with `benefit \(name) ...`" : nil
                 error(.unknownBenefit, "no benefit `\(name)` is declared", at: benefit.span,
-                      help: Suggestions.didYouMean(name, among: benefits.keys) ?? "declare it with `benefit \(name) ...`")
+                      help: titled ?? Suggestions.didYouMean(name, among: benefits.keys) ?? declare)
             }
         case .upgrade, .downgrade:
             if tierRanks.isEmpty {
@@ -63,6 +68,18 @@ extension Checker {
         case .forfeit, .cancel, .warn, .note:
             break
         }
+    }
+
+    /// What a `let` name would hide: a field of the event, the member's state, a tier, a
+    /// parameter or a measure.
+    func shadowedMeaning(of name: String, in scope: Scope) -> String? {
+        if scope.event?.field(name) != nil { return "the event's field `\(name)`" }
+        if scope.event != nil, name == EventProperty.date.rawValue { return "the event's date" }
+        if MemberProperty(rawValue: name) != nil { return "the member's `\(name)`" }
+        if tierRanks[name] != nil { return "the tier `\(name)`" }
+        if parameters[name] != nil { return "the parameter `\(name)`" }
+        if measures[name] != nil { return "the measure `\(name)`" }
+        return nil
     }
 
     mutating func expectEventReference(_ expr: Expr, in scope: inout Scope, _ what: String) {

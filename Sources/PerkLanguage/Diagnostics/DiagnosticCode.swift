@@ -38,6 +38,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
     case unusedMeasure = "unused-measure"
     case unusedValue = "unused-value"
     case neverFires = "never-fires"
+    case missingCurrency = "missing-currency"
 
     /// Whether the code means the file does not parse (the checker does not run then).
     public var isSyntax: Bool {
@@ -87,6 +88,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
         case .unusedMeasure: return "a measure nothing uses"
         case .unusedValue: return "a `let` value nothing uses"
         case .neverFires: return "a rule, branch or benefit whose condition is always false"
+        case .missingCurrency: return "amounts used without a `currency` declaration (CNY is assumed)"
         }
     }
 }

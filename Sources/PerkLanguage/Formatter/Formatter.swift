@@ -58,18 +58,35 @@ public struct Formatter {
     }
 
     /// Emits one line for the construct spanning `span`: the comments before it, the text, and a
-    /// comment that ends the line it ends on.
+    /// comment that ends the line it ends on. A construct written over several lines is printed on
+    /// one, so comments from its inner lines go above it. Block headers pass `trailingOnLineOf`
+    /// (their own first line) instead.
     private mutating func emit(_ text: String, indent: Int, span: SourceSpan, trailingOnLineOf end: Int? = nil) {
         flushComments(before: span.start, indent: indent)
-        if !text.hasPrefix("}") { separate(from: line(of: span.start)) }
-        var text = String(repeating: "  ", count: indent) + text
         let endLine = line(of: end ?? max(span.end - 1, span.start))
-        if nextComment < comments.count, line(of: comments[nextComment].span.start) == endLine {
+        if !text.hasPrefix("}") { separate(from: line(of: span.start)) }
+        if end == nil {
+            while nextComment < comments.count, comments[nextComment].span.start < span.end,
+                  line(of: comments[nextComment].span.start) < endLine {
+                output.append(String(repeating: "  ", count: indent) + comments[nextComment].text)
+                nextComment += 1
+            }
+        }
+        let text = String(repeating: "  ", count: indent) + text
+        if nextComment < comments.count, line(of: comments[nextComment].span.start) == endLine,
+           end != nil || onlySpaces(from: span.end, to: comments[nextComment].span.start) {
             trailing[output.count] = comments[nextComment].text
             nextComment += 1
         }
         output.append(text)
         lastSourceLine = endLine
+    }
+
+    /// Whether nothing but spaces lies between two offsets (so a comment there belongs to the
+    /// construct before it, not to another one on the same line).
+    private func onlySpaces(from start: Int, to end: Int) -> Bool {
+        guard start <= end else { return false }
+        return file.bytes[start..<end].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
 
     /// The output with trailing comments; those on consecutive lines of one indentation start in
@@ -210,7 +227,7 @@ public struct Formatter {
         // Comments above the `else` line stay in the `then` block; one after `else {` ends its line.
         let elseKeyword = statement.elseKeyword ?? SourceSpan(start: statement.span.end, end: statement.span.end)
         flushComments(before: elseKeyword.start, indent: indent + 1)
-        emit("}", indent: indent, span: elseKeyword)
+        emit("}", indent: indent, span: elseKeyword, trailingOnLineOf: elseKeyword.start)
         if otherwise.count == 1, case .ifThen = otherwise[0].kind {
             output[output.count - 1] += " else"
             ifChain(otherwise[0], indent: indent, continuing: true)

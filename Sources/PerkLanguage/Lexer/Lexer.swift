@@ -230,6 +230,17 @@ public struct Lexer {
             grouped = true
             offset += 4
         }
+        // `20,0000` (grouped by ten thousands, as 万 is): one misgrouped number, not two.
+        if byte(at: offset) == UInt8(ascii: ","), (1...4).allSatisfy({ Self.isDigit(byte(at: offset + $0)) }) {
+            offset += 1
+            while Self.isDigit(byte(at: offset)) {
+                digits.append(bytes[offset])
+                offset += 1
+            }
+            diagnostics.append(Diagnostic(
+                .error, code: .malformedNumber, "digits are grouped in threes", at: SourceSpan(start: start, end: offset),
+                help: "write `\(Self.grouped(String(decoding: digits, as: UTF8.self)))`, or no commas at all"))
+        }
         if byte(at: offset) == UInt8(ascii: "."), Self.isDigit(byte(at: offset + 1)) {
             digits.append(UInt8(ascii: "."))
             offset += 1

@@ -196,6 +196,9 @@ extension Parser {
                        help: current.kind == .name ? "steps are numbered `1st:`, `2nd:`, `3rd or more:`" : nil)
         }
         let ordinalToken = advance()
+        guard let ordinal = Int(ordinalToken.text), ordinal >= 1, ordinal <= 1_000 else {
+            throw fail("steps are numbered from `1st` up to `1000th`", at: ordinalToken.span)
+        }
         var orMore = false
         if match(.or) {
             try expectName("more", "after `or` (as in `3rd or more:`)")
@@ -204,7 +207,7 @@ extension Parser {
         _ = try expect(.colon, "after the step's ordinal")
         var actions = [try parseStatement()]
         while match(.comma) { actions.append(try parseStatement()) }
-        return PenaltyDecl.Step(ordinal: Int(ordinalToken.text) ?? 0, orMore: orMore, actions: actions,
+        return PenaltyDecl.Step(ordinal: ordinal, orMore: orMore, actions: actions,
                                 span: ordinalToken.span.merged(with: previous.span))
     }
 
@@ -257,7 +260,7 @@ extension Parser {
     }
 
     mutating func parseReason() throws -> Reason {
-        let code = try identifier("a reason code such as `below_minimum`")
+        let code = try code("a reason code such as `below_minimum`")
         let message = current.kind == .string ? advance().text : nil
         return Reason(code: code, message: message)
     }

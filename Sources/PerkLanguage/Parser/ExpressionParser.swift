@@ -150,6 +150,11 @@ extension Parser {
             }
             _ = try expect(.rightBracket, "to close the list")
             return Expr(.list(items), span: token.span.merged(with: previous.span), children: items)
+        case .name where token.startsLine && (Keywords.declarations.contains(token.text) || Keywords.statements.contains(token.text)):
+            // `param d = 5 CNY +` followed by `rule ...`: the expression is unfinished, and the next
+            // line is a declaration or statement of its own.
+            throw fail("expected an expression at the end of this line", at: errorSpan(),
+                       help: "finish the expression, or remove the operator or keyword that expects it")
         case .name:
             advance()
             guard current.isSymbol(.leftParen) else {

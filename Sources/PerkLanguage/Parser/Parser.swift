@@ -124,6 +124,16 @@ public struct Parser {
         return Identifier(name: token.text, span: token.span)
     }
 
+    /// A reason code or a fee's name: any name but a statement keyword, so that a missing code
+    /// (`require c else` at the end of a line) does not take the next statement for it.
+    mutating func code(_ what: String) throws -> Identifier {
+        if current.kind == .name, Keywords.statements.contains(current.text) {
+            throw fail("expected \(what), found the statement `\(current.text)`", at: current.startsLine ? errorSpan() : current.span,
+                       help: "write the code right after the keyword; statement keywords cannot be codes")
+        }
+        return try identifier(what)
+    }
+
     mutating func string(_ what: String) throws -> String {
         guard current.kind == .string else { throw fail("expected \(what) (a quoted string), found \(describe(current))") }
         return advance().text

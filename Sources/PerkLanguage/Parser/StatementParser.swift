@@ -67,7 +67,7 @@ extension Parser {
         case "note": kind = .note(try parseReason())
         case "charge":
             let amount = try parseExpression()
-            kind = .charge(amount, label: matchName("as") ? try identifier("a name for the fee") : nil)
+            kind = .charge(amount, label: matchName("as") ? try code("a name for the fee") : nil)
         case "use": kind = .use(try parseExpression())
         default:  // reverse
             let amount = try parseExpression()

@@ -53,13 +53,18 @@ public struct SourceFile: Sendable {
         self.lineStarts = starts
     }
 
-    /// Reads a file; invalid UTF-8 is repaired (each bad byte becomes U+FFFD) so the lexer can
-    /// point at it instead of the whole file failing to load.
+    /// Reads a policy file, which must be UTF-8: a file in another encoding (GBK, say) is refused
+    /// rather than read with its characters replaced, which `perk fmt` would then write back.
     public init(contentsOfFile path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SourceFileError.unreadable(path: path)
         }
-        self.init(name: path, text: String(decoding: data, as: UTF8.self))
+        guard let text = String(data: data, encoding: .utf8) else {
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let bad = lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0
+            throw SourceFileError.notUTF8(path: path, line: bad + 1)
+        }
+        self.init(name: path, text: text)
     }
 
     /// The 0-based index of the line holding `offset`.
@@ -103,10 +108,14 @@ public struct SourceFile: Sendable {
 
 public enum SourceFileError: Error, CustomStringConvertible {
     case unreadable(path: String)
+    case notUTF8(path: String, line: Int)
 
     public var description: String {
         switch self {
-        case .unreadable(let path): return "cannot read `\(path)`: no such file, or permission denied"
+        case .unreadable(let path):
+            return "cannot read `\(path)`: no such file, or permission denied"
+        case .notUTF8(let path, let line):
+            return "\(path):\(line): this file is not UTF-8 (GBK, perhaps?); convert it, e.g. `iconv -f GBK -t UTF-8`, and try again"
         }
     }
 }

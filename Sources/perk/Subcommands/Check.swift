@@ -48,7 +48,7 @@ struct Check: ParsableCommand {
         }
         switch format {
         case .text:
-            print(Self.summary(files: files.count, errors: errors, warnings: warnings))
+            print(Self.summary(files: files.count - unreadable, errors: errors, warnings: warnings, unreadable: unreadable))
         case .json:
             print(DiagnosticRenderer.json(records))
         }
@@ -56,9 +56,10 @@ struct Check: ParsableCommand {
         if errors > 0 || (strict && warnings > 0) { throw ExitCode.policyInvalid }
     }
 
-    static func summary(files: Int, errors: Int, warnings: Int) -> String {
+    static func summary(files: Int, errors: Int, warnings: Int, unreadable: Int) -> String {
         func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        if errors == 0 && warnings == 0 { return "checked \(count(files, "file")): no problems" }
-        return "checked \(count(files, "file")): \(count(errors, "error")), \(count(warnings, "warning"))"
+        let notRead = unreadable == 0 ? "" : "; \(count(unreadable, "file")) could not be read"
+        if errors == 0 && warnings == 0 { return "checked \(count(files, "file")): no problems" + notRead }
+        return "checked \(count(files, "file")): \(count(errors, "error")), \(count(warnings, "warning"))" + notRead
     }
 }
