@@ -117,6 +117,26 @@ final class ReviewRegressionTests: XCTestCase {
             """), [])
     }
 
+    func testConstantMistakes() {
+        let codes = PolicyChecker.check(source: """
+            currency CNY
+            param rate = 1 point per 0 CNY
+            param half = 10 CNY / 0
+            event violation { kind: text }
+            penalty p on violation within 0 days { 1st: warn }
+            benefit spa limit 2.5 per month
+            expire lots -12 months after earning
+            rule r on violation { earn floor(half * rate) }
+            """).diagnostics.map { "\($0.code.rawValue): \($0.message)" }
+        XCTAssertEqual(codes, [
+            "type-mismatch: division by zero: a rate per 0 money means nothing",
+            "type-mismatch: division by zero",
+            "type-mismatch: the counting window must be longer than zero",
+            "type-mismatch: a limit counts uses, so it is a whole number, not 2.5",
+            "type-mismatch: the lifetime of a lot must be longer than zero",
+        ])
+    }
+
     func testAMissingReasonDoesNotSwallowTheNextStatement() {
         let result = Parser.parse(SourceFile(name: "t", text: "rule r on e {\n  require true else\n  cancel\n}\n"))
         XCTAssertEqual(result.diagnostics.map(\.message), ["expected a reason code such as `below_minimum`, found the statement `cancel`"])

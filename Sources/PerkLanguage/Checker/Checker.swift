@@ -60,6 +60,8 @@ struct Checker {
     /// A `currency` that was reported as invalid: amounts in it are not reported again.
     var rejectedCurrency: String?
     var currencyDeclared = false
+    /// "No tiers are declared" is said once, not at every use of `tier`.
+    var reportedNoTiers = false
     /// The first amount of money, when no currency is declared (warned about once).
     var undeclaredCurrencyUse: SourceSpan?
 
@@ -354,7 +356,7 @@ struct Checker {
         }
         if let hold = declaration.hold {
             var constant = Scope.constant("the hold period")
-            expect(.duration, hold, in: &constant, "the hold period")
+            expectPositiveDuration(hold, in: &constant, "the hold period")
         }
         return TierLadder(measure: declaration.measure, measureType: measureType, levels: levels,
                           attributeTypes: tierAttributeTypes, hold: declaration.hold)
@@ -444,7 +446,7 @@ struct Checker {
             expect(.bool, condition, in: &scope, "a penalty's `where` condition")
         }
         var constant = Scope.constant("a penalty's window")
-        expect(.duration, penalty.window, in: &constant, "the counting window")
+        expectPositiveDuration(penalty.window, in: &constant, "the counting window")
         var last = 0
         var openEnded: PenaltyDecl.Step?
         for step in penalty.steps {
@@ -484,17 +486,36 @@ struct Checker {
         if let limit = benefit.limit {
             // A limit may depend on the member (`limit tier.lounge_visits per year`).
             expect(.number, limit, in: &scope, "a benefit's limit (a count of uses)")
-            if case .quantity(let count, _)? = folder.fold(limit), count <= .zero {
-                warning(.neverFires, "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
+            if case .quantity(let count, _)? = folder.fold(limit) {
+                if count <= .zero {
+                    warning(.neverFires, "`\(benefit.name)` can never be used: its limit is \(count)", at: limit.span)
+                } else if count.floor != count {
+                    error(.typeMismatch, "a limit counts uses, so it is a whole number, not \(count)", at: limit.span)
+                }
             }
         }
     }
 
     mutating func checkExpiry(_ expiry: ExpiryDecl) {
         var constant = Scope.constant("a lot's lifetime")
-        expect(.duration, expiry.lifetime, in: &constant, "the lifetime of a lot")
+        expectPositiveDuration(expiry.lifetime, in: &constant, "the lifetime of a lot")
         if let notice = expiry.notice {
-            expect(.duration, notice, in: &constant, "the notice period")
+            expectPositiveDuration(notice, in: &constant, "the notice period")
+        }
+    }
+
+    /// Checks a period that must be a positive duration: a window, a hold, a lifetime, a notice.
+    mutating func expectPositiveDuration(_ expr: Expr, in scope: inout Scope, _ what: String) {
+        expect(.duration, expr, in: &scope, what)
+        var value = expr
+        var seen: Set<String> = []
+        while case .name(let name) = value.kind, let parameter = parameters[name], seen.insert(name).inserted {
+            value = parameter.value
+        }
+        if case .unary(.negate, _) = value.kind {
+            error(.typeMismatch, "\(what) must be longer than zero", at: expr.span, help: "write a positive duration, such as `30 days`")
+        } else if case .literal(let literal) = value.kind, case .duration = literal.unit, let number = ExactNumber(decimal: literal.digits), number.isZero {
+            error(.typeMismatch, "\(what) must be longer than zero", at: expr.span, help: "write a positive duration, such as `30 days`")
         }
     }
 

@@ -53,6 +53,10 @@ extension Checker {
                       help: "write `1 point per 10 CNY` or `10 CNY per 100 points`")
                 return .invalid
             }
+            if ExactNumber(decimal: denominator.digits)?.isZero == true {
+                error(.typeMismatch, "division by zero: a rate per 0 \(bottom) means nothing", at: expr.span)
+                return .invalid
+            }
             return .rate(top, per: bottom)
         case .string:
             return .text
@@ -179,6 +183,8 @@ extension Checker {
                 return .invalid
             }
             if member == .tier, tierRanks.isEmpty {
+                if reportedNoTiers { return .invalid }
+                reportedNoTiers = true
                 error(.unknownName, "`tier` needs a list of tiers, and this policy declares none", at: span,
                       help: "declare them with `tiers by MEASURE { tier ... }`")
                 return .invalid
@@ -331,6 +337,10 @@ extension Checker {
                 error(.typeMismatch, "\(Self.article(a == .invalid ? b : a)) has no order; only `==` and `!=` apply", at: span)
             }
             return .bool
+        }
+        if op == .divide || op == .mod, case .quantity(let divisor, _)? = folder.fold(right), divisor.isZero {
+            error(.typeMismatch, "division by zero", at: right.span, help: "divide by a value that cannot be zero")
+            return .invalid
         }
         if let type = PerkType.arithmetic(op, a, b) { return type }
         let verb: String

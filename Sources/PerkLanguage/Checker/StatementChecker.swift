@@ -58,7 +58,8 @@ extension Checker {
                       help: titled ?? Suggestions.didYouMean(name, among: benefits.keys) ?? declare)
             }
         case .upgrade, .downgrade:
-            if tierRanks.isEmpty {
+            if tierRanks.isEmpty, !reportedNoTiers {
+                reportedNoTiers = true
                 error(.unknownName, "`\(statement.kind == .upgrade ? "upgrade" : "downgrade")` needs a list of tiers, and this policy declares none", at: statement.span,
                       help: "declare them with `tiers by MEASURE { tier ... }`")
             }
