@@ -1,0 +1,301 @@
+import PerkLanguage
+
+/// Compiles checked expressions into closures. Names resolve in the checker's order: `let`
+/// values, the aggregated event's fields, the rule's event's fields, the member, tiers,
+/// parameters (folded to constants), measures.
+struct ExpressionCompiler {
+    let policy: CheckedPolicy
+    let tierRanks: [String: Int]
+    /// Each tier attribute's value by tier rank.
+    var tierAttributes: [String: [Value]] = [:]
+    var parameters: [String: Value] = [:]
+    var measures: [String: Evaluate] = [:]
+
+    /// Where an expression is compiled.
+    struct Scope {
+        var locals: Set<String> = []
+        var event: EventType?
+        var aggregate: EventType?
+    }
+
+    init(policy: CheckedPolicy) throws {
+        self.policy = policy
+        tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
+        let constant = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+        for parameter in policy.parameters {
+            var frame = constant
+            parameters[parameter.name] = try compile(parameter.value, in: Scope())(&frame)
+        }
+        for level in policy.tiers?.levels ?? [] {
+            for (name, expr) in level.attributes {
+                var frame = constant
+                let value = try compile(expr, in: Scope())(&frame)
+                tierAttributes[name, default: Array(repeating: .number(.zero), count: policy.tiers!.levels.count)][level.rank] = value
+            }
+        }
+        for measure in policy.measures {
+            measures[measure.name] = try compile(measure.value, in: Scope())
+        }
+    }
+
+    func compile(_ expr: Expr, in scope: Scope) throws -> Evaluate {
+        switch expr.kind {
+        case .literal(let literal):
+            let value = try Self.value(of: literal)
+            return { _ in value }
+        case .rate(let numerator, let denominator):
+            guard let top = try Self.value(of: numerator).amount, let bottom = try Self.value(of: denominator).amount,
+                  let rate = top.divided(by: bottom) else { throw EvaluationError("a rate per zero") }
+            return { _ in .rate(rate) }
+        case .string(let text):
+            return { _ in .text(text) }
+        case .date(let text):
+            guard let date = CivilDate(iso: text) else { throw EvaluationError("`\(text)` is not a date") }
+            return { _ in .date(date) }
+        case .bool(let flag):
+            return { _ in .bool(flag) }
+        case .name(let name):
+            return try compileName(name, in: scope)
+        case .member(let base, let field):
+            return try compileMember(base, field.name, in: scope)
+        case .call(let callee, let arguments):
+            return try compileCall(callee.name, arguments.map { try compile($0, in: scope) })
+        case .unary(.not, let operand):
+            let inner = try compile(operand, in: scope)
+            return { frame in .bool(!(try inner(&frame)).isTrue) }
+        case .unary(.negate, let operand):
+            let inner = try compile(operand, in: scope)
+            return { frame in
+                let value = try inner(&frame)
+                if case .duration(let months, let days) = value { return .duration(months: -months, days: -days) }
+                guard let amount = value.amount else { throw EvaluationError("cannot negate \(value)") }
+                return value.with(amount.negated)
+            }
+        case .binary(let op, let left, let right):
+            return try compileBinary(op, try compile(left, in: scope), try compile(right, in: scope))
+        case .membership(let item, let list, let negated):
+            let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
+            return { frame in
+                let needle = try itemValue(&frame)
+                guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
+                return .bool(items.contains(needle) != negated)
+            }
+        case .between(let value, let low, let high):
+            let v = try compile(value, in: scope), l = try compile(low, in: scope), h = try compile(high, in: scope)
+            return { frame in
+                let x = try v(&frame)
+                return .bool(try Value.compare(try l(&frame), x) <= 0 && Value.compare(x, try h(&frame)) <= 0)
+            }
+        case .conditional(let condition, let then, let otherwise):
+            let c = try compile(condition, in: scope), a = try compile(then, in: scope), b = try compile(otherwise, in: scope)
+            return { frame in try c(&frame).isTrue ? try a(&frame) : try b(&frame) }
+        case .list(let items):
+            let compiled = try items.map { try compile($0, in: scope) }
+            return { frame in .list(try compiled.map { try $0(&frame) }) }
+        case .count(let event, let filter, let window):
+            return try compileAggregate(nil, event.name, filter, window, in: scope)
+        case .sum(let value, let event, let filter, let window):
+            return try compileAggregate(value, event.name, filter, window, in: scope)
+        case .parenthesized(let inner):
+            return try compile(inner, in: scope)
+        case .invalid:
+            throw EvaluationError("the policy has errors")
+        }
+    }
+
+    static func value(of literal: Literal) throws -> Value {
+        guard let number = ExactNumber(decimal: literal.digits) else { throw EvaluationError("`\(literal.text)` is too large") }
+        switch literal.unit {
+        case .none: return .number(number)
+        case .percent: return .percent(number)
+        case .money: return .money(number)
+        case .points: return .points(number)
+        case .duration(let period):
+            guard number.floor == number, let n = Int(exactly: number.numerator) else { throw EvaluationError("`\(literal.text)`: a duration is a whole number") }
+            switch period {
+            case .day: return .duration(months: 0, days: n)
+            case .week: return .duration(months: 0, days: 7 * n)
+            case .month: return .duration(months: n, days: 0)
+            case .year: return .duration(months: 12 * n, days: 0)
+            }
+        }
+    }
+
+    private func compileName(_ name: String, in scope: Scope) throws -> Evaluate {
+        if scope.locals.contains(name) {
+            return { frame in
+                guard let value = frame.locals[name] else { throw EvaluationError("`\(name)` is used before it is set") }
+                return value
+            }
+        }
+        if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil {
+            return { frame in
+                guard let item = frame.aggregateItem else { throw EvaluationError("no event for `\(name)`") }
+                return try Self.property(name, of: item)
+            }
+        }
+        if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue {
+            return { frame in
+                guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
+                return try Self.property(name, of: current)
+            }
+        }
+        if let property = MemberProperty(rawValue: name) {
+            return { frame in Self.memberProperty(property, of: frame.member, on: frame.today) }
+        }
+        if let rank = tierRanks[name] { return { _ in .tier(rank) } }
+        if let value = parameters[name] { return { _ in value } }
+        if let measure = measures[name] { return measure }
+        throw EvaluationError("unknown name `\(name)`")
+    }
+
+    /// A field or recorded property of a history event.
+    static func property(_ name: String, of event: RecordedEvent) throws -> Value {
+        if let field = event.fields[name] { return field.value }
+        switch EventProperty(rawValue: name) {
+        case .earned: return .points(event.earned)
+        case .refunded: return .money(event.refunded)
+        case .date: return .date(event.date)
+        case nil: throw EvaluationError("`\(event.type)` event \(event.id) has no `\(name)`")
+        }
+    }
+
+    static func memberProperty(_ property: MemberProperty, of member: MemberState, on today: CivilDate) -> Value {
+        switch property {
+        case .tier: return .tier(member.tier)
+        case .balance: return .points(member.balance)
+        case .frozen: if case .frozen = member.status { return .bool(true) } else { return .bool(false) }
+        case .cancelled: return .bool(member.status == .cancelled)
+        case .active: return .bool(member.status == .active)
+        case .birthdayMonth: return .bool(member.birthday?.month == today.month)
+        case .today: return .date(today)
+        }
+    }
+
+    private func compileMember(_ base: Expr, _ field: String, in scope: Scope) throws -> Evaluate {
+        let object = try compile(base, in: scope)
+        let attribute = tierAttributes[field]
+        return { frame in
+            switch try object(&frame) {
+            case .tier(let rank):
+                guard let values = attribute, values.indices.contains(rank) else { throw EvaluationError("tiers have no `\(field)`") }
+                return values[rank]
+            case .event(let id):
+                guard let event = frame.member.history.last(where: { $0.id == id }) else {
+                    throw EvaluationError("event \(id) is not in the member's history")
+                }
+                return try Self.property(field, of: event)
+            case let other:
+                throw EvaluationError("\(other) has no `\(field)`")
+            }
+        }
+    }
+
+    private func compileCall(_ name: String, _ arguments: [Evaluate]) throws -> Evaluate {
+        guard let function = BuiltinFunction(rawValue: name) else { throw EvaluationError("unknown function `\(name)`") }
+        switch function {
+        case .floor, .ceil, .round, .abs:
+            let argument = arguments[0]
+            return { frame in
+                let value = try argument(&frame)
+                guard let x = value.amount else { throw EvaluationError("`\(name)` of \(value)") }
+                switch function {
+                case .floor: return value.with(x.floor)
+                case .ceil: return value.with(x.ceil)
+                case .round: return value.with(x.rounded(.halfEven))
+                default: return value.with(x.isNegative ? x.negated : x)
+                }
+            }
+        case .min, .max:
+            return { frame in
+                var best = try arguments[0](&frame)
+                for argument in arguments.dropFirst() {
+                    let value = try argument(&frame)
+                    let order = try Value.compare(value, best)
+                    if function == .min ? order < 0 : order > 0 { best = value }
+                }
+                return best
+            }
+        case .day, .month, .year, .weekday:
+            let argument = arguments[0]
+            return { frame in
+                guard case .date(let date) = try argument(&frame) else { throw EvaluationError("`\(name)` needs a date") }
+                switch function {
+                case .day: return .number(ExactNumber(date.day))
+                case .month: return .number(ExactNumber(date.month))
+                case .year: return .number(ExactNumber(date.year))
+                default: return .text(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][date.weekday - 1])
+                }
+            }
+        }
+    }
+
+    private func compileBinary(_ op: BinaryOperator, _ left: @escaping Evaluate, _ right: @escaping Evaluate) throws -> Evaluate {
+        switch op {
+        case .and: return { frame in .bool(try left(&frame).isTrue && right(&frame).isTrue) }
+        case .or: return { frame in .bool(try left(&frame).isTrue || right(&frame).isTrue) }
+        case .equal: return { frame in .bool(try left(&frame) == right(&frame)) }
+        case .notEqual: return { frame in .bool(try left(&frame) != right(&frame)) }
+        case .less: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) < 0) }
+        case .lessEqual: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) <= 0) }
+        case .greater: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) > 0) }
+        case .greaterEqual: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) >= 0) }
+        default: return { frame in try Value.arithmetic(op, left(&frame), right(&frame)) }
+        }
+    }
+
+    private func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, in scope: Scope) throws -> Evaluate {
+        var inner = scope
+        inner.aggregate = policy.eventType(named: eventName)
+        let compiledValue = try value.map { try compile($0, in: inner) }
+        let compiledFilter = try filter.map { try compile($0, in: inner) }
+        let bounds = try compileWindow(window, in: scope)
+        return { frame in
+            let (from, to) = try bounds(&frame)
+            var total: Value = compiledValue == nil ? .number(.zero) : .number(.zero)
+            var first = true
+            let saved = frame.aggregateItem
+            defer { frame.aggregateItem = saved }
+            for item in frame.member.history where item.type == eventName && item.date >= from && item.date <= to {
+                frame.aggregateItem = item
+                if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
+                if let compiledValue {
+                    let x = try compiledValue(&frame)
+                    total = first ? x : try Value.arithmetic(.plus, total, x)
+                    first = false
+                } else {
+                    total = try Value.arithmetic(.plus, total, .number(.one))
+                }
+            }
+            return total
+        }
+    }
+
+    /// The first and last dates a window covers on `frame.today`.
+    private func compileWindow(_ window: Window, in scope: Scope) throws -> @Sendable (inout Frame) throws -> (CivilDate, CivilDate) {
+        switch window {
+        case .last(let length, let beforeToday):
+            let duration = try compile(length, in: scope)
+            return { frame in
+                guard case .duration(let months, let days) = try duration(&frame) else { throw EvaluationError("a window needs a duration") }
+                let start = try Value.shift(frame.today, months: -months, days: -days)
+                // (today − length, today], or [today − length, today) before today.
+                return beforeToday
+                    ? (start, try Value.shift(frame.today, months: 0, days: -1))
+                    : (try Value.shift(start, months: 0, days: 1), frame.today)
+            }
+        case .this(let period):
+            return { frame in
+                let today = frame.today
+                switch period {
+                case .day: return (today, today)
+                case .week:
+                    let monday = today.adding(days: 1 - today.weekday)!
+                    return (monday, monday.adding(days: 6)!)
+                case .month: return (CivilDate(year: today.year, month: today.month, day: 1)!, today.endOfMonth)
+                case .year: return (CivilDate(year: today.year, month: 1, day: 1)!, today.endOfYear)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import PerkLanguage
+
+/// A rule's statement as it runs: reads and changes the member through `Execution`.
+typealias Perform = @Sendable (inout Execution) throws -> Void
+
+/// The state of one event's application: the frame expressions read, the outcome being built,
+/// and the rule that is running.
+struct Execution {
+    var frame: Frame
+    var outcome: Outcome
+    var rule = ""
+    let effects: Effects
+}
+
+/// A `require` that failed: the event is refused and nothing it did is kept.
+struct Denial: Error {
+    let code: String
+    let message: String?
+    let rule: String
+}
+
+extension ExpressionCompiler {
+    func compileBlock(_ statements: [Statement], in scope: Scope) throws -> Perform {
+        var scope = scope
+        var steps: [Perform] = []
+        for statement in statements {
+            steps.append(try compileStatement(statement, in: &scope))
+        }
+        let compiled = steps
+        return { execution in
+            for step in compiled { try step(&execution) }
+        }
+    }
+
+    private func points(_ value: Value, _ what: String) throws -> ExactNumber {
+        guard case .points(let amount) = value else { throw EvaluationError("\(what) needs points, not \(value)") }
+        guard amount.floor == amount else { throw EvaluationError("\(what) \(amount) points: points are whole numbers; round with floor, ceil or round") }
+        guard !amount.isNegative else { throw EvaluationError("\(what) \(amount) points: a negative amount") }
+        return amount
+    }
+
+    // swiftlint:disable:next function_body_length
+    func compileStatement(_ statement: Statement, in scope: inout Scope) throws -> Perform {
+        switch statement.kind {
+        case .letBinding(let name, let value):
+            let compiled = try compile(value, in: scope)
+            scope.locals.insert(name.name)
+            return { execution in
+                let result = try compiled(&execution.frame)
+                execution.frame.locals[name.name] = result
+                execution.frame.seen?.append("\(name.name) = \(result)")
+            }
+        case .require(let condition, let reason):
+            let compiled = try compile(condition, in: scope)
+            return { execution in
+                if !(try compiled(&execution.frame)).isTrue {
+                    throw Denial(code: reason.code.name, message: reason.message, rule: execution.rule)
+                }
+            }
+        case .ifThen(let condition, let then, let otherwise):
+            let compiled = try compile(condition, in: scope)
+            let yes = try compileBlock(then, in: scope)
+            let no = try otherwise.map { try compileBlock($0, in: scope) }
+            return { execution in
+                if try compiled(&execution.frame).isTrue { try yes(&execution) } else { try no?(&execution) }
+            }
+        case .earn(let amount):
+            let compiled = try compile(amount, in: scope)
+            return { execution in
+                let earned = try points(try compiled(&execution.frame), "earn")
+                execution.effects.earn(earned, in: &execution)
+            }
+        case .redeem(let amount):
+            let compiled = try compile(amount, in: scope)
+            return { execution in
+                let wanted = try points(try compiled(&execution.frame), "redeem")
+                guard wanted <= execution.frame.member.balance else {
+                    throw EvaluationError("redeem \(wanted) points, more than the balance of \(execution.frame.member.balance)")
+                }
+                let taken = execution.effects.take(wanted, from: nil, in: &execution.frame.member)
+                execution.outcome.redeemed = execution.outcome.redeemed.adding(taken)!
+                execution.frame.member.totals.redeemed = execution.frame.member.totals.redeemed.adding(taken)!
+            }
+        case .deduct(let amount):
+            let compiled = try compile(amount, in: scope)
+            return { execution in
+                let wanted = try points(try compiled(&execution.frame), "deduct")
+                let taken = execution.effects.take(wanted, from: nil, in: &execution.frame.member)
+                execution.outcome.deducted = execution.outcome.deducted.adding(taken)!
+                execution.frame.member.totals.deducted = execution.frame.member.totals.deducted.adding(taken)!
+            }
+        case .clawback(let amount, let source):
+            let compiled = try compile(amount, in: scope)
+            let origin = try source.map { try compile($0, in: scope) }
+            return { execution in
+                let wanted = try points(try compiled(&execution.frame), "clawback")
+                var first: String?
+                if let origin, case .event(let id) = try origin(&execution.frame) { first = id }
+                let taken = execution.effects.take(wanted, from: first, in: &execution.frame.member)
+                let missing = wanted.subtracting(taken)!
+                execution.outcome.clawedBack = execution.outcome.clawedBack.adding(taken)!
+                execution.outcome.unrecovered = execution.outcome.unrecovered.adding(missing)!
+                execution.frame.member.totals.clawedBack = execution.frame.member.totals.clawedBack.adding(taken)!
+                execution.frame.member.totals.unrecovered = execution.frame.member.totals.unrecovered.adding(missing)!
+            }
+        case .forfeit:
+            return { execution in
+                let balance = execution.frame.member.balance
+                _ = execution.effects.take(balance, from: nil, in: &execution.frame.member)
+                execution.outcome.forfeited = execution.outcome.forfeited.adding(balance)!
+                execution.frame.member.totals.forfeited = execution.frame.member.totals.forfeited.adding(balance)!
+            }
+        case .cancel:
+            return { execution in execution.effects.setStatus(.cancelled, reason: execution.rule, in: &execution) }
+        case .freeze(let length):
+            let compiled = try compile(length, in: scope)
+            return { execution in
+                guard case .duration(let months, let days) = try compiled(&execution.frame) else { throw EvaluationError("freeze needs a duration") }
+                let until = try Value.shift(execution.frame.today, months: months, days: days)
+                switch execution.frame.member.status {
+                case .cancelled: return
+                case .frozen(let current) where current >= until: return
+                default: execution.effects.setStatus(.frozen(until: until), reason: execution.rule, in: &execution)
+                }
+            }
+        case .warn(let message):
+            return { execution in execution.outcome.notes.append((code: "warning", message: message ?? execution.rule)) }
+        case .note(let reason):
+            return { execution in execution.outcome.notes.append((code: reason.code.name, message: reason.message)) }
+        case .charge(let fee, let label):
+            let compiled = try compile(fee, in: scope)
+            return { execution in
+                guard case .money(let amount) = try compiled(&execution.frame) else { throw EvaluationError("a fee is money") }
+                execution.outcome.fees.append((label: label?.name ?? execution.rule, amount: amount))
+                execution.frame.member.totals.fees = execution.frame.member.totals.fees.adding(amount)!
+            }
+        case .use(let benefit):
+            let compiled = try compile(benefit, in: scope)
+            return { execution in
+                guard case .text(let name) = try compiled(&execution.frame) else { throw EvaluationError("`use` needs a benefit's name") }
+                try execution.effects.use(name, in: &execution)
+            }
+        case .upgrade:
+            return { execution in try execution.effects.upgrade(in: &execution) }
+        case .downgrade:
+            return { execution in try execution.effects.downgrade(in: &execution) }
+        case .reverse(let amount, let original):
+            let compiledAmount = try compile(amount, in: scope), compiledOriginal = try compile(original, in: scope)
+            return { execution in
+                guard case .money(let refund) = try compiledAmount(&execution.frame),
+                      case .event(let id) = try compiledOriginal(&execution.frame),
+                      let index = execution.frame.member.history.lastIndex(where: { $0.id == id }) else {
+                    throw EvaluationError("`reverse` needs an amount of money and an earlier event")
+                }
+                let refunded = execution.frame.member.history[index].refunded.adding(refund)!
+                execution.frame.member.history[index].refunded = refunded
+                execution.frame.seen?.append("\(id).refunded = \(refunded)")
+            }
+        }
+    }
+}

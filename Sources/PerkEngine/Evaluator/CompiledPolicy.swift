@@ -1,0 +1,127 @@
+import PerkLanguage
+
+/// A checked policy compiled once into closures: immutable, thread-safe, shared by every member.
+/// Apply events to a member's state, advance a member through time, ask for entitlements.
+public final class CompiledPolicy: Sendable {
+    public let checked: CheckedPolicy
+    let effects: Effects
+    let rules: [CompiledRule]
+    /// Event-type fields that refer to earlier events, by event type.
+    let references: [String: [(field: String, type: String)]]
+
+    struct CompiledRule: Sendable {
+        let name: String
+        /// nil: every event type.
+        let eventType: String?
+        let condition: Evaluate?
+        let body: Perform
+        /// For a penalty: how many matching events the window holds, and the steps.
+        let penalty: Penalty?
+    }
+
+    struct Penalty: Sendable {
+        let count: Evaluate
+        let steps: [(ordinal: Int, orMore: Bool, actions: Perform)]
+
+        /// The step for the `count`th violation: its own, or the highest `or more` below it.
+        func step(for count: Int) -> Perform? {
+            if let exact = steps.first(where: { $0.ordinal == count }) { return exact.actions }
+            return steps.filter { $0.orMore && $0.ordinal <= count }.max { $0.ordinal < $1.ordinal }?.actions
+        }
+    }
+
+    /// Why a policy could not be compiled.
+    public enum CompileFailure: Error, CustomStringConvertible {
+        case invalid(CheckResult)
+        case evaluation(EvaluationError)
+
+        public var description: String {
+            switch self {
+            case .invalid(let result): return DiagnosticRenderer().render(result.diagnostics.filter(\.isError), in: result.file)
+            case .evaluation(let error): return "the policy's constants cannot be computed: \(error)"
+            }
+        }
+    }
+
+    /// Checks and compiles a policy file's source.
+    public static func compile(_ file: SourceFile) -> Result<CompiledPolicy, CompileFailure> {
+        let result = PolicyChecker.check(file)
+        guard let checked = result.policy else { return .failure(.invalid(result)) }
+        do {
+            return .success(try CompiledPolicy(checked))
+        } catch let error as EvaluationError {
+            return .failure(.evaluation(error))
+        } catch {
+            return .failure(.evaluation(EvaluationError("\(error)")))
+        }
+    }
+
+    public init(_ checked: CheckedPolicy) throws {
+        self.checked = checked
+        let compiler = try ExpressionCompiler(policy: checked)
+        let constant = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+        func constantValue(_ expr: Expr?) throws -> Value? {
+            guard let expr else { return nil }
+            var frame = constant
+            return try compiler.compile(expr, in: .init())(&frame)
+        }
+        let ladder = checked.tiers
+        effects = Effects(
+            tierNames: ladder?.levels.map(\.name) ?? [],
+            thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold) },
+            measure: try ladder.map { try compiler.compile($0.measure, in: .init()) },
+            hold: try constantValue(ladder?.hold),
+            lifetime: try constantValue(checked.expiry?.lifetime),
+            alignToEndOf: checked.expiry?.alignToEndOf,
+            noticeLead: try constantValue(checked.expiry?.notice),
+            benefits: try checked.benefits.map { benefit in
+                Effects.Benefit(
+                    name: benefit.name.name,
+                    condition: try benefit.condition.map { try compiler.compile($0, in: .init()) },
+                    denial: benefit.denial?.code.name ?? "not_eligible",
+                    value: try benefit.value.map { try compiler.compile($0, in: .init()) },
+                    limit: try benefit.limit.map { try compiler.compile($0, in: .init()) },
+                    period: benefit.period)
+            })
+        var rules: [CompiledRule] = []
+        for declaration in checked.syntax.declarations {
+            switch declaration.kind {
+            case .rule(let rule):
+                let scope = ExpressionCompiler.Scope(event: rule.event.flatMap { checked.eventType(named: $0.name) })
+                rules.append(CompiledRule(
+                    name: rule.name.name, eventType: rule.event?.name,
+                    condition: try rule.condition.map { try compiler.compile($0, in: scope) },
+                    body: try compiler.compileBlock(rule.body, in: scope), penalty: nil))
+            case .penalty(let penalty):
+                let eventType = checked.eventType(named: penalty.event.name)
+                let scope = ExpressionCompiler.Scope(event: eventType)
+                // Counting: the same condition, read on each event of the window.
+                let counted = Expr(.count(event: penalty.event, filter: penalty.condition, window: .last(penalty.window, beforeToday: false)), span: penalty.window.span)
+                rules.append(CompiledRule(
+                    name: penalty.name.name, eventType: penalty.event.name,
+                    condition: try penalty.condition.map { try compiler.compile($0, in: scope) },
+                    body: { _ in },
+                    penalty: Penalty(
+                        count: try compiler.compile(counted, in: scope),
+                        steps: try penalty.steps.map { (ordinal: $0.ordinal, orMore: $0.orMore, actions: try compiler.compileBlock($0.actions, in: scope)) })))
+            default:
+                continue
+            }
+        }
+        self.rules = rules
+        var references: [String: [(field: String, type: String)]] = [:]
+        for type in checked.eventTypes {
+            for (field, fieldType) in type.fields {
+                if case .event(let target) = fieldType { references[type.name, default: []].append((field, target)) }
+            }
+        }
+        self.references = references
+    }
+
+    /// A new member: lowest tier, active, no points.
+    public func newMember(id: String, birthday: Birthday? = nil) -> MemberState {
+        MemberState(id: id, birthday: birthday)
+    }
+
+    public var tierNames: [String] { effects.tierNames }
+}

@@ -1,0 +1,162 @@
+import PerkLanguage
+
+/// The policy-wide parts statements act through: lots and their expiry, tiers, benefits.
+struct Effects: Sendable {
+    struct Benefit: Sendable {
+        let name: String
+        let condition: Evaluate?
+        let denial: String
+        let value: Evaluate?
+        let limit: Evaluate?
+        let period: Period?
+    }
+
+    let tierNames: [String]
+    /// Each tier's threshold, by rank (nil for the lowest).
+    let thresholds: [Value?]
+    let measure: Evaluate?
+    let hold: Value?
+    let lifetime: Value?
+    let alignToEndOf: Period?
+    let noticeLead: Value?
+    let benefits: [Benefit]
+
+    // MARK: Lots
+
+    /// The day at whose end a lot earned on `date` expires.
+    func expiryDate(earnedOn date: CivilDate) -> CivilDate? {
+        guard case .duration(let months, let days)? = lifetime,
+              let end = try? Value.shift(date, months: months, days: days) else { return nil }
+        switch alignToEndOf {
+        case .month: return end.endOfMonth
+        case .year: return end.endOfYear
+        case .week: return end.adding(days: 7 - end.weekday)
+        case .day, nil: return end
+        }
+    }
+
+    /// The day a lot's expiry notice is due.
+    func noticeDate(for lot: Lot) -> CivilDate? {
+        guard let expiry = lot.expiresOn, case .duration(let months, let days)? = noticeLead,
+              let date = try? Value.shift(expiry, months: -months, days: -days), date > lot.earnedOn else { return nil }
+        return date
+    }
+
+    func earn(_ points: ExactNumber, in execution: inout Execution) {
+        guard !points.isZero, let event = execution.frame.event else { return }
+        execution.outcome.earned.append((rule: execution.rule, points: points))
+        let today = execution.frame.today
+        execution.frame.member.lots.append(Lot(earnedOn: today, expiresOn: expiryDate(earnedOn: today), amount: points, remaining: points, source: event.id))
+        execution.frame.member.totals.earned = execution.frame.member.totals.earned.adding(points)!
+        if let index = execution.frame.member.history.lastIndex(where: { $0.id == event.id }) {
+            execution.frame.member.history[index].earned = execution.frame.member.history[index].earned.adding(points)!
+        }
+    }
+
+    /// Takes up to `points` from the lots — first from those `source` earned, then oldest first —
+    /// and returns how many were taken (never more than the balance).
+    func take(_ points: ExactNumber, from source: String?, in member: inout MemberState) -> ExactNumber {
+        var left = points
+        let order = member.lots.indices.filter { member.lots[$0].source == source } + member.lots.indices.filter { member.lots[$0].source != source }
+        for index in order where !left.isZero {
+            let taken = min(left, member.lots[index].remaining)
+            member.lots[index].remaining = member.lots[index].remaining.subtracting(taken)!
+            left = left.subtracting(taken)!
+        }
+        return points.subtracting(left)!
+    }
+
+    // MARK: Status
+
+    func setStatus(_ status: MemberState.Status, reason: String, in execution: inout Execution) {
+        let before = execution.frame.member.status
+        guard before != status else { return }
+        execution.frame.member.status = status
+        if status == .cancelled { execution.frame.member.nextReview = nil }
+        if before.name != status.name {
+            execution.outcome.statusChanges.append((from: before.name, to: status.name, reason: reason))
+        }
+    }
+
+    // MARK: Tiers
+
+    /// The highest tier whose threshold the measure meets on the frame's day.
+    func qualifyingTier(_ frame: inout Frame) throws -> Int {
+        guard let measure else { return 0 }
+        let value = try measure(&frame)
+        frame.seen?.append("tier measure = \(value)")
+        var rank = 0
+        for (index, threshold) in thresholds.enumerated() {
+            if let threshold, try Value.compare(value, threshold) >= 0 { rank = index }
+        }
+        return rank
+    }
+
+    func holdEnd(from date: CivilDate) -> CivilDate? {
+        guard case .duration(let months, let days)? = hold else { return nil }
+        return try? Value.shift(date, months: months, days: days)
+    }
+
+    func changeTier(to rank: Int, reason: String, member: inout MemberState, on date: CivilDate, outcome: inout Outcome) {
+        if rank != member.tier {
+            outcome.tierChanges.append((from: tierNames[member.tier], to: tierNames[rank], reason: reason))
+            member.tier = rank
+        }
+        member.tierReached = date
+        member.nextReview = rank > 0 ? holdEnd(from: date) : nil
+    }
+
+    func upgrade(in execution: inout Execution) throws {
+        let reached = try qualifyingTier(&execution.frame)
+        guard reached > execution.frame.member.tier else { return }
+        changeTier(to: reached, reason: "upgrade by \(execution.rule)", member: &execution.frame.member, on: execution.frame.today, outcome: &execution.outcome)
+    }
+
+    func downgrade(in execution: inout Execution) throws {
+        let member = execution.frame.member
+        guard member.tier > 0 else { return }
+        changeTier(to: member.tier - 1, reason: "downgrade by \(execution.rule)", member: &execution.frame.member, on: execution.frame.today, outcome: &execution.outcome)
+    }
+
+    // MARK: Benefits
+
+    /// The entitlements in force for the frame's member and day, with their values.
+    func entitlements(_ frame: inout Frame) throws -> [(benefit: String, value: Value?)] {
+        var result: [(benefit: String, value: Value?)] = []
+        for benefit in benefits where try benefit.condition?(&frame).isTrue ?? true {
+            result.append((benefit: benefit.name, value: try benefit.value?(&frame)))
+        }
+        return result
+    }
+
+    func use(_ name: String, in execution: inout Execution) throws {
+        guard let benefit = benefits.first(where: { $0.name == name }) else {
+            execution.outcome.benefitUses.append((benefit: name, granted: false, reason: "unknown_benefit"))
+            return
+        }
+        if let condition = benefit.condition, !(try condition(&execution.frame)).isTrue {
+            execution.outcome.benefitUses.append((benefit: name, granted: false, reason: benefit.denial))
+            return
+        }
+        let today = execution.frame.today
+        if let limit = benefit.limit, let period = benefit.period {
+            guard case .number(let allowed) = try limit(&execution.frame) else { throw EvaluationError("a limit is a number") }
+            let used = execution.frame.member.benefitUses[name, default: []].filter { Self.samePeriod($0, today, period) }.count
+            if ExactNumber(used) >= allowed {
+                execution.outcome.benefitUses.append((benefit: name, granted: false, reason: "quota_exceeded"))
+                return
+            }
+        }
+        execution.frame.member.benefitUses[name, default: []].append(today)
+        execution.outcome.benefitUses.append((benefit: name, granted: true, reason: nil))
+    }
+
+    static func samePeriod(_ a: CivilDate, _ b: CivilDate, _ period: Period) -> Bool {
+        switch period {
+        case .day: return a == b
+        case .week: return a.dayNumber - (a.weekday - 1) == b.dayNumber - (b.weekday - 1)
+        case .month: return a.year == b.year && a.month == b.month
+        case .year: return a.year == b.year
+        }
+    }
+}

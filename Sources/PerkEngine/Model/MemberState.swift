@@ -1,0 +1,85 @@
+import PerkLanguage
+
+/// Everything the engine keeps about one member between events. A value: copy it, store it,
+/// send it to another thread; applying an event returns the new state.
+public struct MemberState: Hashable, Sendable {
+    public enum Status: Hashable, Sendable {
+        case active
+        /// Frozen; active again at the start of `until`.
+        case frozen(until: CivilDate)
+        case cancelled
+
+        public var name: String {
+            switch self {
+            case .active: return "active"
+            case .frozen: return "frozen"
+            case .cancelled: return "cancelled"
+            }
+        }
+    }
+
+    public let id: String
+    public var birthday: Birthday?
+    /// Rank of the member's tier, 0 the lowest.
+    public var tier = 0
+    public var tierReached: CivilDate?
+    public var nextReview: CivilDate?
+    public var status = Status.active
+    /// Point lots, oldest first; emptied lots stay until they expire (for notices and traces).
+    public var lots: [Lot] = []
+    /// The events the policy's windows can still see, oldest first.
+    public var history: [RecordedEvent] = []
+    /// Granted uses of each benefit, by date.
+    public var benefitUses: [String: [CivilDate]] = [:]
+    public var totals = Totals()
+    /// Every time-driven effect up to the start of this day has been applied.
+    public var processedThrough: CivilDate?
+    /// Expiry notices issued, by their date.
+    public var notices: [CivilDate] = []
+
+    public init(id: String, birthday: Birthday? = nil) {
+        self.id = id
+        self.birthday = birthday
+    }
+
+    public var balance: ExactNumber {
+        lots.reduce(ExactNumber.zero) { $0.adding($1.remaining) ?? $0 }
+    }
+
+    /// Cumulative figures over the member's life.
+    public struct Totals: Hashable, Sendable {
+        public var earned = ExactNumber.zero
+        public var redeemed = ExactNumber.zero
+        public var expired = ExactNumber.zero
+        public var clawedBack = ExactNumber.zero
+        public var deducted = ExactNumber.zero
+        public var forfeited = ExactNumber.zero
+        public var unrecovered = ExactNumber.zero
+        public var fees = ExactNumber.zero
+    }
+}
+
+/// Points earned together, expiring together.
+public struct Lot: Hashable, Sendable {
+    public let earnedOn: CivilDate
+    /// Points expire at the end of this day (nil: never).
+    public let expiresOn: CivilDate?
+    public let amount: ExactNumber
+    public var remaining: ExactNumber
+    /// The event that earned it.
+    public let source: String
+    /// Whether its expiry notice has been issued.
+    public var noticeIssued = false
+}
+
+/// An applied event as the policy's aggregates and references see it.
+public struct RecordedEvent: Hashable, Sendable {
+    public let id: String
+    public let type: String
+    public let date: CivilDate
+    public let fields: [String: FieldValue]
+    /// Points the event earned (after caps).
+    public var earned = ExactNumber.zero
+    /// Money refunded against it so far.
+    public var refunded = ExactNumber.zero
+}

@@ -1,0 +1,155 @@
+import PerkLanguage
+
+/// A value while a policy runs. Units are kept, as in the checker: the checker has already
+/// proved that every operation below receives the units it expects.
+public enum Value: Hashable, Sendable, CustomStringConvertible {
+    case number(ExactNumber)
+    case money(ExactNumber)
+    case points(ExactNumber)
+    /// As written: 5% is 5.
+    case percent(ExactNumber)
+    case duration(months: Int, days: Int)
+    case date(CivilDate)
+    case text(String)
+    case bool(Bool)
+    /// A tier by rank, 0 the lowest.
+    case tier(Int)
+    /// A conversion factor: units of the numerator per unit of the denominator.
+    case rate(ExactNumber)
+    case list([Value])
+    /// An event in the member's history, by its id.
+    case event(String)
+
+    public var description: String {
+        switch self {
+        case .number(let n): return n.description
+        case .money(let n): return n.description + " CNY"
+        case .points(let n): return n.description + " points"
+        case .percent(let n): return n.description + "%"
+        case .duration(let months, let days): return months != 0 ? "\(months) months" + (days != 0 ? " \(days) days" : "") : "\(days) days"
+        case .date(let d): return d.description
+        case .text(let t): return "\"\(t)\""
+        case .bool(let b): return b ? "true" : "false"
+        case .tier(let rank): return "tier #\(rank)"
+        case .rate(let r): return "rate \(r)"
+        case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .event(let id): return "event \(id)"
+        }
+    }
+
+    /// The exact amount of a quantity, whatever its unit.
+    var amount: ExactNumber? {
+        switch self {
+        case .number(let n), .money(let n), .points(let n), .percent(let n), .rate(let n): return n
+        default: return nil
+        }
+    }
+
+    /// The same unit with another amount.
+    func with(_ amount: ExactNumber) -> Value {
+        switch self {
+        case .money: return .money(amount)
+        case .points: return .points(amount)
+        case .percent: return .percent(amount)
+        case .rate: return .rate(amount)
+        default: return .number(amount)
+        }
+    }
+
+    var isTrue: Bool { self == .bool(true) }
+}
+
+/// Why evaluation stopped: arithmetic the checker cannot rule out (overflow, a variable divisor
+/// of zero) or an effect the member's state cannot carry out.
+public struct EvaluationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Value {
+    /// `a op b` for the arithmetic operators, with the units the checker allowed.
+    static func arithmetic(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {
+        func number(_ result: ExactNumber?) throws -> ExactNumber {
+            guard let result else {
+                throw EvaluationError(op == .divide || op == .mod ? "division by zero" : "a number too large to compute exactly")
+            }
+            return result
+        }
+        switch (op, a, b) {
+        case (.plus, .date(let d), .duration(let months, let days)), (.plus, .duration(let months, let days), .date(let d)):
+            return .date(try shift(d, months: months, days: days))
+        case (.minus, .date(let d), .duration(let months, let days)):
+            return .date(try shift(d, months: -months, days: -days))
+        case (.plus, .duration(let m1, let d1), .duration(let m2, let d2)):
+            return .duration(months: m1 + m2, days: d1 + d2)
+        case (.minus, .duration(let m1, let d1), .duration(let m2, let d2)):
+            return .duration(months: m1 - m2, days: d1 - d2)
+        default:
+            break
+        }
+        guard let x = a.amount, let y = b.amount else {
+            if op == .times, case .duration(let months, let days) = a, let k = b.amount, k.floor == k, let n = Int(exactly: k.numerator) {
+                return .duration(months: months * n, days: days * n)
+            }
+            throw EvaluationError("cannot compute \(a) \(op.rawValue) \(b)")
+        }
+        switch op {
+        case .plus: return a.with(try number(x.adding(y)))
+        case .minus: return a.with(try number(x.subtracting(y)))
+        case .mod:
+            guard !y.isZero else { throw EvaluationError("division by zero") }
+            let quotient = try number(x.divided(by: y)).floor
+            return a.with(try number(x.subtracting(try number(quotient.multiplied(by: y)))))
+        case .times:
+            var product = try number(x.multiplied(by: y))
+            let hundred = ExactNumber(100)
+            if case .percent = a { product = try number(product.divided(by: hundred)) }
+            if case .percent = b { product = try number(product.divided(by: hundred)) }
+            switch (a, b) {
+            case (.percent, .percent): return .percent(try number(product.multiplied(by: hundred)))
+            case (.number, _): return b.with(product)
+            case (_, .number): return a.with(product)
+            case (.percent, _): return b.with(product)
+            case (_, .percent): return a.with(product)
+            case (.money, .rate), (.rate, .money): return .points(product)
+            case (.points, .rate), (.rate, .points): return .money(product)
+            default: throw EvaluationError("cannot multiply \(a) by \(b)")
+            }
+        case .divide:
+            let quotient = try number(x.divided(by: y))
+            switch (a, b) {
+            case (_, .number): return a.with(quotient)
+            case (.money, .money), (.points, .points), (.percent, .percent), (.number, .number): return .number(quotient)
+            case (.money, .rate): return .points(quotient)
+            case (.points, .rate): return .money(quotient)
+            case (.money, .points), (.points, .money): return .rate(quotient)
+            default: throw EvaluationError("cannot divide \(a) by \(b)")
+            }
+        default:
+            throw EvaluationError("`\(op.rawValue)` is not arithmetic")
+        }
+    }
+
+    static func shift(_ date: CivilDate, months: Int, days: Int) throws -> CivilDate {
+        guard let moved = date.adding(months: months)?.adding(days: days) else {
+            throw EvaluationError("a date outside the years 1 to 9999")
+        }
+        return moved
+    }
+
+    /// Orders two values of one unit.
+    static func compare(_ a: Value, _ b: Value) throws -> Int {
+        switch (a, b) {
+        case (.date(let x), .date(let y)): return x == y ? 0 : x < y ? -1 : 1
+        case (.tier(let x), .tier(let y)): return x == y ? 0 : x < y ? -1 : 1
+        case (.duration(let m1, let d1), .duration(let m2, let d2)):
+            // Only durations of one kind compare exactly; mixed ones compare by approximate days.
+            let x = m1 * 30 + d1, y = m2 * 30 + d2
+            return x == y ? 0 : x < y ? -1 : 1
+        default:
+            guard let x = a.amount, let y = b.amount else { throw EvaluationError("cannot order \(a) and \(b)") }
+            return x == y ? 0 : x < y ? -1 : 1
+        }
+    }
+}
