@@ -22,6 +22,7 @@ let package = Package(
             name: "perk",
             dependencies: [
                 "PerkLanguage",
+                "PerkEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Perk: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perk",
-        abstract: "Check and format membership and loyalty policies written in the Perk language.",
+        abstract: "Check, format and explain membership and loyalty policies written in the Perk language.",
         version: "0.1.0",
-        subcommands: [Check.self, Format.self])
+        subcommands: [Check.self, Format.self, Explain.self])
 }

@@ -57,6 +57,7 @@ extension CompiledPolicy {
         } catch let denial as Denial {
             member = before
             outcome = execution.outcome
+            if trace { outcome.trace.append(RuleTrace(rule: denial.rule, fired: true, seen: (execution.frame.seen ?? []) + ["denied: \(denial.code)"])) }
             outcome.rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
             outcome.earned = []
             outcome.redeemed = .zero

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import PerkEngine
+import PerkLanguage
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay one member's events through a policy and show, in order, what each event and each scheduled effect did and why.",
+        discussion: "Events are CSV or JSON Lines (by extension). Events dated on or after --as-of are not applied; the state shown is at the start of that day.")
+
+    @Argument(help: "The policy file.")
+    var policy: String
+
+    @Option(help: "The event file (.csv, .jsonl).")
+    var events: String
+
+    @Option(help: "The members file (member,birthday).")
+    var members: String?
+
+    @Option(help: "The member to explain.")
+    var member: String
+
+    @Option(help: "Report the state at the start of this day (YYYY-MM-DD; default: the day after the last event).")
+    var asOf: String?
+
+    func run() throws {
+        let compiled: CompiledPolicy
+        do {
+            switch CompiledPolicy.compile(try SourceFile(contentsOfFile: policy)) {
+            case .success(let policy): compiled = policy
+            case .failure(let failure):
+                printError("\(failure)")
+                throw ExitCode.policyInvalid
+            }
+        } catch let error as SourceFileError {
+            printError("error: \(error)")
+            throw ExitCode.runFailed
+        }
+        let input = try readEvents(compiled)
+        var birthday: Birthday?
+        if let members {
+            guard let data = FileManager.default.contents(atPath: members) else {
+                printError("error: cannot read `\(members)`")
+                throw ExitCode.runFailed
+            }
+            let read = MemberFileReader.read(Array(data), file: members)
+            for error in read.errors { printError("error: \(error)") }
+            if !read.errors.isEmpty { throw ExitCode.runFailed }
+            birthday = read.birthdays[member]
+        }
+        guard let lastDate = input.events.map(\.date).max() else {
+            printError("error: \(events) holds no events")
+            throw ExitCode.runFailed
+        }
+        let asOfDate: CivilDate
+        if let asOf {
+            guard let date = CivilDate(iso: asOf) else {
+                printError("error: --as-of `\(asOf)` is not a date; write YYYY-MM-DD")
+                throw ExitCode.validationFailure
+            }
+            asOfDate = date
+        } else {
+            asOfDate = lastDate.adding(days: 1)!
+        }
+        let mine = input.events.enumerated().filter { $0.element.member == member }
+            .sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+        guard !mine.isEmpty else {
+            printError("error: member `\(member)` has no events in \(events)")
+            throw ExitCode.runFailed
+        }
+        let name = compiled.checked.name.map { "\"\($0)\"" } ?? policy
+        print("Member \(member)" + (birthday.map { " (birthday \(String(format: "%02d-%02d", $0.month, $0.day)))" } ?? "") + " under \(name)\n")
+        var state = compiled.newMember(id: member, birthday: birthday)
+        var skipped = 0
+        for event in mine {
+            guard event.date < asOfDate else {
+                skipped += 1
+                continue
+            }
+            for outcome in compiled.apply(event, to: &state, trace: true, directory: input.directory) {
+                print(OutcomeText.render(outcome, event: outcome.kind == .scheduled ? nil : event))
+            }
+        }
+        for outcome in compiled.advance(&state, to: asOfDate) {
+            print(OutcomeText.render(outcome, event: nil))
+        }
+        print(OutcomeText.render(state, policy: compiled, asOf: asOfDate))
+        if skipped > 0 { print("\(skipped) event\(skipped == 1 ? "" : "s") dated on or after \(asOfDate) not applied") }
+    }
+
+    private func readEvents(_ compiled: CompiledPolicy) throws -> (events: [InputEvent], directory: EventDirectory) {
+        guard let format = EventFileFormat(path: events) else {
+            printError("error: \(events): name the file .csv or .jsonl so its format is known")
+            throw ExitCode.runFailed
+        }
+        guard let data = FileManager.default.contents(atPath: events) else {
+            printError("error: cannot read `\(events)`: no such file, or permission denied")
+            throw ExitCode.runFailed
+        }
+        var reader = EventFileReader(bytes: Array(data), format: format, file: events, decoder: EventDecoder(policy: compiled.checked))
+        var read: [InputEvent] = []
+        var directory = EventDirectory()
+        var malformed = 0
+        while let next = reader.next() {
+            switch next {
+            case .success(let event):
+                read.append(event)
+                directory.record(event)
+            case .failure(let error):
+                printError("error: \(error)")
+                malformed += 1
+            }
+        }
+        if malformed > 0 {
+            printError("error: \(malformed) malformed row\(malformed == 1 ? "" : "s"); fix them and run again")
+            throw ExitCode.runFailed
+        }
+        return (read, directory)
+    }
+}
+
+/// Outcomes and states as an operator reads them.
+enum OutcomeText {
+    static func render(_ outcome: Outcome, event: InputEvent?) -> String {
+        var lines: [String] = []
+        let pad = String(repeating: " ", count: 12)
+        if let event {
+            let fields = event.fields.keys.sorted().map { "\($0) \(describe(event.fields[$0]!))" }.joined(separator: ", ")
+            lines.append("\(event.date)  \(event.type) \(event.id)" + (fields.isEmpty ? "" : "  (\(fields))"))
+        } else {
+            lines.append("\(outcome.date)  scheduled")
+        }
+        if let rejection = outcome.rejection {
+            lines.append(pad + "REJECTED \(rejection.code)" + (rejection.message.map { ": \($0)" } ?? "") + (rejection.rule.map { " [rule \($0)]" } ?? ""))
+        }
+        for (rule, points) in outcome.earned { lines.append(pad + "+\(points) points by \(rule)") }
+        if !outcome.redeemed.isZero { lines.append(pad + "redeemed \(outcome.redeemed) points") }
+        if !outcome.clawedBack.isZero { lines.append(pad + "clawed back \(outcome.clawedBack) points") }
+        if !outcome.unrecovered.isZero { lines.append(pad + "unrecovered \(outcome.unrecovered) points") }
+        if !outcome.deducted.isZero { lines.append(pad + "deducted \(outcome.deducted) points") }
+        if !outcome.forfeited.isZero { lines.append(pad + "forfeited \(outcome.forfeited) points") }
+        for (earnedOn, points) in outcome.expired { lines.append(pad + "expired \(points) points earned \(earnedOn)") }
+        for change in outcome.tierChanges { lines.append(pad + "tier \(change.from) → \(change.to) (\(change.reason))") }
+        for change in outcome.statusChanges { lines.append(pad + "status \(change.from) → \(change.to) (\(change.reason))") }
+        for use in outcome.benefitUses { lines.append(pad + "use \(use.benefit): " + (use.granted ? "granted" : "denied, \(use.reason ?? "")")) }
+        for fee in outcome.fees { lines.append(pad + "fee \(fee.label): \(money(fee.amount))") }
+        for notice in outcome.notices { lines.append(pad + "notice: \(notice)") }
+        for note in outcome.notes { lines.append(pad + "note \(note.code)" + (note.message.map { ": \($0)" } ?? "")) }
+        if event != nil, !outcome.entitlements.isEmpty {
+            lines.append(pad + "entitlements: " + outcome.entitlements.map { $0.benefit + ($0.value.map { " \(describe($0))" } ?? "") }.joined(separator: ", "))
+        }
+        for trace in outcome.trace {
+            lines.append(pad + "· \(trace.rule): " + (trace.fired ? "fired" : "not applicable") + (trace.seen.isEmpty ? "" : " — " + trace.seen.joined(separator: ", ")))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ member: MemberState, policy: CompiledPolicy, asOf: CivilDate) -> String {
+        var lines = ["", "As of the start of \(asOf):"]
+        var status = member.status.name
+        if case .frozen(let until) = member.status { status += " until \(until)" }
+        lines.append("  tier \(policy.tierNames.isEmpty ? "-" : policy.tierNames[member.tier]), \(status), balance \(member.balance) points"
+                     + (member.nextReview.map { ", next review \($0)" } ?? ""))
+        for lot in member.lots where !lot.remaining.isZero {
+            lines.append("  lot: \(lot.remaining) of \(lot.amount) points earned \(lot.earnedOn) by \(lot.source)" + (lot.expiresOn.map { ", expires at the end of \($0)" } ?? ""))
+        }
+        let t = member.totals
+        lines.append("  totals: earned \(t.earned), redeemed \(t.redeemed), expired \(t.expired), clawed back \(t.clawedBack), deducted \(t.deducted), forfeited \(t.forfeited), unrecovered \(t.unrecovered), fees \(money(t.fees))")
+        let entitlements = policy.entitlements(of: member, on: asOf)
+        if !entitlements.isEmpty {
+            lines.append("  entitlements: " + entitlements.map { $0.benefit + ($0.value.map { " \(describe($0))" } ?? "") }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ value: FieldValue) -> String {
+        switch value {
+        case .money(let n): return money(n)
+        case .points(let n): return "\(n) points"
+        case .text(let t): return t
+        case .event(let id): return id
+        default: return "\(value)"
+        }
+    }
+
+    /// An amount with its two decimals: `4000.00 CNY`.
+    static func money(_ amount: ExactNumber) -> String {
+        let text = amount.description
+        guard !text.contains("/") else { return text + " CNY" }
+        let parts = text.split(separator: ".", maxSplits: 1)
+        let decimals = parts.count == 2 ? String(parts[1]) : ""
+        return String(parts[0]) + "." + decimals.padding(toLength: max(2, decimals.count), withPad: "0", startingAt: 0) + " CNY"
+    }
+
+    static func describe(_ value: Value) -> String {
+        switch value {
+        case .text(let t): return t
+        case .money(let n): return money(n)
+        default: return value.description
+        }
+    }
+}
