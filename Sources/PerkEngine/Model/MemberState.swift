@@ -56,6 +56,8 @@ public struct MemberState: Hashable, Sendable {
         public var forfeited = ExactNumber.zero
         public var unrecovered = ExactNumber.zero
         public var fees = ExactNumber.zero
+
+        public init() {}
     }
 }
 

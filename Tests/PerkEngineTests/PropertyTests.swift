@@ -1,0 +1,146 @@
+import Foundation
+import PerkEngine
+import PerkLanguage
+import XCTest
+
+/// Properties over seeded random event streams of the reference policy.
+final class PropertyTests: XCTestCase {
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    private func n(_ value: Int) -> ExactNumber { ExactNumber(value) }
+
+    /// A member's stream over three years: purchases of every category, redemptions, refunds,
+    /// benefit uses, referrals, violations and lost cards, in date order.
+    func stream(seed: UInt64, refunds: Bool = true, violations: Bool = true) -> [InputEvent] {
+        var random = SplitMix64(state: seed)
+        var date = CivilDate(iso: "2023-01-01")!
+        var events: [InputEvent] = []
+        var purchases: [String] = []
+        for index in 0..<Int.random(in: 20...120, using: &random) {
+            date = date.adding(days: Int.random(in: 0...20, using: &random))!
+            let id = "e\(index)"
+            let roll = Int.random(in: 0..<100, using: &random)
+            var type = "purchase"
+            var fields: [String: FieldValue] = [:]
+            switch roll {
+            case 0..<55:
+                let fen = Int.random(in: 0...800_000, using: &random)
+                fields = ["amount": .money(ExactNumber(numerator: Int128(fen), denominator: 100)!),
+                          "category": .text(["room", "dining", "spa", "deposit", "tax"].randomElement(using: &random)!)]
+                purchases.append(id)
+            case 55..<70:
+                type = "redeem"
+                fields = ["points": .points(n(100 * Int.random(in: 3...30, using: &random))), "bill": .money(n(Int.random(in: 10...9_000, using: &random)))]
+            case 70..<80 where refunds && !purchases.isEmpty:
+                type = "refund"
+                fields = ["original": .event(id: purchases.randomElement(using: &random)!), "amount": .money(n(Int.random(in: 1...3_000, using: &random)))]
+            case 80..<88:
+                type = "use"
+                fields = ["benefit": .text(["breakfast", "birthday_cake"].randomElement(using: &random)!)]
+            case 88..<93:
+                type = "referral"
+            case 93..<97 where violations:
+                type = "violation"
+                fields = ["kind": .text(Int.random(in: 0..<10, using: &random) == 0 ? "false_registration" : "benefit_abuse")]
+            default:
+                type = "card_lost"
+            }
+            events.append(InputEvent(id: id, date: date, member: "P", type: type, fields: fields, location: InputLocation(file: "random", line: index)))
+        }
+        return events
+    }
+
+    func testTheBalanceIsTheSumOfItsMovementsAndNeverNegative() {
+        let policy = WorkedExampleTests.policy
+        var movements = MemberState.Totals()
+        for seed in 1...60 {
+            var member = policy.newMember(id: "P", birthday: Birthday("0\(seed % 9 + 1)-15"))
+            defer {
+                movements.redeemed = movements.redeemed.adding(member.totals.redeemed)!
+                movements.expired = movements.expired.adding(member.totals.expired)!
+                movements.clawedBack = movements.clawedBack.adding(member.totals.clawedBack)!
+                movements.deducted = movements.deducted.adding(member.totals.deducted)!
+                movements.forfeited = movements.forfeited.adding(member.totals.forfeited)!
+            }
+            let events = stream(seed: UInt64(seed), violations: seed % 2 == 0)
+            func check(_ moment: String) {
+                let t = member.totals
+                let expected = [t.redeemed, t.expired, t.clawedBack, t.deducted, t.forfeited].reduce(t.earned) { $0.subtracting($1)! }
+                XCTAssertEqual(member.balance, expected, "seed \(seed) \(moment)")
+                XCTAssertFalse(member.balance.isNegative, "seed \(seed) \(moment)")
+            }
+            for event in events {
+                _ = policy.apply(event, to: &member)
+                check("after \(event.id)")
+            }
+            _ = policy.advance(&member, to: events.last!.date.adding(days: 1_000)!)
+            check("after every lot expired")
+        }
+        // The streams exercise every kind of movement, so the identity above is not vacuous.
+        for (name, total) in [("redeemed", movements.redeemed), ("expired", movements.expired), ("clawed back", movements.clawedBack),
+                              ("deducted", movements.deducted), ("forfeited", movements.forfeited)] {
+            XCTAssertGreaterThan(total, ExactNumber.zero, "no stream ever \(name) points")
+        }
+    }
+
+    func testLotsAreConsumedOldestFirst() {
+        // Without refunds (whose clawback starts at the refunded purchase's own lot), every
+        // redemption, deduction and expiry leaves the lots as: spent, at most one partly spent,
+        // then untouched.
+        let policy = WorkedExampleTests.policy
+        var partlySpentLots = 0
+        defer { XCTAssertGreaterThan(partlySpentLots, 0, "no stream ever spent part of a lot") }
+        for seed in 100...160 {
+            var member = policy.newMember(id: "P")
+            for event in stream(seed: UInt64(seed), refunds: false) {
+                _ = policy.apply(event, to: &member)
+                partlySpentLots += member.lots.filter { !$0.remaining.isZero && $0.remaining < $0.amount }.count
+                let touched = member.lots.map { $0.remaining < $0.amount }
+                let spent = member.lots.map(\.remaining.isZero)
+                if let firstUntouched = touched.firstIndex(of: false) {
+                    XCTAssertFalse(touched[firstUntouched...].contains(true), "seed \(seed) after \(event.id): a newer lot was used before an older one")
+                    XCTAssertTrue(spent[..<firstUntouched].dropLast().allSatisfy { $0 }, "seed \(seed) after \(event.id): two lots partly spent")
+                }
+            }
+        }
+    }
+
+    func testApplyingInOneGoOrSplitWithAnAdvanceGivesTheSameState() {
+        let policy = WorkedExampleTests.policy
+        var random = SplitMix64(state: 99)
+        for seed in 200...240 {
+            let events = stream(seed: UInt64(seed))
+            let end = events.last!.date.adding(days: 800)!
+            var whole = policy.newMember(id: "P", birthday: Birthday("03-03"))
+            for event in events { _ = policy.apply(event, to: &whole) }
+            _ = policy.advance(&whole, to: end)
+
+            let split = events[Int.random(in: 0..<events.count, using: &random)].date.adding(days: Int.random(in: 0...40, using: &random))!
+            var parts = policy.newMember(id: "P", birthday: Birthday("03-03"))
+            for event in events where event.date < split { _ = policy.apply(event, to: &parts) }
+            _ = policy.advance(&parts, to: split)
+            for event in events where event.date >= split { _ = policy.apply(event, to: &parts) }
+            _ = policy.advance(&parts, to: end)
+            XCTAssertEqual(whole, parts, "seed \(seed), split at \(split)")
+        }
+    }
+
+    func testTheSameInputGivesTheSameOutcomes() {
+        let policy = WorkedExampleTests.policy
+        let events = stream(seed: 7)
+        func run() -> [String] {
+            var member = policy.newMember(id: "P")
+            return events.flatMap { policy.apply($0, to: &member, trace: true) }.map(\.description)
+        }
+        XCTAssertEqual(run(), run())
+    }
+}
