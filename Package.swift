@@ -28,7 +28,8 @@ let package = Package(
         ),
         .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage"]),
         .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage"]),
-        // Benchmarks print figures; run them with `swift run -c release perk-bench-frontend`.
+        // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
+        .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Engine"),
     ]
 )
