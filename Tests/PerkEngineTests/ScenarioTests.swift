@@ -74,7 +74,10 @@ final class ScenarioTests: XCTestCase {
         var eventResults: [String: [String: JSONValue]] = [:]
         var scheduled: [String: [Outcome]] = [:]
         // Each member's events in date order, same date in file order.
+        let asOf = CivilDate(iso: scenario.expect.as_of)!
+        // Events dated on or after the report's day are not applied (REFERENCE-POLICY.md, Members).
         let ordered = events.enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+            .filter { $0.date < asOf }
         for event in ordered {
             var member = members[event.member] ?? policy.newMember(id: event.member, birthday: scenario.birthday.flatMap(Birthday.init))
             let outcomes = policy.apply(event, to: &member, directory: directory)
@@ -93,7 +96,6 @@ final class ScenarioTests: XCTestCase {
                 }
             }
         }
-        let asOf = CivilDate(iso: scenario.expect.as_of)!
         for (id, expected) in scenario.expect.members ?? [:] {
             guard var member = members[id] else {
                 failures.append("no member \(id)")

@@ -3,15 +3,16 @@ import PerkLanguage
 /// Where the events of a whole input are, so a reference to an event the member does not have
 /// yet can say why: another member's, or not applied yet.
 public struct EventDirectory: Sendable {
-    private var members: [String: String] = [:]
+    private var events: [String: (member: String, type: String)] = [:]
 
     public init() {}
 
     public mutating func record(_ event: InputEvent) {
-        if members[event.id] == nil { members[event.id] = event.member }
+        if events[event.id] == nil { events[event.id] = (event.member, event.type) }
     }
 
-    public func member(of id: String) -> String? { members[id] }
+    /// The member and type of the event with this id, anywhere in the input.
+    public func lookup(_ id: String) -> (member: String, type: String)? { events[id] }
 }
 
 extension CompiledPolicy {
@@ -89,11 +90,16 @@ extension CompiledPolicy {
                 }
                 continue
             }
-            switch directory?.member(of: id) {
-            case nil: return Rejection(code: "unknown_\(field)", message: "no event \(id)", rule: nil)
-            case member.id: return Rejection(code: "not_yet_applied", message: "\(field) \(id) comes later", rule: nil)
-            default: return Rejection(code: "other_member", message: "\(field) \(id) belongs to another member", rule: nil)
+            guard let known = directory?.lookup(id) else {
+                return Rejection(code: "unknown_\(field)", message: "no event \(id)", rule: nil)
             }
+            if known.type != type {
+                return Rejection(code: "not_a_\(type)", message: "\(field) \(id) is a \(known.type), not a \(type)", rule: nil)
+            }
+            if known.member != member.id {
+                return Rejection(code: "other_member", message: "\(field) \(id) belongs to another member", rule: nil)
+            }
+            return Rejection(code: "not_yet_applied", message: "\(field) \(id) is not applied yet (it comes later, or was refused)", rule: nil)
         }
         return nil
     }

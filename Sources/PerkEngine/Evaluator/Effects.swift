@@ -4,8 +4,8 @@ import PerkLanguage
 struct Effects: Sendable {
     struct Benefit: Sendable {
         let name: String
-        let condition: Evaluate?
-        let denial: String
+        /// Checked in order; the first that fails is the reason a use is denied.
+        let conditions: [(check: Evaluate, denial: String)]
         let value: Evaluate?
         let limit: Evaluate?
         let period: Period?
@@ -123,7 +123,7 @@ struct Effects: Sendable {
     /// The entitlements in force for the frame's member and day, with their values.
     func entitlements(_ frame: inout Frame) throws -> [(benefit: String, value: Value?)] {
         var result: [(benefit: String, value: Value?)] = []
-        for benefit in benefits where try benefit.condition?(&frame).isTrue ?? true {
+        for benefit in benefits where try benefit.conditions.allSatisfy({ try $0.check(&frame).isTrue }) {
             result.append((benefit: benefit.name, value: try benefit.value?(&frame)))
         }
         return result
@@ -134,8 +134,8 @@ struct Effects: Sendable {
             execution.outcome.benefitUses.append((benefit: name, granted: false, reason: "unknown_benefit"))
             return
         }
-        if let condition = benefit.condition, !(try condition(&execution.frame)).isTrue {
-            execution.outcome.benefitUses.append((benefit: name, granted: false, reason: benefit.denial))
+        for condition in benefit.conditions where !(try condition.check(&execution.frame)).isTrue {
+            execution.outcome.benefitUses.append((benefit: name, granted: false, reason: condition.denial))
             return
         }
         let today = execution.frame.today

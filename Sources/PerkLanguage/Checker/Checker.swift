@@ -474,7 +474,7 @@ struct Checker {
 
     mutating func checkBenefit(_ benefit: BenefitDecl) {
         var scope = Scope.member()
-        if let condition = benefit.condition {
+        for condition in benefit.conditions.map(\.expr) {
             expect(.bool, condition, in: &scope, "a benefit's `for` condition")
             if conditionNeverHolds(condition) {
                 warning(.neverFires, "no member can ever have `\(benefit.name)`: its condition is always false", at: condition.span)

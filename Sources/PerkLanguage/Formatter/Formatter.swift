@@ -178,8 +178,9 @@ public struct Formatter {
         case .benefit(let benefit):
             var text = "benefit \(benefit.name)"
             if let title = benefit.title { text += " \(Self.quote(title))" }
-            if let condition = benefit.condition { text += " for \(Self.expression(condition))" }
-            if let denial = benefit.denial { text += " else \(Self.reason(denial))" }
+            for condition in benefit.conditions {
+                text += " for \(Self.expression(condition.expr))" + (condition.denial.map { " else \(Self.reason($0))" } ?? "")
+            }
             if let value = benefit.value { text += " value \(Self.expression(value))" }
             if let limit = benefit.limit, let period = benefit.period {
                 text += " limit \(Self.expression(limit)) per \(period.rawValue)"

@@ -215,9 +215,9 @@ extension Parser {
         let name = try identifier("the benefit's name")
         var benefit = BenefitDecl(name: name)
         if current.kind == .string { benefit.title = advance().text }
-        if matchName("for") {
-            benefit.condition = try parseExpression()
-            if match(.else) { benefit.denial = try parseReason() }
+        while matchName("for") {
+            let condition = try parseExpression()
+            benefit.conditions.append(BenefitDecl.Condition(expr: condition, denial: match(.else) ? try parseReason() : nil))
         }
         if matchName("value") { benefit.value = try parseExpression() }
         if matchName("limit") {
@@ -268,7 +268,7 @@ extension Parser {
 
 extension BenefitDecl {
     init(name: Identifier) {
-        self.init(name: name, title: nil, condition: nil, denial: nil, value: nil, limit: nil, period: nil)
+        self.init(name: name, title: nil, conditions: [], value: nil, limit: nil, period: nil)
     }
 }
 

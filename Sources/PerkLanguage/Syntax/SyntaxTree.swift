@@ -117,15 +117,20 @@ public struct PenaltyDecl: Equatable, Sendable {
     }
 }
 
-/// `benefit breakfast "free breakfast" for tier >= Gold else below_gold limit 2 per month`
+/// `benefit breakfast "free breakfast" for not frozen else frozen for tier >= Gold else below_gold limit 2 per month`
 public struct BenefitDecl: Equatable, Sendable {
     public var name: Identifier
     public var title: String?
-    public var condition: Expr?
-    public var denial: Reason?
+    /// Who may have it: every condition must hold; the first that fails gives the denial reason.
+    public var conditions: [Condition]
     public var value: Expr?
     public var limit: Expr?
     public var period: Period?
+
+    public struct Condition: Equatable, Sendable {
+        public var expr: Expr
+        public var denial: Reason?
+    }
 }
 
 /// `expire lots 24 months after earning, at end of month, notice 30 days before`
