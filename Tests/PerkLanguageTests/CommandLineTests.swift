@@ -100,3 +100,42 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: path), gbk)
     }
 }
+
+final class ExplainCommandTests: XCTestCase {
+    private func perk(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: TestPaths.packageRoot)
+    }
+
+    func testExplainsTheWorkedExample() throws {
+        let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv",
+                               "--members", "policies/harbor-hotel-members.csv", "--member", "M1", "--as-of", "2025-05-04"])
+        XCTAssertEqual(result.status, 0, result.output)
+        // Rows of REFERENCE-POLICY.md's worked example, as an operator reads them.
+        for line in [
+            "Member M1 (birthday 05-12) under \"Harbor Hotel Rewards\"",
+            "2024-05-03  purchase e2  (amount 4000.00 CNY, category dining)",
+            "            +800 points by purchase_points",
+            "            tier Regular → Silver (upgrade by purchase_points)",
+            "            REJECTED below_minimum [rule redemption]",
+            "2025-05-03  scheduled",
+            "            tier Silver → Regular (review: dropped)",
+            "  tier Regular, active, balance 435 points",
+        ] {
+            XCTAssertTrue(result.output.contains(line + "\n"), "missing: \(line)\n\(result.output)")
+        }
+    }
+
+    func testMalformedRowsAreListedAndNothingIsExplained() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let events = directory.appendingPathComponent("events.csv")
+        try "id,date,member,type,amount,category\ne1,2024-01-10,M1,purchse,1.00,room\ne2,2024-13-01,M1,purchase,1.00,room\n"
+            .write(to: events, atomically: true, encoding: .utf8)
+        let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", events.path, "--member", "M1"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.output.contains("events.csv:2: type: unknown event type `purchse`; did you mean `purchase`?"), result.output)
+        XCTAssertTrue(result.output.contains("events.csv:3: date: `2024-13-01` is not a date"), result.output)
+        XCTAssertFalse(result.output.contains("Member M1"))
+    }
+}
