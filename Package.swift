@@ -26,10 +26,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage"]),
-        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage"]),
+        // Helpers shared by tests and benchmarks (a seeded random generator).
+        .target(name: "PerkTestSupport"),
+        .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage", "PerkTestSupport"]),
+        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"]),
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
-        .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Engine"),
+        .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),
     ]
 )

@@ -7,17 +7,7 @@
 import Foundation
 import PerkEngine
 import PerkLanguage
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import PerkTestSupport
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200_000 : 200_000
 let policyPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -26,7 +16,7 @@ let policy = try CompiledPolicy.compile(SourceFile(contentsOfFile: policyPath)).
 
 // 1,000 members, purchases spread over two years, in date order per member.
 let categories = ["room", "dining", "spa", "retail", "deposit", "tax"]
-var random = SplitMix64(state: 42)
+var random = SplitMix64(seed: 42)
 struct Purchase { let member: Int; let dayNumber: Int; let fen: Int; let category: Int }
 var purchases: [Purchase] = (0..<count).map { _ in
     Purchase(member: Int.random(in: 0..<1_000, using: &random), dayNumber: Int.random(in: 0..<730, using: &random),

@@ -47,7 +47,7 @@ final class EventInputTests: XCTestCase {
         XCTAssertEqual(read[0].fields, ["amount": .money(n("1234.56")), "category": .text("room")])
         XCTAssertEqual(read[0].date, CivilDate(iso: "2024-01-10"))
         XCTAssertEqual(read[0].location, InputLocation(file: "events", line: 2))
-        XCTAssertEqual(read[1].fields, ["original": .event(id: "e1"), "amount": .money(n("100"))])
+        XCTAssertEqual(read[1].fields, ["original": .event("e1"), "amount": .money(n("100"))])
         XCTAssertEqual(read[2].fields, ["points": .points(n("500")), "bill": .money(n("800"))])
         XCTAssertEqual(read[3].fields, ["benefit": .text("breakfast")])
         XCTAssertEqual(read[4].fields, ["kind": .text("benefit_abuse")])

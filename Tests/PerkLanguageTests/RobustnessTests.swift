@@ -1,21 +1,12 @@
 import Foundation
 import PerkLanguage
+import PerkTestSupport
 import XCTest
 
 /// No input crashes or hangs the front end: truncations, random bytes, random mutations of valid
 /// policies and deep nesting all end in diagnostics. (A crash would take the test process down.)
 final class RobustnessTests: XCTestCase {
     /// A small deterministic generator, so a failure can be reproduced from its seed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Runs every stage that accepts the input, as `perk check` and `perk fmt` would.
     @discardableResult
@@ -43,7 +34,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testRandomBytes() {
-        var random = SplitMix64(state: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<400 {
             let length = Int.random(in: 0..<300, using: &random)
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -52,7 +43,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testRandomMutationsOfValidPolicies() throws {
-        var random = SplitMix64(state: 7)
+        var random = SplitMix64(seed: 7)
         let fragments = ["{", "}", "(", ")", "[", "]", ",", ":", "=", "if", "else", "then", "rule", "tier", "earn", "1st",
                          "5%", "¥", "\"", "#", "10 CNY", "not", "and", "per", "sum(", "count(", "\n", "金卡", "-", "."]
         for policy in try policies() {

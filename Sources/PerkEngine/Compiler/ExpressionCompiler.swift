@@ -151,7 +151,7 @@ struct ExpressionCompiler {
 
     /// A field or recorded property of a history event.
     static func property(_ name: String, of event: RecordedEvent) throws -> Value {
-        if let field = event.fields[name] { return field.value }
+        if let field = event.fields[name] { return field }
         switch EventProperty(rawValue: name) {
         case .earned: return .points(event.earned)
         case .refunded: return .money(event.refunded)

@@ -37,7 +37,7 @@ public struct EventDecoder: Sendable {
         guard let date = Self.date(cells["date"]!, in: timeZone) else {
             return fail("date", "`\(cells["date"]!)` is not a date; write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00")
         }
-        var fields: [String: FieldValue] = [:]
+        var fields: [String: Value] = [:]
         for (name, fieldType) in type.fields {
             guard let cell = cells[name] else {
                 return fail(name, "missing; a `\(typeName)` event needs `\(name)` (\(fieldType))")
@@ -57,8 +57,8 @@ public struct EventDecoder: Sendable {
     struct Message: Error { let text: String }
 
     /// Parses a cell as a value of a field's declared type.
-    func value(_ cell: String, as type: PerkType) -> Result<FieldValue, Message> {
-        func fail(_ text: String) -> Result<FieldValue, Message> { .failure(Message(text: text)) }
+    func value(_ cell: String, as type: PerkType) -> Result<Value, Message> {
+        func fail(_ text: String) -> Result<Value, Message> { .failure(Message(text: text)) }
         switch type {
         case .money:
             guard let amount = Self.decimal(cell, maxPlaces: 2) else {
@@ -96,7 +96,7 @@ public struct EventDecoder: Sendable {
             }
             return .success(.tier(rank))
         case .event:
-            return .success(.event(id: cell))
+            return .success(.event(cell))
         case .text:
             return .success(.text(cell))
         case .rate, .list, .invalid:
@@ -112,7 +112,7 @@ public struct EventDecoder: Sendable {
         return ExactNumber(decimal: text.hasPrefix("+") ? String(text.dropFirst()) : text)
     }
 
-    static func duration(_ text: String) -> FieldValue? {
+    static func duration(_ text: String) -> Value? {
         let words = text.split(separator: " ")
         guard words.count == 2, let count = Int(words[0]) else { return nil }
         switch words[1] {

@@ -1,24 +1,5 @@
 import PerkLanguage
 
-/// A value of an event's field, typed as the policy declares the field.
-public enum FieldValue: Hashable, Sendable {
-    case number(ExactNumber)
-    /// In the policy's currency.
-    case money(ExactNumber)
-    /// A whole number of points.
-    case points(ExactNumber)
-    /// As written: `5%` is 5.
-    case percent(ExactNumber)
-    case duration(months: Int, days: Int)
-    case date(CivilDate)
-    case text(String)
-    case bool(Bool)
-    /// A tier, by its rank (0 is the lowest).
-    case tier(Int)
-    /// The id of an earlier event (`original` of a refund); the engine resolves it.
-    case event(id: String)
-}
-
 /// One event read from an input file, checked against the policy's declaration of its type.
 public struct InputEvent: Hashable, Sendable {
     public let id: String
@@ -26,11 +7,12 @@ public struct InputEvent: Hashable, Sendable {
     public let date: CivilDate
     public let member: String
     public let type: String
-    public let fields: [String: FieldValue]
+    /// Field values, typed as the policy declares the fields (a reference to another event is `.event(id)`).
+    public let fields: [String: Value]
     /// Where it was read from, for messages.
     public let location: InputLocation
 
-    public init(id: String, date: CivilDate, member: String, type: String, fields: [String: FieldValue], location: InputLocation) {
+    public init(id: String, date: CivilDate, member: String, type: String, fields: [String: Value], location: InputLocation) {
         self.id = id
         self.date = date
         self.member = member

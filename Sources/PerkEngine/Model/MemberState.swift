@@ -79,7 +79,7 @@ public struct RecordedEvent: Hashable, Sendable {
     public let id: String
     public let type: String
     public let date: CivilDate
-    public let fields: [String: FieldValue]
+    public let fields: [String: Value]
     /// Points the event earned (after caps).
     public var earned = ExactNumber.zero
     /// Money refunded against it so far.

@@ -173,16 +173,6 @@ enum OutcomeText {
         return lines.joined(separator: "\n")
     }
 
-    static func describe(_ value: FieldValue) -> String {
-        switch value {
-        case .money(let n): return money(n)
-        case .points(let n): return "\(n) points"
-        case .text(let t): return t
-        case .event(let id): return id
-        default: return "\(value)"
-        }
-    }
-
     /// An amount with its two decimals: `4000.00 CNY`.
     static func money(_ amount: ExactNumber) -> String {
         let text = amount.description
@@ -195,6 +185,7 @@ enum OutcomeText {
     static func describe(_ value: Value) -> String {
         switch value {
         case .text(let t): return t
+        case .event(let id): return id
         case .money(let n): return money(n)
         default: return value.description
         }
