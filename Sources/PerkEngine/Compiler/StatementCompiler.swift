@@ -10,6 +10,15 @@ struct Execution {
     var outcome: Outcome
     var rule = ""
     let effects: Effects
+    /// History entries changed by this event, with their earlier values, to undo a refusal.
+    var historyJournal: [(index: Int, earned: ExactNumber, refunded: ExactNumber)] = []
+
+    /// Changes a history entry, journalling its earlier values.
+    mutating func updateHistory(_ index: Int, _ change: (inout RecordedEvent) -> Void) {
+        let entry = frame.member.history[index]
+        historyJournal.append((index, entry.earned, entry.refunded))
+        change(&frame.member.history[index])
+    }
 }
 
 /// A `require` that failed: the event is refused and nothing it did is kept.
@@ -153,7 +162,7 @@ extension ExpressionCompiler {
                     throw EvaluationError("`reverse` needs an amount of money and an earlier event")
                 }
                 let refunded = execution.frame.member.history[index].refunded.adding(refund)!
-                execution.frame.member.history[index].refunded = refunded
+                execution.updateHistory(index) { $0.refunded = refunded }
                 execution.frame.seen?.append("\(id).refunded = \(refunded)")
             }
         }

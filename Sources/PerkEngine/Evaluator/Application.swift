@@ -28,11 +28,27 @@ extension CompiledPolicy {
             outcomes.append(outcome)
             return outcomes
         }
-        let before = member
-        member.history.append(RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields))
+        // Rollback without copying the history: keep everything else, and undo the history's
+        // changes (the appended event, `earned`/`refunded` updates) from a journal.
+        var before = member
+        before.history = []
+        let recorded = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
+        member.history.append(recorded)
+        let historyCount = member.history.count - 1
         var execution = Execution(
-            frame: Frame(member: member, today: event.date, event: member.history.last, seen: trace ? [] : nil),
+            frame: Frame(member: MemberState(id: member.id), today: event.date, event: recorded, seen: trace ? [] : nil),
             outcome: outcome, effects: effects)
+        swap(&member, &execution.frame.member)
+        func rollBack() {
+            var history = execution.frame.member.history
+            history.removeSubrange(historyCount...)
+            for change in execution.historyJournal.reversed() where change.index < historyCount {
+                history[change.index].earned = change.earned
+                history[change.index].refunded = change.refunded
+            }
+            member = before
+            member.history = history
+        }
         do {
             execution.outcome.entitlements = try effects.entitlements(&execution.frame)
             for rule in rules where rule.eventType == nil || rule.eventType == event.type {
@@ -53,10 +69,10 @@ extension CompiledPolicy {
                 }
                 if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
-            member = execution.frame.member
+            swap(&member, &execution.frame.member)
             outcome = execution.outcome
         } catch let denial as Denial {
-            member = before
+            rollBack()
             outcome = execution.outcome
             if trace { outcome.trace.append(RuleTrace(rule: denial.rule, fired: true, seen: (execution.frame.seen ?? []) + ["denied: \(denial.code)"])) }
             outcome.rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
@@ -72,7 +88,7 @@ extension CompiledPolicy {
             outcome.fees = []
             outcome.notes = []
         } catch {
-            member = before
+            rollBack()
             outcome = execution.outcome
             outcome.rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
         }

@@ -49,7 +49,8 @@ struct Effects: Sendable {
         execution.frame.member.lots.append(Lot(earnedOn: today, expiresOn: expiryDate(earnedOn: today), amount: points, remaining: points, source: event.id))
         execution.frame.member.totals.earned = execution.frame.member.totals.earned.adding(points)!
         if let index = execution.frame.member.history.lastIndex(where: { $0.id == event.id }) {
-            execution.frame.member.history[index].earned = execution.frame.member.history[index].earned.adding(points)!
+            let earned = execution.frame.member.history[index].earned.adding(points)!
+            execution.updateHistory(index) { $0.earned = earned }
         }
     }
 
