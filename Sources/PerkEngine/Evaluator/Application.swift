@@ -71,26 +71,22 @@ extension CompiledPolicy {
             }
             swap(&member, &execution.frame.member)
             outcome = execution.outcome
-        } catch let denial as Denial {
-            rollBack()
-            outcome = execution.outcome
-            if trace { outcome.trace.append(RuleTrace(rule: denial.rule, fired: true, seen: (execution.frame.seen ?? []) + ["denied: \(denial.code)"])) }
-            outcome.rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
-            outcome.earned = []
-            outcome.redeemed = .zero
-            outcome.clawedBack = .zero
-            outcome.unrecovered = .zero
-            outcome.deducted = .zero
-            outcome.forfeited = .zero
-            outcome.tierChanges = []
-            outcome.statusChanges = []
-            outcome.benefitUses = []
-            outcome.fees = []
-            outcome.notes = []
         } catch {
+            // Refused: the state is as before, and the outcome says why, with what was in force
+            // and the rules' trace, but none of the effects.
             rollBack()
-            outcome = execution.outcome
-            outcome.rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
+            let rejection: Rejection
+            if let denial = error as? Denial {
+                rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
+            } else {
+                rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
+            }
+            outcome.rejection = rejection
+            outcome.entitlements = execution.outcome.entitlements
+            outcome.trace = execution.outcome.trace
+            if trace {
+                outcome.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
+            }
         }
         outcomes.append(outcome)
         return outcomes

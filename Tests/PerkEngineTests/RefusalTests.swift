@@ -1,0 +1,27 @@
+import PerkEngine
+import PerkLanguage
+import XCTest
+
+/// A refused event changes nothing, whether a `require` failed or the policy could not be computed.
+final class RefusalTests: XCTestCase {
+    func testAnEventThatCannotBeComputedIsRefusedAndChangesNothing() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            rule first on purchase { earn 5 points }
+            rule second on purchase { earn amount * 1 point per 3 CNY }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        let event = InputEvent(id: "e1", date: CivilDate(iso: "2024-01-01")!, member: "M", type: "purchase",
+                               fields: ["amount": .money(ExactNumber(10))], location: InputLocation(file: "t", line: 1))
+        let outcome = policy.apply(event, to: &member).last!
+        // 10 CNY at 1 point per 3 CNY is 10/3 points: not whole, and the policy does not round.
+        XCTAssertEqual(outcome.rejection?.code, "evaluation_error")
+        XCTAssertEqual(outcome.rejection?.rule, "second")
+        XCTAssertTrue(outcome.earned.isEmpty)
+        XCTAssertEqual(member.balance, .zero)
+        XCTAssertTrue(member.history.isEmpty)
+        XCTAssertTrue(member.lots.isEmpty)
+    }
+}
