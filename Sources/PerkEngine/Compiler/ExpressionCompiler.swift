@@ -256,7 +256,11 @@ struct ExpressionCompiler {
             var first = true
             let saved = frame.aggregateItem
             defer { frame.aggregateItem = saved }
-            for item in frame.member.history where item.type == eventName && item.date >= from && item.date <= to {
+            // History is in date order: walk back from the newest and stop before the window.
+            for item in frame.member.history.reversed() {
+                if item.date > to { continue }
+                if item.date < from { break }
+                guard item.type == eventName else { continue }
                 frame.aggregateItem = item
                 if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
                 if let compiledValue {

@@ -33,19 +33,20 @@ extension CompiledPolicy {
         var before = member
         before.history = []
         let recorded = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
-        member.history.append(recorded)
-        let historyCount = member.history.count - 1
+        // Keep the history in date order (an event older than the newest goes before it).
+        let position = member.history.lastIndex { $0.date <= recorded.date }.map { $0 + 1 } ?? 0
+        member.history.insert(recorded, at: position)
         var execution = Execution(
             frame: Frame(member: MemberState(id: member.id), today: event.date, event: recorded, seen: trace ? [] : nil),
             outcome: outcome, effects: effects)
         swap(&member, &execution.frame.member)
         func rollBack() {
             var history = execution.frame.member.history
-            history.removeSubrange(historyCount...)
-            for change in execution.historyJournal.reversed() where change.index < historyCount {
+            for change in execution.historyJournal.reversed() where change.index != position {
                 history[change.index].earned = change.earned
                 history[change.index].refunded = change.refunded
             }
+            history.remove(at: position)
             member = before
             member.history = history
         }
@@ -140,7 +141,7 @@ extension CompiledPolicy {
         if case .frozen(let until) = member.status { candidates.append((until, false)) }
         if member.status != .cancelled, let review = member.nextReview { candidates.append((review, false)) }
         for lot in member.lots where !lot.remaining.isZero {
-            if !lot.noticeIssued, let notice = effects.noticeDate(for: lot) { candidates.append((notice, false)) }
+            if !lot.noticeIssued, let notice = lot.noticeOn { candidates.append((notice, false)) }
             if let expiry = lot.expiresOn { candidates.append((expiry, true)) }
         }
         return candidates.min { ($0.0, $0.1 ? 1 : 0) < ($1.0, $1.1 ? 1 : 0) }
@@ -159,7 +160,7 @@ extension CompiledPolicy {
             if qualified == member.tier, outcome.tierChanges.isEmpty { outcome.notes.append((code: "requalified", message: effects.tierNames[qualified])) }
         }
         for index in member.lots.indices where !member.lots[index].remaining.isZero && !member.lots[index].noticeIssued {
-            if let notice = effects.noticeDate(for: member.lots[index]), notice <= day {
+            if let notice = member.lots[index].noticeOn, notice <= day {
                 member.lots[index].noticeIssued = true
                 member.notices.append(day)
                 let lot = member.lots[index]

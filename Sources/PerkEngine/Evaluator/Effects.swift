@@ -35,10 +35,10 @@ struct Effects: Sendable {
         }
     }
 
-    /// The day a lot's expiry notice is due.
-    func noticeDate(for lot: Lot) -> CivilDate? {
-        guard let expiry = lot.expiresOn, case .duration(let months, let days)? = noticeLead,
-              let date = try? Value.shift(expiry, months: -months, days: -days), date > lot.earnedOn else { return nil }
+    /// The day the expiry notice of a lot earned on `earnedOn` and expiring on `expiry` is due.
+    func noticeDate(earnedOn: CivilDate, expiry: CivilDate?) -> CivilDate? {
+        guard let expiry, case .duration(let months, let days)? = noticeLead,
+              let date = try? Value.shift(expiry, months: -months, days: -days), date > earnedOn else { return nil }
         return date
     }
 
@@ -46,7 +46,9 @@ struct Effects: Sendable {
         guard !points.isZero, let event = execution.frame.event else { return }
         execution.outcome.earned.append((rule: execution.rule, points: points))
         let today = execution.frame.today
-        execution.frame.member.lots.append(Lot(earnedOn: today, expiresOn: expiryDate(earnedOn: today), amount: points, remaining: points, source: event.id))
+        let expiry = expiryDate(earnedOn: today)
+        execution.frame.member.lots.append(Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
+                                               amount: points, remaining: points, source: event.id))
         execution.frame.member.totals.earned = execution.frame.member.totals.earned.adding(points)!
         if let index = execution.frame.member.history.lastIndex(where: { $0.id == event.id }) {
             let earned = execution.frame.member.history[index].earned.adding(points)!

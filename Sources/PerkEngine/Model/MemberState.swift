@@ -66,6 +66,8 @@ public struct Lot: Hashable, Sendable {
     public let earnedOn: CivilDate
     /// Points expire at the end of this day (nil: never).
     public let expiresOn: CivilDate?
+    /// The day its expiry notice is due (nil: no notice).
+    public let noticeOn: CivilDate?
     public let amount: ExactNumber
     public var remaining: ExactNumber
     /// The event that earned it.
