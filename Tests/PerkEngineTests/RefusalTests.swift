@@ -25,3 +25,25 @@ final class RefusalTests: XCTestCase {
         XCTAssertTrue(member.lots.isEmpty)
     }
 }
+
+final class AggregateTests: XCTestCase {
+    func testAnEmptySumIsZeroOfItsUnit() throws {
+        // Nothing bought today yet: the day's earned points are 0 points, so the cap leaves 100 points.
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            rule capped on purchase {
+              earn min(100 points, 100 points - sum(earned of purchase, this day))
+              charge sum(amount of purchase where amount > 1,000 CNY, this day)
+            }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        let event = InputEvent(id: "e1", date: CivilDate(iso: "2024-01-01")!, member: "M", type: "purchase",
+                               fields: ["amount": .money(ExactNumber(10))], location: InputLocation(file: "t", line: 1))
+        let outcome = policy.apply(event, to: &member).last!
+        XCTAssertNil(outcome.rejection)
+        XCTAssertEqual(outcome.pointsEarned, ExactNumber(100))
+        XCTAssertEqual(outcome.fees.first?.amount, .zero)
+    }
+}

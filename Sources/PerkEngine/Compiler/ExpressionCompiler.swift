@@ -93,9 +93,15 @@ struct ExpressionCompiler {
             let compiled = try items.map { try compile($0, in: scope) }
             return { frame in .list(try compiled.map { try $0(&frame) }) }
         case .count(let event, let filter, let window):
-            return try compileAggregate(nil, event.name, filter, window, in: scope)
+            return try compileAggregate(nil, event.name, filter, window, zero: .number(.zero), in: scope)
         case .sum(let value, let event, let filter, let window):
-            return try compileAggregate(value, event.name, filter, window, in: scope)
+            let zero: Value
+            switch policy.sumTypes[expr.span] {
+            case .money: zero = .money(.zero)
+            case .points: zero = .points(.zero)
+            default: zero = .number(.zero)
+            }
+            return try compileAggregate(value, event.name, filter, window, zero: zero, in: scope)
         case .parenthesized(let inner):
             return try compile(inner, in: scope)
         case .invalid:
@@ -244,7 +250,8 @@ struct ExpressionCompiler {
         }
     }
 
-    private func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, in scope: Scope) throws -> Evaluate {
+    /// `count` or `sum` over the member's history; `zero` is the result when nothing matches.
+    private func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, zero: Value, in scope: Scope) throws -> Evaluate {
         var inner = scope
         inner.aggregate = policy.eventType(named: eventName)
         let compiledValue = try value.map { try compile($0, in: inner) }
@@ -252,8 +259,7 @@ struct ExpressionCompiler {
         let bounds = try compileWindow(window, in: scope)
         return { frame in
             let (from, to) = try bounds(&frame)
-            var total: Value = compiledValue == nil ? .number(.zero) : .number(.zero)
-            var first = true
+            var total = zero
             let saved = frame.aggregateItem
             defer { frame.aggregateItem = saved }
             // History is in date order: walk back from the newest and stop before the window.
@@ -264,9 +270,7 @@ struct ExpressionCompiler {
                 frame.aggregateItem = item
                 if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
                 if let compiledValue {
-                    let x = try compiledValue(&frame)
-                    total = first ? x : try Value.arithmetic(.plus, total, x)
-                    first = false
+                    total = try Value.arithmetic(.plus, total, try compiledValue(&frame))
                 } else {
                     total = try Value.arithmetic(.plus, total, .number(.one))
                 }

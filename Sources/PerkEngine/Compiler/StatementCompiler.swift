@@ -48,7 +48,6 @@ extension ExpressionCompiler {
         return amount
     }
 
-    // swiftlint:disable:next function_body_length
     func compileStatement(_ statement: Statement, in scope: inout Scope) throws -> Perform {
         switch statement.kind {
         case .letBinding(let name, let value):

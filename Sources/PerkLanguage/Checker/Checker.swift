@@ -56,6 +56,8 @@ struct Checker {
     var benefits: [String: BenefitDecl] = [:]
     var globalNames: [String: (kind: String, span: SourceSpan)] = [:]
     var used: Set<String> = []
+    /// The unit each `sum(...)` adds up, by the expression's span (its value when nothing matches).
+    var sumTypes: [SourceSpan: PerkType] = [:]
     var currency = "CNY"
     /// A `currency` that was reported as invalid: amounts in it are not reported again.
     var rejectedCurrency: String?
@@ -146,7 +148,7 @@ struct Checker {
             eventTypes: eventOrder.compactMap { eventTypes[$0] },
             tiers: ladder, measures: measureOrder.compactMap { measures[$0] }, rules: rules, penalties: penalties,
             benefits: policy.declarations.compactMap { if case .benefit(let b) = $0.kind { return b } else { return nil } },
-            expiry: expiry)
+            expiry: expiry, sumTypes: sumTypes)
     }
 
     /// Reserves a name in the one namespace shared by parameters, measures, tiers and benefits.

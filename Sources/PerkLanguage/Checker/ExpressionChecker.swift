@@ -135,7 +135,9 @@ extension Checker {
             aggregateType(nil, event: event, filter: filter, window: window, span: expr.span, in: &scope)
             return .number
         case .sum(let value, let event, let filter, let window):
-            return aggregateType(value, event: event, filter: filter, window: window, span: expr.span, in: &scope)
+            let type = aggregateType(value, event: event, filter: filter, window: window, span: expr.span, in: &scope)
+            sumTypes[expr.span] = type
+            return type
         case .parenthesized(let inner):
             return type(of: inner, in: &scope)
         case .invalid:
