@@ -135,3 +135,26 @@ final class PropertyTests: XCTestCase {
         XCTAssertEqual(run(), run())
     }
 }
+
+final class BoundedHistoryTests: XCTestCase {
+    func testHistoryKeepsOnlyWhatAWindowOrAReferenceCanReach() {
+        let policy = WorkedExampleTests.policy
+        var member = policy.newMember(id: "P")
+        var date = CivilDate(iso: "2020-01-01")!
+        for index in 0..<400 {
+            date = date.adding(days: 5)!
+            let event = index % 2 == 0
+                ? InputEvent(id: "p\(index)", date: date, member: "P", type: "purchase",
+                             fields: ["amount": .money(ExactNumber(100)), "category": .text("room")], location: InputLocation(file: "t", line: index))
+                : InputEvent(id: "u\(index)", date: date, member: "P", type: "use",
+                             fields: ["benefit": .text("breakfast")], location: InputLocation(file: "t", line: index))
+            _ = policy.apply(event, to: &member)
+        }
+        // The reference policy looks back at most 12 months, so `use` events older than that are
+        // forgotten; purchases are kept because a refund may name any of them.
+        let horizon = date.adding(months: -12)!.adding(days: -1)!
+        XCTAssertTrue(member.history.filter { $0.type == "use" }.allSatisfy { $0.date >= horizon })
+        XCTAssertEqual(member.history.filter { $0.type == "purchase" }.count, 200)
+        XCTAssertLessThan(member.history.count, 300)
+    }
+}

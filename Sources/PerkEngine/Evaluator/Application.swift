@@ -89,8 +89,26 @@ extension CompiledPolicy {
                 outcome.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
             }
         }
+        forgetWhatNoWindowSees(&member, on: event.date)
         outcomes.append(outcome)
         return outcomes
+    }
+
+    /// Keeps the member's state bounded: history no window can reach (but for events others may
+    /// refer to), and benefit uses of past quota periods.
+    private func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
+        if let horizon = lookback.horizon(from: today), let first = member.history.first, first.date < horizon {
+            member.history.removeAll { $0.date < horizon && !referencedTypes.contains($0.type) }
+        }
+        for (benefit, uses) in member.benefitUses {
+            guard let period = quotaPeriods[benefit] else {
+                member.benefitUses[benefit] = nil  // no quota: uses need not be kept
+                continue
+            }
+            if let oldest = uses.first, !Effects.samePeriod(oldest, today, period) {
+                member.benefitUses[benefit] = uses.filter { Effects.samePeriod($0, today, period) }
+            }
+        }
     }
 
     /// Why an event's reference to an earlier event cannot be followed, if it cannot.

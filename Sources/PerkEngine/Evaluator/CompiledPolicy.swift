@@ -8,6 +8,12 @@ public final class CompiledPolicy: Sendable {
     let rules: [CompiledRule]
     /// Event-type fields that refer to earlier events, by event type.
     let references: [String: [(field: String, type: String)]]
+    /// How far back windows reach: older events of unreferenced types are dropped.
+    let lookback: Lookback
+    /// Event types other events refer to (kept however old: a refund may name any purchase).
+    let referencedTypes: Set<String>
+    /// The longest quota period of any benefit (older uses are dropped).
+    let quotaPeriods: [String: Period]
 
     struct CompiledRule: Sendable {
         let name: String
@@ -115,6 +121,12 @@ public final class CompiledPolicy: Sendable {
             }
         }
         self.references = references
+        referencedTypes = Set(references.values.flatMap { $0.map(\.type) })
+        lookback = Lookback(checked) { expr in
+            var frame = constant
+            return try? compiler.compile(expr, in: .init())(&frame)
+        }
+        quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })
     }
 
     /// A new member: lowest tier, active, no points.
