@@ -47,3 +47,14 @@ final class AggregateTests: XCTestCase {
         XCTAssertEqual(outcome.fees.first?.amount, .zero)
     }
 }
+
+final class DurationComparisonTests: XCTestCase {
+    func testDurationsCompareOnlyLikeWithLike() throws {
+        let days = { (n: Int) in Value.duration(months: 0, days: n) }
+        let months = { (n: Int) in Value.duration(months: n, days: 0) }
+        XCTAssertEqual(try Value.compare(days(30), days(31)), -1)
+        XCTAssertEqual(try Value.compare(months(12), months(12)), 0)
+        // A month is 28 to 31 days: 30 days against 1 month has no exact answer.
+        XCTAssertThrowsError(try Value.compare(days(30), months(1)))
+    }
+}

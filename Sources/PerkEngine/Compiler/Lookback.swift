@@ -7,6 +7,8 @@ struct Lookback: Sendable {
     /// The longest window, as calendar months and days (both are applied: the larger reach wins).
     var months = 0
     var days = 0
+    /// A window whose length is not known ahead: keep all history.
+    var unbounded = false
 
     init(_ policy: CheckedPolicy, durations: (Expr) -> Value?) {
         var windows: [Window] = []
@@ -72,7 +74,7 @@ struct Lookback: Sendable {
                     months = max(months, m)
                     days = max(days, d)
                 } else {
-                    months = Int.max / 64  // a length not known ahead: keep everything
+                    unbounded = true
                 }
             case .this(let period):
                 switch period {
@@ -87,7 +89,7 @@ struct Lookback: Sendable {
 
     /// The oldest date a window can still see on `today`.
     func horizon(from today: CivilDate) -> CivilDate? {
-        guard months < Int.max / 64 else { return nil }
+        guard !unbounded else { return nil }
         return today.adding(months: -months)?.adding(days: -days - 1)
     }
 }

@@ -1,7 +1,7 @@
 import PerkLanguage
 
 /// What applying one event (or one day's time-driven effects) did, and why.
-public struct Outcome: Hashable, Sendable {
+public struct Outcome: Sendable {
     public enum Kind: Hashable, Sendable {
         /// An event from the input.
         case event(id: String, type: String)
@@ -40,8 +40,6 @@ public struct Outcome: Hashable, Sendable {
 
     public var pointsEarned: ExactNumber { earned.reduce(.zero) { $0.adding($1.points) ?? $0 } }
 
-    public static func == (a: Outcome, b: Outcome) -> Bool { a.description == b.description }
-    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 }
 
 public struct Rejection: Hashable, Sendable {

@@ -139,14 +139,17 @@ extension Value {
     }
 
     /// Orders two values of one unit.
-    static func compare(_ a: Value, _ b: Value) throws -> Int {
+    public static func compare(_ a: Value, _ b: Value) throws -> Int {
         switch (a, b) {
         case (.date(let x), .date(let y)): return x == y ? 0 : x < y ? -1 : 1
         case (.tier(let x), .tier(let y)): return x == y ? 0 : x < y ? -1 : 1
         case (.duration(let m1, let d1), .duration(let m2, let d2)):
-            // Only durations of one kind compare exactly; mixed ones compare by approximate days.
-            let x = m1 * 30 + d1, y = m2 * 30 + d2
-            return x == y ? 0 : x < y ? -1 : 1
+            // Months and days have no exact common measure: compare only like with like.
+            if (m1 == 0 && m2 == 0) || (d1 == 0 && d2 == 0) {
+                let (x, y) = m1 == 0 && m2 == 0 ? (d1, d2) : (m1, m2)
+                return x == y ? 0 : x < y ? -1 : 1
+            }
+            throw EvaluationError("cannot compare \(a) with \(b) exactly: months and days differ in length")
         default:
             guard let x = a.amount, let y = b.amount else { throw EvaluationError("cannot order \(a) and \(b)") }
             return x == y ? 0 : x < y ? -1 : 1
