@@ -125,6 +125,36 @@ final class PropertyTests: XCTestCase {
         }
     }
 
+    /// Aggregates over terms that read only the aggregated event are kept as running totals;
+    /// the same policy with a term that also reads `today` (always true in the window, so the
+    /// meaning is unchanged) walks the window instead. Every outcome must agree, through
+    /// refunds that change old purchases, refusals that are undone, and events out of date order.
+    func testRunningTotalsAgreeWithWalkingTheWindow() throws {
+        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
+        let source = try String(contentsOf: url, encoding: .utf8)
+        let walked = source.replacingOccurrences(of: "where category not in excluded, last spend_window",
+                                                 with: "where category not in excluded and date <= today, last spend_window")
+        XCTAssertNotEqual(source, walked, "the reference policy's measure changed: update this test")
+        let walking = try CompiledPolicy.compile(SourceFile(name: "walked.perk", text: walked)).get()
+        let policy = WorkedExampleTests.policy
+        var random = SplitMix64(seed: 5)
+        for seed in 300...360 {
+            var events = stream(seed: UInt64(seed))
+            if seed % 3 == 0, events.count > 4 {  // a few events arrive late
+                for _ in 0..<3 { events.swapAt(Int.random(in: 0..<events.count, using: &random), Int.random(in: 0..<events.count, using: &random)) }
+            }
+            var a = policy.newMember(id: "P", birthday: Birthday("06-01")), b = a
+            for event in events {
+                let x = policy.apply(event, to: &a, trace: true).map(\.description)
+                let y = walking.apply(event, to: &b, trace: true).map(\.description)
+                XCTAssertEqual(x, y, "seed \(seed), event \(event.id)")
+            }
+            XCTAssertEqual(a.tier, b.tier, "seed \(seed)")
+            XCTAssertEqual(a.lots, b.lots, "seed \(seed)")
+            XCTAssertEqual(a.totals, b.totals, "seed \(seed)")
+        }
+    }
+
     func testTheSameInputGivesTheSameOutcomes() {
         let policy = WorkedExampleTests.policy
         let events = stream(seed: 7)

@@ -38,6 +38,39 @@ import Testing
         #expect(n("7").floor == n("7"))
     }
 
+    /// Every result is checked against plain `Int` arithmetic reduced with Euclid's algorithm, so
+    /// the fast paths (equal denominators, integers, binary GCD) cannot drift from the definition.
+    @Test func fastPathsAgreeWithPlainFractions() {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? Swift.abs(a) : gcd(b, a % b) }
+        func reduced(_ p: Int, _ q: Int) -> (Int, Int) {
+            let g = Swift.max(gcd(p, q), 1) * (q < 0 ? -1 : 1)
+            return (p / g, q / g)
+        }
+        func matches(_ x: ExactNumber?, _ expected: (Int, Int)) -> Bool {
+            x.map { $0.numerator == Int128(expected.0) && $0.denominator == Int128(expected.1) } ?? false
+        }
+        let denominators = [1, 1, 2, 4, 5, 10, 25, 100, 3, 7]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<5_000 {
+            let (a, b) = (next(2_000_001) - 1_000_000, denominators[next(denominators.count)])
+            let (c, d) = (next(2_000_001) - 1_000_000, denominators[next(denominators.count)])
+            let x = ExactNumber(numerator: Int128(a), denominator: Int128(b))!
+            let y = ExactNumber(numerator: Int128(c), denominator: Int128(d))!
+            #expect(matches(x, reduced(a, b)))
+            #expect(matches(x.adding(y), reduced(a * d + c * b, b * d)))
+            #expect(matches(x.subtracting(y), reduced(a * d - c * b, b * d)))
+            #expect(matches(x.multiplied(by: y), reduced(a * c, b * d)))
+            #expect(matches(x.negated, reduced(-a, b)))
+            let floor = a >= 0 ? a / b : -((-a + b - 1) / b)
+            #expect(matches(x.floor, (floor, 1)))
+            if c != 0 { #expect(matches(x.divided(by: y), reduced(a * d, b * c))) }
+        }
+    }
+
     @Test func overflowIsReportedNotTrapped() {
         let huge = ExactNumber(decimal: "100000000000000000000000000000000000")!  // 10^35
         #expect(huge.multiplied(by: huge) == nil)

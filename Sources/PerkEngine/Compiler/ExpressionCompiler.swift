@@ -6,6 +6,10 @@ import PerkLanguage
 struct ExpressionCompiler {
     let policy: CheckedPolicy
     let tierRanks: [String: Int]
+    /// Event types by their declaration order: the index of a member's history of that type.
+    let typeIndex: [String: Int]
+    /// Collects the aggregates kept as running totals, while the policy is compiled.
+    let windowTerms = WindowTermRegistry()
     /// Each tier attribute's value by tier rank.
     var tierAttributes: [String: [Value]] = [:]
     var parameters: [String: Value] = [:]
@@ -13,7 +17,8 @@ struct ExpressionCompiler {
 
     /// Where an expression is compiled.
     struct Scope {
-        var locals: Set<String> = []
+        /// `let` names in scope, with their slots in `Frame.locals`.
+        var locals: [String: Int] = [:]
         var event: EventType?
         var aggregate: EventType?
     }
@@ -21,6 +26,7 @@ struct ExpressionCompiler {
     init(policy: CheckedPolicy) throws {
         self.policy = policy
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
+        typeIndex = Dictionary(uniqueKeysWithValues: policy.eventTypes.enumerated().map { ($0.element.name, $0.offset) })
         let constant = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
         for parameter in policy.parameters {
             var frame = constant
@@ -128,10 +134,10 @@ struct ExpressionCompiler {
     }
 
     private func compileName(_ name: String, in scope: Scope) throws -> Evaluate {
-        if scope.locals.contains(name) {
+        if let slot = scope.locals[name] {
             return { frame in
-                guard let value = frame.locals[name] else { throw EvaluationError("`\(name)` is used before it is set") }
-                return value
+                guard slot < frame.locals.count else { throw EvaluationError("`\(name)` is used before it is set") }
+                return frame.locals[slot]
             }
         }
         if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil {
@@ -187,10 +193,10 @@ struct ExpressionCompiler {
                 guard let values = attribute, values.indices.contains(rank) else { throw EvaluationError("tiers have no `\(field)`") }
                 return values[rank]
             case .event(let id):
-                guard let event = frame.member.history.last(where: { $0.id == id }) else {
+                guard let (type, index) = frame.member.recorded(id) else {
                     throw EvaluationError("event \(id) is not in the member's history")
                 }
-                return try Self.property(field, of: event)
+                return try Self.property(field, of: frame.member.histories[type][index])
             case let other:
                 throw EvaluationError("\(other) has no `\(field)`")
             }
@@ -251,31 +257,84 @@ struct ExpressionCompiler {
     }
 
     /// `count` or `sum` over the member's history; `zero` is the result when nothing matches.
+    /// When every term reads only the aggregated event and constants, terms are kept with each
+    /// recorded event as running totals and a window's value is a difference of two of them;
+    /// otherwise (or when a term could not be computed) the window is walked.
     private func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, zero: Value, in scope: Scope) throws -> Evaluate {
         var inner = scope
         inner.aggregate = policy.eventType(named: eventName)
+        guard let type = typeIndex[eventName] else { throw EvaluationError("unknown event type `\(eventName)`") }
         let compiledValue = try value.map { try compile($0, in: inner) }
         let compiledFilter = try filter.map { try compile($0, in: inner) }
         let bounds = try compileWindow(window, in: scope)
-        return { frame in
-            let (from, to) = try bounds(&frame)
+        let walk: @Sendable (inout Frame, CivilDate, CivilDate) throws -> Value = { frame, from, to in
             var total = zero
             let saved = frame.aggregateItem
             defer { frame.aggregateItem = saved }
+            guard type < frame.member.histories.count else { return total }
             // History is in date order: walk back from the newest and stop before the window.
-            for item in frame.member.history.reversed() {
+            for item in frame.member.histories[type].reversed() {
                 if item.date > to { continue }
                 if item.date < from { break }
-                guard item.type == eventName else { continue }
                 frame.aggregateItem = item
                 if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
-                if let compiledValue {
-                    total = try Value.arithmetic(.plus, total, try compiledValue(&frame))
-                } else {
-                    total = try Value.arithmetic(.plus, total, .number(.one))
-                }
+                total = try Value.arithmetic(.plus, total, try compiledValue?(&frame) ?? .number(.one))
             }
             return total
+        }
+        guard [value, filter].allSatisfy({ $0.map { readsOnlyTheAggregatedEvent($0, in: inner) } ?? true }) else {
+            return { frame in
+                let (from, to) = try bounds(&frame)
+                return try walk(&frame, from, to)
+            }
+        }
+        let properties = Set([value, filter].compactMap { $0 }.flatMap(Self.names).compactMap { inner.aggregate?.field($0) == nil ? EventProperty(rawValue: $0) : nil })
+        let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type)
+        return { frame in
+            let (from, to) = try bounds(&frame)
+            if let total = frame.member.windowSum(term, type: type, from: from, through: to) { return zero.with(total) }
+            return try walk(&frame, from, to)
+        }
+    }
+
+    /// Every name an expression mentions.
+    private static func names(in expr: Expr) -> [String] {
+        switch expr.kind {
+        case .name(let name): return [name]
+        case .member(let base, _): return names(in: base)
+        case .call(_, let arguments), .list(let arguments): return arguments.flatMap(names)
+        case .unary(_, let operand), .parenthesized(let operand): return names(in: operand)
+        case .binary(_, let left, let right), .membership(let left, let right, _): return names(in: left) + names(in: right)
+        case .between(let a, let b, let c), .conditional(let a, let b, let c): return [a, b, c].flatMap(names)
+        case .count(_, let filter, _): return filter.map(names) ?? []
+        case .sum(let value, _, let filter, _): return names(in: value) + (filter.map(names) ?? [])
+        case .literal, .rate, .string, .date, .bool, .invalid: return []
+        }
+    }
+
+    /// Whether an expression reads nothing but the aggregated event's fields and properties and
+    /// constants (names resolve as in `compileName`).
+    private func readsOnlyTheAggregatedEvent(_ expr: Expr, in scope: Scope) -> Bool {
+        let inner = { (e: Expr) in readsOnlyTheAggregatedEvent(e, in: scope) }
+        switch expr.kind {
+        case .literal, .rate, .string, .date, .bool:
+            return true
+        case .name(let name):
+            if scope.locals[name] != nil { return false }
+            if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil { return true }
+            if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue { return false }
+            if MemberProperty(rawValue: name) != nil { return false }
+            return tierRanks[name] != nil || parameters[name] != nil
+        case .call(_, let arguments), .list(let arguments):
+            return arguments.allSatisfy(inner)
+        case .unary(_, let operand), .parenthesized(let operand):
+            return inner(operand)
+        case .binary(_, let left, let right), .membership(let left, let right, _):
+            return inner(left) && inner(right)
+        case .between(let a, let b, let c), .conditional(let a, let b, let c):
+            return inner(a) && inner(b) && inner(c)
+        case .member, .count, .sum, .invalid:
+            return false
         }
     }
 

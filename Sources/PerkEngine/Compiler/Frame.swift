@@ -8,9 +8,18 @@ struct Frame {
     /// The event being applied (already recorded in `member.history`), if any.
     let event: RecordedEvent?
     var aggregateItem: RecordedEvent?
-    var locals: [String: Value] = [:]
+    /// The rule's `let` values, by the slot each was given when compiled.
+    var locals: [Value] = []
     /// Set when a trace is asked for: `name = value` of what rules bind.
     var seen: [String]?
+}
+
+extension Frame {
+    /// Sets a `let` value's slot.
+    mutating func bind(_ slot: Int, to value: Value) {
+        if slot >= locals.count { locals.append(contentsOf: repeatElement(.bool(false), count: slot + 1 - locals.count)) }
+        locals[slot] = value
+    }
 }
 
 /// A compiled expression: every name, field and unit resolved when the policy was compiled.

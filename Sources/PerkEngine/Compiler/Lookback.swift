@@ -9,16 +9,20 @@ struct Lookback: Sendable {
     var days = 0
     /// A window whose length is not known ahead: keep all history.
     var unbounded = false
+    /// The event types some aggregate or penalty looks back at.
+    var aggregatedTypes: Set<String> = []
 
     init(_ policy: CheckedPolicy, durations: (Expr) -> Value?) {
         var windows: [Window] = []
         func collect(_ expr: Expr) {
             switch expr.kind {
-            case .count(_, let filter, let window):
+            case .count(let event, let filter, let window):
                 windows.append(window)
+                aggregatedTypes.insert(event.name)
                 filter.map(collect)
-            case .sum(let value, _, let filter, let window):
+            case .sum(let value, let event, let filter, let window):
                 windows.append(window)
+                aggregatedTypes.insert(event.name)
                 collect(value)
                 filter.map(collect)
             case .member(let base, _): collect(base)
@@ -64,6 +68,7 @@ struct Lookback: Sendable {
         }
         for penalty in policy.penalties {
             windows.append(.last(penalty.window, beforeToday: false))
+            aggregatedTypes.insert(penalty.event.name)
             penalty.condition.map(collect)
             penalty.steps.forEach { collect($0.actions) }
         }

@@ -4,20 +4,26 @@ import PerkLanguage
 typealias Perform = @Sendable (inout Execution) throws -> Void
 
 /// The state of one event's application: the frame expressions read, the outcome being built,
-/// and the rule that is running.
+/// and the rule that is running. Changes to recorded events and lots are journalled so that a
+/// refused event can be undone without copying the member's history or lots.
 struct Execution {
     var frame: Frame
     var outcome: Outcome
     var rule = ""
     let effects: Effects
-    /// History entries changed by this event, with their earlier values, to undo a refusal.
-    var historyJournal: [(index: Int, earned: ExactNumber, refunded: ExactNumber)] = []
+    /// Where the event being applied was recorded (its type's history, index), if it was.
+    var recordedAt: (type: Int, index: Int)?
+    /// Recorded events changed by this event, with their earlier values.
+    var historyJournal: [(type: Int, index: Int, earned: ExactNumber, refunded: ExactNumber)] = []
+    /// Lots added (`remaining` nil) or drawn on (their earlier `remaining`) by this event.
+    var lotJournal: [(index: Int, remaining: ExactNumber?)] = []
 
-    /// Changes a history entry, journalling its earlier values.
-    mutating func updateHistory(_ index: Int, _ change: (inout RecordedEvent) -> Void) {
-        let entry = frame.member.history[index]
-        historyJournal.append((index, entry.earned, entry.refunded))
-        change(&frame.member.history[index])
+    /// Changes a recorded event, journalling its earlier values, and updates running totals.
+    mutating func updateRecorded(type: Int, index: Int, _ property: EventProperty, _ change: (inout RecordedEvent) -> Void) {
+        let entry = frame.member.histories[type][index]
+        historyJournal.append((type, index, entry.earned, entry.refunded))
+        change(&frame.member.histories[type][index])
+        effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame.member)
     }
 }
 
@@ -52,10 +58,12 @@ extension ExpressionCompiler {
         switch statement.kind {
         case .letBinding(let name, let value):
             let compiled = try compile(value, in: scope)
-            scope.locals.insert(name.name)
+            // Every name in scope has its own slot; a sibling block may reuse a slot.
+            let slot = scope.locals.count
+            scope.locals[name.name] = slot
             return { execution in
                 let result = try compiled(&execution.frame)
-                execution.frame.locals[name.name] = result
+                execution.frame.bind(slot, to: result)
                 execution.frame.seen?.append("\(name.name) = \(result)")
             }
         case .require(let condition, let reason):
@@ -76,7 +84,7 @@ extension ExpressionCompiler {
             let compiled = try compile(amount, in: scope)
             return { execution in
                 let earned = try points(try compiled(&execution.frame), "earn")
-                execution.effects.earn(earned, in: &execution)
+                try execution.effects.earn(earned, in: &execution)
             }
         case .redeem(let amount):
             let compiled = try compile(amount, in: scope)
@@ -85,7 +93,7 @@ extension ExpressionCompiler {
                 guard wanted <= execution.frame.member.balance else {
                     throw EvaluationError("redeem \(wanted) points, more than the balance of \(execution.frame.member.balance)")
                 }
-                let taken = execution.effects.take(wanted, from: nil, in: &execution.frame.member)
+                let taken = execution.effects.take(wanted, from: nil, in: &execution)
                 execution.outcome.redeemed = execution.outcome.redeemed.adding(taken)!
                 execution.frame.member.totals.redeemed = execution.frame.member.totals.redeemed.adding(taken)!
             }
@@ -93,7 +101,7 @@ extension ExpressionCompiler {
             let compiled = try compile(amount, in: scope)
             return { execution in
                 let wanted = try points(try compiled(&execution.frame), "deduct")
-                let taken = execution.effects.take(wanted, from: nil, in: &execution.frame.member)
+                let taken = execution.effects.take(wanted, from: nil, in: &execution)
                 execution.outcome.deducted = execution.outcome.deducted.adding(taken)!
                 execution.frame.member.totals.deducted = execution.frame.member.totals.deducted.adding(taken)!
             }
@@ -104,7 +112,7 @@ extension ExpressionCompiler {
                 let wanted = try points(try compiled(&execution.frame), "clawback")
                 var first: String?
                 if let origin, case .event(let id) = try origin(&execution.frame) { first = id }
-                let taken = execution.effects.take(wanted, from: first, in: &execution.frame.member)
+                let taken = execution.effects.take(wanted, from: first, in: &execution)
                 let missing = wanted.subtracting(taken)!
                 execution.outcome.clawedBack = execution.outcome.clawedBack.adding(taken)!
                 execution.outcome.unrecovered = execution.outcome.unrecovered.adding(missing)!
@@ -114,7 +122,7 @@ extension ExpressionCompiler {
         case .forfeit:
             return { execution in
                 let balance = execution.frame.member.balance
-                _ = execution.effects.take(balance, from: nil, in: &execution.frame.member)
+                _ = execution.effects.take(balance, from: nil, in: &execution)
                 execution.outcome.forfeited = execution.outcome.forfeited.adding(balance)!
                 execution.frame.member.totals.forfeited = execution.frame.member.totals.forfeited.adding(balance)!
             }
@@ -157,11 +165,13 @@ extension ExpressionCompiler {
             return { execution in
                 guard case .money(let refund) = try compiledAmount(&execution.frame),
                       case .event(let id) = try compiledOriginal(&execution.frame),
-                      let index = execution.frame.member.history.lastIndex(where: { $0.id == id }) else {
+                      let (type, index) = execution.frame.member.recorded(id) else {
                     throw EvaluationError("`reverse` needs an amount of money and an earlier event")
                 }
-                let refunded = execution.frame.member.history[index].refunded.adding(refund)!
-                execution.updateHistory(index) { $0.refunded = refunded }
+                guard let refunded = execution.frame.member.histories[type][index].refunded.adding(refund) else {
+                    throw EvaluationError("a number too large to compute exactly")
+                }
+                execution.updateRecorded(type: type, index: index, .refunded) { $0.refunded = refunded }
                 execution.frame.seen?.append("\(id).refunded = \(refunded)")
             }
         }

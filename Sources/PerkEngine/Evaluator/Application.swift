@@ -19,7 +19,12 @@ extension CompiledPolicy {
     /// Applies one event: first every time-driven effect due before it (at the start of its day
     /// and before), then the event's rules in the policy's order. Returns the outcomes in order;
     /// the last is the event's. A refused event changes nothing.
-    public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false,
+    /// - Parameters:
+    ///   - trace: record every rule considered and the values it saw in `Outcome.trace`.
+    ///   - entitlements: list the entitlements in force in `Outcome.entitlements` (a simulation
+    ///     that only needs the member's state can skip them).
+    ///   - directory: every event of the input, to say why a reference cannot be followed.
+    public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false, entitlements: Bool = true,
                       directory: EventDirectory? = nil) -> [Outcome] {
         var outcomes = advance(&member, to: event.date)
         var outcome = Outcome(kind: .event(id: event.id, type: event.type), date: event.date)
@@ -28,33 +33,44 @@ extension CompiledPolicy {
             outcomes.append(outcome)
             return outcomes
         }
-        // Rollback without copying the history: keep everything else, and undo the history's
-        // changes (the appended event, `earned`/`refunded` updates) from a journal.
+        // Refusal is undone from journals, so neither the history nor the lots are copied.
         var before = member
-        before.history = []
-        let recorded = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
-        // Keep the history in date order (an event older than the newest goes before it).
-        let position = member.history.lastIndex { $0.date <= recorded.date }.map { $0 + 1 } ?? 0
-        member.history.insert(recorded, at: position)
+        before.histories = []
+        before.lots = []
         var execution = Execution(
-            frame: Frame(member: MemberState(id: member.id), today: event.date, event: recorded, seen: trace ? [] : nil),
+            frame: Frame(member: MemberState(id: member.id), today: event.date,
+                         event: RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields),
+                         seen: trace ? [] : nil),
             outcome: outcome, effects: effects)
         swap(&member, &execution.frame.member)
+        if let type = recordedTypes[event.type] {
+            execution.recordedAt = record(execution.frame.event!, type: type, in: &execution.frame.member)
+        }
         func rollBack() {
-            var history = execution.frame.member.history
-            for change in execution.historyJournal.reversed() where change.index != position {
-                history[change.index].earned = change.earned
-                history[change.index].refunded = change.refunded
+            var restored = execution.frame.member
+            for change in execution.historyJournal.reversed() {
+                restored.histories[change.type][change.index].earned = change.earned
+                restored.histories[change.type][change.index].refunded = change.refunded
             }
-            history.remove(at: position)
+            for change in execution.lotJournal.reversed() {
+                if let remaining = change.remaining {
+                    restored.lots[change.index].remaining = remaining
+                } else {
+                    restored.lots.remove(at: change.index)
+                }
+            }
+            if let (type, index) = execution.recordedAt { restored.histories[type].remove(at: index) }
+            for type in Set(execution.historyJournal.map(\.type) + (execution.recordedAt.map { [$0.type] } ?? [])) {
+                effects.refreshWindowSums(ofType: type, from: 0, in: &restored)
+            }
             member = before
-            member.history = history
+            member.histories = restored.histories
+            member.lots = restored.lots
         }
         do {
-            execution.outcome.entitlements = try effects.entitlements(&execution.frame)
+            if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
             for rule in rules where rule.eventType == nil || rule.eventType == event.type {
                 execution.rule = rule.name
-                execution.frame.locals = [:]
                 execution.frame.seen = trace ? [] : nil
                 let fired = try rule.condition?(&execution.frame).isTrue ?? true
                 if fired {
@@ -94,11 +110,34 @@ extension CompiledPolicy {
         return outcomes
     }
 
+    /// Records an event in its type's history, in date order (an event older than the newest goes
+    /// before it), and brings the running totals up to date. Returns where it went.
+    private func record(_ event: RecordedEvent, type: Int, in member: inout MemberState) -> (type: Int, index: Int) {
+        if member.histories.count < typeCount { member.histories += Array(repeating: [], count: typeCount - member.histories.count) }
+        let index = Self.insertionIndex(in: member.histories[type], for: event.date, \.date)
+        member.histories[type].insert(event, at: index)
+        effects.refreshWindowSums(ofType: type, from: index, in: &member)
+        return (type, index)
+    }
+
+    /// Where an item dated `date` goes to keep `items` in date order: after every item dated on
+    /// or before it (usually at the end). Takes the array by value only while searching, so the
+    /// caller's array stays uniquely referenced and inserting does not copy it.
+    static func insertionIndex<Item>(in items: [Item], for date: CivilDate, _ dateOf: (Item) -> CivilDate) -> Int {
+        if let last = items.last, dateOf(last) > date {
+            return (items.lastIndex { dateOf($0) <= date }).map { $0 + 1 } ?? 0
+        }
+        return items.count
+    }
+
     /// Keeps the member's state bounded: history no window can reach (but for events others may
     /// refer to), and benefit uses of past quota periods.
     private func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
-        if let horizon = lookback.horizon(from: today), let first = member.history.first, first.date < horizon {
-            member.history.removeAll { $0.date < horizon && !referencedTypes.contains($0.type) }
+        if !member.histories.isEmpty, let horizon = lookback.horizon(from: today) {
+            for type in forgettableTypes where type < member.histories.count {
+                guard let first = member.histories[type].first, first.date < horizon else { continue }
+                member.histories[type].removeFirst(member.histories[type].firstIndex { $0.date >= horizon } ?? member.histories[type].count)
+            }
         }
         for (benefit, uses) in member.benefitUses {
             guard let period = quotaPeriods[benefit] else {
@@ -115,7 +154,8 @@ extension CompiledPolicy {
     private func unresolvedReference(_ event: InputEvent, member: MemberState, directory: EventDirectory?) -> Rejection? {
         for (field, type) in references[event.type] ?? [] {
             guard case .event(let id)? = event.fields[field] else { continue }
-            if let found = member.history.last(where: { $0.id == id }) {
+            if let (foundType, index) = member.recorded(id) {
+                let found = member.histories[foundType][index]
                 if found.type != type {
                     return Rejection(code: "not_a_\(type)", message: "\(field) \(id) is a \(found.type), not a \(type)", rule: nil)
                 }
@@ -155,14 +195,22 @@ extension CompiledPolicy {
 
     /// The earliest time-driven effect still to apply: its day, and whether it is at the day's end.
     private func nextDue(_ member: MemberState) -> (CivilDate, Bool)? {
-        var candidates: [(CivilDate, Bool)] = []
-        if case .frozen(let until) = member.status { candidates.append((until, false)) }
-        if member.status != .cancelled, let review = member.nextReview { candidates.append((review, false)) }
-        for lot in member.lots where !lot.remaining.isZero {
-            if !lot.noticeIssued, let notice = lot.noticeOn { candidates.append((notice, false)) }
-            if let expiry = lot.expiresOn { candidates.append((expiry, true)) }
+        var earliest: (day: CivilDate, endOfDay: Bool)?
+        func consider(_ day: CivilDate, endOfDay: Bool) {
+            if let current = earliest, current.day < day || (current.day == day && (!current.endOfDay || endOfDay)) { return }
+            earliest = (day, endOfDay)
         }
-        return candidates.min { ($0.0, $0.1 ? 1 : 0) < ($1.0, $1.1 ? 1 : 0) }
+        if case .frozen(let until) = member.status { consider(until, endOfDay: false) }
+        if member.status != .cancelled, let review = member.nextReview { consider(review, endOfDay: false) }
+        // Lots are in earning order and their notices and expiry come after their earning day:
+        // no lot earned after the earliest effect found can come before it.
+        for lot in member.lots {
+            if let current = earliest, lot.earnedOn > current.day { break }
+            guard !lot.remaining.isZero else { continue }
+            if !lot.noticeIssued, let notice = lot.noticeOn { consider(notice, endOfDay: false) }
+            if let expiry = lot.expiresOn { consider(expiry, endOfDay: true) }
+        }
+        return earliest.map { ($0.day, $0.endOfDay) }
     }
 
     private func startOfDay(_ day: CivilDate, member: inout MemberState, outcome: inout Outcome) {

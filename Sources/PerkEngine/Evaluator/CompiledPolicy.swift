@@ -10,8 +10,14 @@ public final class CompiledPolicy: Sendable {
     let references: [String: [(field: String, type: String)]]
     /// How far back windows reach: older events of unreferenced types are dropped.
     let lookback: Lookback
-    /// Event types other events refer to (kept however old: a refund may name any purchase).
-    let referencedTypes: Set<String>
+    /// The number of event types the policy declares.
+    let typeCount: Int
+    /// The event types whose events are kept in a member's history (those an aggregate, a penalty
+    /// or a reference looks back at), with their index in `MemberState.histories`.
+    let recordedTypes: [String: Int]
+    /// Recorded types no event refers to: their events are forgotten once no window sees them.
+    /// (Referenced types are kept however old: a refund may name any purchase.)
+    let forgettableTypes: [Int]
     /// The longest quota period of any benefit (older uses are dropped).
     let quotaPeriods: [String: Period]
 
@@ -72,48 +78,27 @@ public final class CompiledPolicy: Sendable {
             return try compiler.compile(expr, in: .init())(&frame)
         }
         let ladder = checked.tiers
+        let benefits = try checked.benefits.map { benefit in
+            Effects.Benefit(
+                name: benefit.name.name,
+                conditions: try benefit.conditions.map { (check: try compiler.compile($0.expr, in: .init()), denial: $0.denial?.code.name ?? "not_eligible") },
+                value: try benefit.value.map { try compiler.compile($0, in: .init()) },
+                limit: try benefit.limit.map { try compiler.compile($0, in: .init()) },
+                period: benefit.period)
+        }
+        let measure = try ladder.map { try compiler.compile($0.measure, in: .init()) }
+        rules = try Self.compileRules(checked, compiler)
         effects = Effects(
             tierNames: ladder?.levels.map(\.name) ?? [],
             thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold) },
-            measure: try ladder.map { try compiler.compile($0.measure, in: .init()) },
+            measure: measure,
             hold: try constantValue(ladder?.hold),
             lifetime: try constantValue(checked.expiry?.lifetime),
             alignToEndOf: checked.expiry?.alignToEndOf,
             noticeLead: try constantValue(checked.expiry?.notice),
-            benefits: try checked.benefits.map { benefit in
-                Effects.Benefit(
-                    name: benefit.name.name,
-                    conditions: try benefit.conditions.map { (check: try compiler.compile($0.expr, in: .init()), denial: $0.denial?.code.name ?? "not_eligible") },
-                    value: try benefit.value.map { try compiler.compile($0, in: .init()) },
-                    limit: try benefit.limit.map { try compiler.compile($0, in: .init()) },
-                    period: benefit.period)
-            })
-        var rules: [CompiledRule] = []
-        for declaration in checked.syntax.declarations {
-            switch declaration.kind {
-            case .rule(let rule):
-                let scope = ExpressionCompiler.Scope(event: rule.event.flatMap { checked.eventType(named: $0.name) })
-                rules.append(CompiledRule(
-                    name: rule.name.name, eventType: rule.event?.name,
-                    condition: try rule.condition.map { try compiler.compile($0, in: scope) },
-                    body: try compiler.compileBlock(rule.body, in: scope), penalty: nil))
-            case .penalty(let penalty):
-                let eventType = checked.eventType(named: penalty.event.name)
-                let scope = ExpressionCompiler.Scope(event: eventType)
-                // Counting: the same condition, read on each event of the window.
-                let counted = Expr(.count(event: penalty.event, filter: penalty.condition, window: .last(penalty.window, beforeToday: false)), span: penalty.window.span)
-                rules.append(CompiledRule(
-                    name: penalty.name.name, eventType: penalty.event.name,
-                    condition: try penalty.condition.map { try compiler.compile($0, in: scope) },
-                    body: { _ in },
-                    penalty: Penalty(
-                        count: try compiler.compile(counted, in: scope),
-                        steps: try penalty.steps.map { (ordinal: $0.ordinal, orMore: $0.orMore, actions: try compiler.compileBlock($0.actions, in: scope)) })))
-            default:
-                continue
-            }
-        }
-        self.rules = rules
+            benefits: benefits,
+            // Every aggregate is compiled by now: the registry holds all running-total terms.
+            windowTerms: checked.eventTypes.indices.map { compiler.windowTerms.terms[$0] ?? [] })
         var references: [String: [(field: String, type: String)]] = [:]
         for type in checked.eventTypes {
             for (field, fieldType) in type.fields {
@@ -121,12 +106,46 @@ public final class CompiledPolicy: Sendable {
             }
         }
         self.references = references
-        referencedTypes = Set(references.values.flatMap { $0.map(\.type) })
+        let referencedTypes = Set(references.values.flatMap { $0.map(\.type) })
         lookback = Lookback(checked) { expr in
             var frame = constant
             return try? compiler.compile(expr, in: .init())(&frame)
         }
+        typeCount = checked.eventTypes.count
+        let recorded = lookback.aggregatedTypes.union(referencedTypes)
+        recordedTypes = compiler.typeIndex.filter { recorded.contains($0.key) }
+        forgettableTypes = recordedTypes.filter { !referencedTypes.contains($0.key) }.map(\.value).sorted()
         quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })
+    }
+
+    /// Rules and penalties, in the policy's order.
+    private static func compileRules(_ checked: CheckedPolicy, _ compiler: ExpressionCompiler) throws -> [CompiledRule] {
+            var rules: [CompiledRule] = []
+            for declaration in checked.syntax.declarations {
+                switch declaration.kind {
+                case .rule(let rule):
+                    let scope = ExpressionCompiler.Scope(event: rule.event.flatMap { checked.eventType(named: $0.name) })
+                    rules.append(CompiledRule(
+                        name: rule.name.name, eventType: rule.event?.name,
+                        condition: try rule.condition.map { try compiler.compile($0, in: scope) },
+                        body: try compiler.compileBlock(rule.body, in: scope), penalty: nil))
+                case .penalty(let penalty):
+                    let eventType = checked.eventType(named: penalty.event.name)
+                    let scope = ExpressionCompiler.Scope(event: eventType)
+                    // Counting: the same condition, read on each event of the window.
+                    let counted = Expr(.count(event: penalty.event, filter: penalty.condition, window: .last(penalty.window, beforeToday: false)), span: penalty.window.span)
+                    rules.append(CompiledRule(
+                        name: penalty.name.name, eventType: penalty.event.name,
+                        condition: try penalty.condition.map { try compiler.compile($0, in: scope) },
+                        body: { _ in },
+                        penalty: Penalty(
+                            count: try compiler.compile(counted, in: scope),
+                            steps: try penalty.steps.map { (ordinal: $0.ordinal, orMore: $0.orMore, actions: try compiler.compileBlock($0.actions, in: scope)) })))
+                default:
+                    continue
+                }
+            }
+            return rules
     }
 
     /// A new member: lowest tier, active, no points.

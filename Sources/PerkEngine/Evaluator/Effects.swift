@@ -20,6 +20,20 @@ struct Effects: Sendable {
     let alignToEndOf: Period?
     let noticeLead: Value?
     let benefits: [Benefit]
+    /// The running-total terms of each event type's aggregates, by type index.
+    let windowTerms: [[WindowTerm]]
+    /// A frame to compute terms in (they read only the event they are given).
+    private let termFrame = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+
+    // MARK: History
+
+    /// Recomputes running totals of `type`'s recorded events from `start` on (only if a term
+    /// reads `changed`, when given).
+    func refreshWindowSums(ofType type: Int, from start: Int, changed: EventProperty? = nil, in member: inout MemberState) {
+        guard type < windowTerms.count, !windowTerms[type].isEmpty else { return }
+        if let changed, !windowTerms[type].contains(where: { $0.properties.contains(changed) }) { return }
+        member.refreshWindowSums(ofType: type, from: start, terms: windowTerms[type], frame: termFrame)
+    }
 
     // MARK: Lots
 
@@ -42,31 +56,48 @@ struct Effects: Sendable {
         return date
     }
 
-    func earn(_ points: ExactNumber, in execution: inout Execution) {
+    func earn(_ points: ExactNumber, in execution: inout Execution) throws {
         guard !points.isZero, let event = execution.frame.event else { return }
         execution.outcome.earned.append((rule: execution.rule, points: points))
         let today = execution.frame.today
         let expiry = expiryDate(earnedOn: today)
-        execution.frame.member.lots.append(Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
-                                               amount: points, remaining: points, source: event.id))
-        execution.frame.member.totals.earned = execution.frame.member.totals.earned.adding(points)!
-        if let index = execution.frame.member.history.lastIndex(where: { $0.id == event.id }) {
-            let earned = execution.frame.member.history[index].earned.adding(points)!
-            execution.updateHistory(index) { $0.earned = earned }
+        // Lots stay in earning order (an event older than the newest lot goes before it).
+        let position = CompiledPolicy.insertionIndex(in: execution.frame.member.lots, for: today, \.earnedOn)
+        execution.frame.member.lots.insert(Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
+                                               amount: points, remaining: points, source: event.id), at: position)
+        execution.lotJournal.append((position, nil))
+        execution.frame.member.totals.earned = try sum(execution.frame.member.totals.earned, points)
+        if let (type, index) = execution.recordedAt {
+            let earned = try sum(execution.frame.member.histories[type][index].earned, points)
+            execution.updateRecorded(type: type, index: index, .earned) { $0.earned = earned }
         }
     }
 
     /// Takes up to `points` from the lots — first from those `source` earned, then oldest first —
     /// and returns how many were taken (never more than the balance).
-    func take(_ points: ExactNumber, from source: String?, in member: inout MemberState) -> ExactNumber {
+    func take(_ points: ExactNumber, from source: String?, in execution: inout Execution) -> ExactNumber {
         var left = points
-        let order = member.lots.indices.filter { member.lots[$0].source == source } + member.lots.indices.filter { member.lots[$0].source != source }
-        for index in order where !left.isZero {
-            let taken = min(left, member.lots[index].remaining)
-            member.lots[index].remaining = member.lots[index].remaining.subtracting(taken)!
+        let order = Self.drawingOrder(execution.frame.member.lots, source: source)
+        for index in order where !left.isZero && !execution.frame.member.lots[index].remaining.isZero {
+            let remaining = execution.frame.member.lots[index].remaining
+            let taken = min(left, remaining)
+            execution.lotJournal.append((index, remaining))
+            execution.frame.member.lots[index].remaining = remaining.subtracting(taken)!
             left = left.subtracting(taken)!
         }
         return points.subtracting(left)!
+    }
+
+    /// The lots' indices in the order points are taken: those `source` earned first, then oldest first.
+    private static func drawingOrder(_ lots: [Lot], source: String?) -> [Int] {
+        guard let source else { return Array(lots.indices) }
+        return lots.indices.filter { lots[$0].source == source } + lots.indices.filter { lots[$0].source != source }
+    }
+
+    /// `a + b`, or an evaluation error when the result is too large to keep exactly.
+    func sum(_ a: ExactNumber, _ b: ExactNumber) throws -> ExactNumber {
+        guard let total = a.adding(b) else { throw EvaluationError("a number too large to compute exactly") }
+        return total
     }
 
     // MARK: Status

@@ -25,10 +25,12 @@ public struct MemberState: Hashable, Sendable {
     public var tierReached: CivilDate?
     public var nextReview: CivilDate?
     public var status = Status.active
-    /// Point lots, oldest first; emptied lots stay until they expire (for notices and traces).
+    /// Point lots in the order they were earned; emptied lots stay until they expire (for notices
+    /// and traces).
     public var lots: [Lot] = []
-    /// The events the policy's windows can still see, oldest first.
-    public var history: [RecordedEvent] = []
+    /// The events the policy's windows and references can still see, by the policy's event type
+    /// (its declaration order), each in date order. Types nothing looks back at are not kept.
+    var histories: [[RecordedEvent]] = []
     /// Granted uses of each benefit, by date.
     public var benefitUses: [String: [CivilDate]] = [:]
     public var totals = Totals()
@@ -40,6 +42,19 @@ public struct MemberState: Hashable, Sendable {
     public init(id: String, birthday: Birthday? = nil) {
         self.id = id
         self.birthday = birthday
+    }
+
+    /// The events the policy can still see, oldest first.
+    public var history: [RecordedEvent] {
+        histories.joined().enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+    }
+
+    /// Where the recorded event with this id is: its type and index in `histories`.
+    func recorded(_ id: String) -> (type: Int, index: Int)? {
+        for (type, events) in histories.enumerated() {
+            if let index = events.lastIndex(where: { $0.id == id }) { return (type, index) }
+        }
+        return nil
     }
 
     public var balance: ExactNumber {
@@ -86,4 +101,8 @@ public struct RecordedEvent: Hashable, Sendable {
     public var earned = ExactNumber.zero
     /// Money refunded against it so far.
     public var refunded = ExactNumber.zero
+    /// For each cached aggregate k over this event type (`Effects.windowTerms`): at 2k what this
+    /// event adds to it, at 2k + 1 the running total through this event, so a window's sum is the
+    /// difference of two running totals. Empty when a term could not be computed.
+    var windowSums: [ExactNumber] = []
 }

@@ -56,7 +56,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var isTrue: Bool { self == .bool(true) }
+    var isTrue: Bool { if case .bool(true) = self { return true } else { return false } }
 }
 
 /// Why evaluation stopped: arithmetic the checker cannot rule out (overflow, a variable divisor

@@ -17,6 +17,11 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// `numerator / denominator` in lowest terms; nil when the denominator is 0.
     public init?(numerator: Int128, denominator: Int128) {
         guard denominator != 0, numerator != .min, denominator != .min else { return nil }
+        if denominator == 1 {
+            self.numerator = numerator
+            self.denominator = 1
+            return
+        }
         let divisor = Self.gcd(numerator.magnitude, denominator.magnitude)
         let sign: Int128 = denominator < 0 ? -1 : 1
         self.numerator = sign * numerator / Int128(divisor)
@@ -41,15 +46,34 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     private static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+        if a <= UInt128(UInt64.max), b <= UInt128(UInt64.max) { return UInt128(binaryGCD(UInt64(a), UInt64(b))) }
         var (x, y) = (a, b)
         while y != 0 { (x, y) = (y, x % y) }
         return max(x, 1)
+    }
+
+    /// Stein's algorithm: shifts and subtractions only, far cheaper than 128-bit division.
+    private static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        if a == 0 || b == 0 { return max(a | b, 1) }
+        var (x, y) = (a, b)
+        let shift = (x | y).trailingZeroBitCount
+        x >>= x.trailingZeroBitCount
+        repeat {
+            y >>= y.trailingZeroBitCount
+            if x > y { swap(&x, &y) }
+            y -= x
+        } while y != 0
+        return x << shift
     }
 
     public var isZero: Bool { numerator == 0 }
     public var isNegative: Bool { numerator < 0 }
 
     public func adding(_ other: ExactNumber) -> ExactNumber? {
+        if denominator == other.denominator {
+            guard let sum = add(numerator, other.numerator) else { return nil }
+            return ExactNumber(numerator: sum, denominator: denominator)
+        }
         guard let a = mul(numerator, other.denominator), let b = mul(other.numerator, denominator),
               let sum = add(a, b), let den = mul(denominator, other.denominator) else { return nil }
         return ExactNumber(numerator: sum, denominator: den)
@@ -58,6 +82,10 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public func subtracting(_ other: ExactNumber) -> ExactNumber? { adding(other.negated) }
 
     public func multiplied(by other: ExactNumber) -> ExactNumber? {
+        if denominator == 1, other.denominator == 1 {
+            guard let product = mul(numerator, other.numerator) else { return nil }
+            return ExactNumber(numerator: product, denominator: 1)
+        }
         // Cross-reduce first so products of ordinary values stay small.
         let g1 = Int128(Self.gcd(numerator.magnitude, other.denominator.magnitude))
         let g2 = Int128(Self.gcd(other.numerator.magnitude, denominator.magnitude))
@@ -70,10 +98,17 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         return multiplied(by: ExactNumber(numerator: other.denominator, denominator: other.numerator)!)
     }
 
-    public var negated: ExactNumber { ExactNumber(numerator: -numerator, denominator: denominator)! }
+    public var negated: ExactNumber { ExactNumber(lowestTerms: -numerator, denominator) }
+
+    /// A number already in lowest terms with a positive denominator.
+    private init(lowestTerms numerator: Int128, _ denominator: Int128) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
 
     /// The greatest integer not above this number.
     public var floor: ExactNumber {
+        if denominator == 1 { return self }
         let quotient = numerator / denominator
         let adjusted = numerator % denominator != 0 && numerator < 0 ? quotient - 1 : quotient
         return ExactNumber(numerator: adjusted, denominator: 1)!
