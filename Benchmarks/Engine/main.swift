@@ -76,9 +76,11 @@ let handTime = seconds { handTotal = handWritten(purchases) }
 /// Applies every event through the compiled policy; returns the points earned.
 func compiled(entitlements: Bool) -> ExactNumber {
     var total = ExactNumber.zero
-    var members: [String: MemberState] = [:]
+    // Events come grouped by member, as they do to the hand-written function and the simulator.
+    var member = policy.newMember(id: "")
     for event in events {
-        for outcome in policy.apply(event, to: &members[event.member, default: policy.newMember(id: event.member)], entitlements: entitlements) {
+        if event.member != member.id { member = policy.newMember(id: event.member) }
+        for outcome in policy.apply(event, to: &member, entitlements: entitlements) {
             total = total.adding(outcome.pointsEarned)!
         }
     }

@@ -69,7 +69,7 @@ extension CompiledPolicy {
         }
         do {
             if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
-            for rule in rules where rule.eventType == nil || rule.eventType == event.type {
+            for rule in rulesByType[event.type] ?? rulesForAnyType {
                 execution.rule = rule.name
                 execution.frame.seen = trace ? [] : nil
                 let fired = try rule.condition?(&execution.frame).isTrue ?? true

@@ -5,7 +5,10 @@ import PerkLanguage
 public final class CompiledPolicy: Sendable {
     public let checked: CheckedPolicy
     let effects: Effects
-    let rules: [CompiledRule]
+    /// The rules an event of each type runs, in the policy's order.
+    let rulesByType: [String: [CompiledRule]]
+    /// The rules of an event of a type no rule names (`on any` rules).
+    let rulesForAnyType: [CompiledRule]
     /// Event-type fields that refer to earlier events, by event type.
     let references: [String: [(field: String, type: String)]]
     /// How far back windows reach: older events of unreferenced types are dropped.
@@ -87,7 +90,11 @@ public final class CompiledPolicy: Sendable {
                 period: benefit.period)
         }
         let measure = try ladder.map { try compiler.compile($0.measure, in: .init()) }
-        rules = try Self.compileRules(checked, compiler)
+        let rules = try Self.compileRules(checked, compiler)
+        rulesForAnyType = rules.filter { $0.eventType == nil }
+        rulesByType = Dictionary(uniqueKeysWithValues: checked.eventTypes.map { type in
+            (type.name, rules.filter { $0.eventType == nil || $0.eventType == type.name })
+        })
         effects = Effects(
             tierNames: ladder?.levels.map(\.name) ?? [],
             thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold) },

@@ -1,7 +1,7 @@
 import PerkLanguage
 
 /// The policy-wide parts statements act through: lots and their expiry, tiers, benefits.
-struct Effects: Sendable {
+final class Effects: Sendable {
     struct Benefit: Sendable {
         let name: String
         /// Checked in order; the first that fails is the reason a use is denied.
@@ -24,6 +24,19 @@ struct Effects: Sendable {
     let windowTerms: [[WindowTerm]]
     /// A frame to compute terms in (they read only the event they are given).
     private let termFrame = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+
+    init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
+         noticeLead: Value?, benefits: [Benefit], windowTerms: [[WindowTerm]]) {
+        self.tierNames = tierNames
+        self.thresholds = thresholds
+        self.measure = measure
+        self.hold = hold
+        self.lifetime = lifetime
+        self.alignToEndOf = alignToEndOf
+        self.noticeLead = noticeLead
+        self.benefits = benefits
+        self.windowTerms = windowTerms
+    }
 
     // MARK: History
 
