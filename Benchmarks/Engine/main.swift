@@ -73,8 +73,11 @@ func seconds(_ body: () -> Void) -> Double {
 
 var handTotal = 0
 let handTime = seconds { handTotal = handWritten(purchases) }
+/// A policy that declares the events and does nothing with them: the engine's fixed cost.
+let emptyPolicy = try CompiledPolicy.compile(SourceFile(name: "empty.perk", text: "event purchase { amount: money, category: text }\n")).get()
+
 /// Applies every event through the compiled policy; returns the points earned.
-func compiled(entitlements: Bool) -> ExactNumber {
+func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNumber {
     var total = ExactNumber.zero
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
@@ -89,9 +92,11 @@ func compiled(entitlements: Bool) -> ExactNumber {
 var engineTotal = ExactNumber.zero, simulationTotal = ExactNumber.zero
 let engineTime = seconds { engineTotal = compiled(entitlements: true) }
 let simulationTime = seconds { simulationTotal = compiled(entitlements: false) }
+let emptyTime = seconds { _ = compiled(emptyPolicy, entitlements: false) }
 print("\(count) purchases by 1,000 members over two years, reference policy, one core")
 print(String(format: "hand-written Swift (baseline): %10.0f events/s  (%.3f s)", Double(count) / handTime, handTime))
 print(String(format: "compiled policy:                %10.0f events/s  (%.3f s)  = %.1f× the hand-written time", Double(count) / engineTime, engineTime, engineTime / handTime))
 print(String(format: "  without entitlements:         %10.0f events/s  (%.3f s)  = %.1f× the hand-written time", Double(count) / simulationTime, simulationTime, simulationTime / handTime))
+print(String(format: "  a policy with no rules:        %10.0f events/s  (%.3f s)  = %.1f× the hand-written time", Double(count) / emptyTime, emptyTime, emptyTime / handTime))
 print("points earned: hand-written \(handTotal), compiled policy \(engineTotal), \(simulationTotal)"
       + (engineTotal == ExactNumber(handTotal) && simulationTotal == engineTotal ? " (agree)" : " (DISAGREE)"))
