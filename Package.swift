@@ -29,8 +29,8 @@ let package = Package(
         // Helpers shared by tests and benchmarks (a seeded random generator).
         .target(name: "PerkTestSupport"),
         .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage", "PerkTestSupport"]),
-        // Scenarios/*.json are read from the source tree by path.
-        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Scenarios"]),
+        // Scenarios/ and Simulations/ are read from the source tree by path.
+        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Scenarios", "Simulations"]),
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),

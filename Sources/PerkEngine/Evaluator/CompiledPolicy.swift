@@ -21,6 +21,9 @@ public final class CompiledPolicy: Sendable {
     /// Recorded types no event refers to: their events are forgotten once no window sees them.
     /// (Referenced types are kept however old: a refund may name any purchase.)
     let forgettableTypes: [Int]
+    /// The money one point is worth: the policy's one parameter that is a rate of money per
+    /// points (`point_value = 10 CNY per 100 points`), if it has exactly one.
+    public let pointValue: ExactNumber?
     /// The longest quota period of any benefit (older uses are dropped).
     let quotaPeriods: [String: Period]
 
@@ -122,6 +125,8 @@ public final class CompiledPolicy: Sendable {
         let recorded = lookback.aggregatedTypes.union(referencedTypes)
         recordedTypes = compiler.typeIndex.filter { recorded.contains($0.key) }
         forgettableTypes = recordedTypes.filter { !referencedTypes.contains($0.key) }.map(\.value).sorted()
+        let values = try checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { try constantValue($0.value)?.amount }
+        pointValue = values.count == 1 ? values[0] : nil
         quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })
     }
 

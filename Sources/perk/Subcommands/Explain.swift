@@ -17,6 +17,9 @@ struct Explain: ParsableCommand {
     @Option(help: "The members file (member,birthday).")
     var members: String?
 
+    @Option(help: "The event file's format, when its name does not say (csv, jsonl).")
+    var inputFormat: EventFileFormat?
+
     @Option(help: "The member to explain.")
     var member: String
 
@@ -24,44 +27,15 @@ struct Explain: ParsableCommand {
     var asOf: String?
 
     func run() throws {
-        let compiled: CompiledPolicy
-        do {
-            switch CompiledPolicy.compile(try SourceFile(contentsOfFile: policy)) {
-            case .success(let policy): compiled = policy
-            case .failure(let failure):
-                printError("\(failure)")
-                throw ExitCode.policyInvalid
-            }
-        } catch let error as SourceFileError {
-            printError("error: \(error)")
+        let compiled = try InputFiles.compilePolicy(policy)
+        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled)
+        for error in input.malformed { printError("error: \(error)") }
+        if !input.malformed.isEmpty {
+            printError("error: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s"); fix them and run again")
             throw ExitCode.runFailed
         }
-        let input = try readEvents(compiled)
-        var birthday: Birthday?
-        if let members {
-            guard let data = FileManager.default.contents(atPath: members) else {
-                printError("error: cannot read `\(members)`")
-                throw ExitCode.runFailed
-            }
-            let read = MemberFileReader.read(Array(data), file: members)
-            for error in read.errors { printError("error: \(error)") }
-            if !read.errors.isEmpty { throw ExitCode.runFailed }
-            birthday = read.birthdays[member]
-        }
-        guard let lastDate = input.events.map(\.date).max() else {
-            printError("error: \(events) holds no events")
-            throw ExitCode.runFailed
-        }
-        let asOfDate: CivilDate
-        if let asOf {
-            guard let date = CivilDate(iso: asOf) else {
-                printError("error: --as-of `\(asOf)` is not a date; write YYYY-MM-DD")
-                throw ExitCode.validationFailure
-            }
-            asOfDate = date
-        } else {
-            asOfDate = lastDate.adding(days: 1)!
-        }
+        let birthday = try members.map(InputFiles.readBirthdays)?[member]
+        let asOfDate = try InputFiles.asOf(asOf, events: input.events)
         let mine = input.events.enumerated().filter { $0.element.member == member }
             .sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
         guard !mine.isEmpty else {
@@ -86,36 +60,6 @@ struct Explain: ParsableCommand {
         }
         print(OutcomeText.render(state, policy: compiled, asOf: asOfDate))
         if skipped > 0 { print("\(skipped) event\(skipped == 1 ? "" : "s") dated on or after \(asOfDate) not applied") }
-    }
-
-    private func readEvents(_ compiled: CompiledPolicy) throws -> (events: [InputEvent], directory: EventDirectory) {
-        guard let format = EventFileFormat(path: events) else {
-            printError("error: \(events): name the file .csv or .jsonl so its format is known")
-            throw ExitCode.runFailed
-        }
-        guard let data = FileManager.default.contents(atPath: events) else {
-            printError("error: cannot read `\(events)`: no such file, or permission denied")
-            throw ExitCode.runFailed
-        }
-        var reader = EventFileReader(bytes: Array(data), format: format, file: events, decoder: EventDecoder(policy: compiled.checked))
-        var read: [InputEvent] = []
-        var directory = EventDirectory()
-        var malformed = 0
-        while let next = reader.next() {
-            switch next {
-            case .success(let event):
-                read.append(event)
-                directory.record(event)
-            case .failure(let error):
-                printError("error: \(error)")
-                malformed += 1
-            }
-        }
-        if malformed > 0 {
-            printError("error: \(malformed) malformed row\(malformed == 1 ? "" : "s"); fix them and run again")
-            throw ExitCode.runFailed
-        }
-        return (read, directory)
     }
 }
 

@@ -1,0 +1,148 @@
+import Dispatch
+import Foundation
+import PerkLanguage
+
+/// A dry run: members' past events replayed through one policy (or two, side by side), each
+/// member's events in (date, input order), every time-driven effect applied up to the start of
+/// the as-of day. Members are independent, so they are replayed in parallel; the results do not
+/// depend on how many jobs run.
+public struct Simulation: Sendable {
+    /// The policies replayed: the first, and the one compared with it.
+    public let policies: [CompiledPolicy]
+    /// Each member's events, in input order (sorted by date when replayed).
+    public let events: [String: [InputEvent]]
+    public let birthdays: [String: Birthday]
+    /// Every event of the input, so a reference to an event not applied can say why.
+    public let directory: EventDirectory
+    /// The state is the state at the start of this day; later events are not applied.
+    public let asOf: CivilDate
+
+    public init(policies: [CompiledPolicy], events: [String: [InputEvent]], birthdays: [String: Birthday],
+                directory: EventDirectory, asOf: CivilDate) {
+        precondition(!policies.isEmpty, "a simulation needs a policy")
+        self.policies = policies
+        self.events = events
+        self.birthdays = birthdays
+        self.directory = directory
+        self.asOf = asOf
+    }
+
+    /// One member at the end of the run, under one policy.
+    public struct MemberResult: Sendable, Equatable {
+        public let member: String
+        public let tier: String
+        public let status: String
+        public let balance: ExactNumber
+        public let totals: MemberState.Totals
+    }
+
+    /// What a run found, for each policy: every member (sorted by id) and the tallies.
+    public struct Result: Sendable {
+        /// `members[p][i]`: member `i` (sorted by id) under policy `p`.
+        public let members: [[MemberResult]]
+        public let tallies: [Tally]
+    }
+
+    /// Replays every member on `jobs` threads.
+    public func run(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: (@Sendable (Int) -> Void)? = nil) -> Result {
+        let ids = events.keys.sorted()
+        let chunkCount = min(max(ids.count, 1), max(jobs, 1) * 8)
+        let chunks = (0..<chunkCount).map { index in ids.count * index / chunkCount..<ids.count * (index + 1) / chunkCount }
+        let store = ChunkStore(count: chunkCount)
+        let work: @Sendable (Int) -> Void = { chunk in
+            var tallies = policies.map { Tally(policy: $0) }
+            var members = Array(repeating: [MemberResult](), count: policies.count)
+            for id in ids[chunks[chunk]] {
+                let ordered = (events[id] ?? []).enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+                for (index, policy) in policies.enumerated() {
+                    members[index].append(replay(id, ordered, under: policy, into: &tallies[index]))
+                }
+            }
+            store.set(chunk, (members, tallies))
+            progress?(chunks[chunk].count)
+        }
+        if jobs <= 1 {
+            (0..<chunkCount).forEach(work)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
+        }
+        // Chunks are merged in member order: the same result whatever the number of jobs.
+        var members = Array(repeating: [MemberResult](), count: policies.count)
+        var tallies = policies.map { Tally(policy: $0) }
+        for (chunkMembers, chunkTallies) in store.results() {
+            for index in policies.indices {
+                members[index] += chunkMembers[index]
+                tallies[index].merge(chunkTallies[index])
+            }
+        }
+        return Result(members: members, tallies: tallies)
+    }
+
+    /// One member's events under one policy, tallied month by month.
+    private func replay(_ id: String, _ ordered: [InputEvent], under policy: CompiledPolicy, into tally: inout Tally) -> MemberResult {
+        var state = policy.newMember(id: id, birthday: birthdays[id])
+        let applied = ordered.filter { $0.date < asOf }
+        tally.notApplied += ordered.count - applied.count
+        if let first = applied.first {
+            // Close each month at the start of the next (or at the as-of day).
+            var month = Month(first.date)
+            func closeMonths(through date: CivilDate) {
+                while month.next.start <= date {
+                    tally.count(policy.advance(&state, to: month.next.start), of: nil)
+                    tally.closeMonth(month, with: state)
+                    month = month.next
+                }
+            }
+            for event in applied {
+                closeMonths(through: event.date)
+                tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory), of: event)
+            }
+            closeMonths(through: asOf)
+            tally.count(policy.advance(&state, to: asOf), of: nil)
+            if month.start < asOf { tally.closeMonth(month, with: state) }
+        } else {
+            tally.count(policy.advance(&state, to: asOf), of: nil)
+        }
+        tally.finish(state)
+        return MemberResult(member: id, tier: policy.tierNames.isEmpty ? "" : policy.tierNames[state.tier], status: state.status.name,
+                            balance: state.balance, totals: state.totals)
+    }
+}
+
+/// A calendar month.
+public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+
+    public init(_ date: CivilDate) {
+        year = date.year
+        month = date.month
+    }
+
+    private init(year: Int, month: Int) {
+        self.year = year
+        self.month = month
+    }
+
+    /// Its first day.
+    public var start: CivilDate { CivilDate(year: year, month: month, day: 1)! }
+    public var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
+    public var description: String { String(format: "%04d-%02d", year, month) }
+    public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
+}
+
+/// Results of chunks replayed on several threads, each stored once.
+private final class ChunkStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [([[Simulation.MemberResult]], [Tally])?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: ([[Simulation.MemberResult]], [Tally])) {
+        lock.withLock { slots[index] = result }
+    }
+
+    func results() -> [([[Simulation.MemberResult]], [Tally])] {
+        lock.withLock { slots.compactMap { $0 } }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import PerkLanguage
+
+/// A simulation's results as files: `members.csv`, `compare.csv` and the `summary.json` document.
+/// Amounts are exact decimals; points are whole numbers; money has two decimals.
+public enum SimulationReport {
+    /// How many input rows there were and what became of each: nothing is dropped unsaid.
+    public struct Rows: Encodable, Sendable {
+        public var read = 0
+        /// Malformed rows skipped (`--on-error skip`), listed in `rejected.csv`.
+        public var skipped = 0
+        public var applied = 0
+        /// Events the policy refused (an outcome, counted by reason in `events`).
+        public var rejected = 0
+        /// Events dated on or after the as-of day.
+        public var notApplied = 0
+
+        public init(read: Int, skipped: Int) {
+            self.read = read
+            self.skipped = skipped
+        }
+
+        enum CodingKeys: String, CodingKey { case read, skipped, applied, rejected, notApplied = "not_applied" }
+    }
+
+    /// The columns `members.csv` starts with.
+    public static let memberColumns = ["member", "tier", "status", "balance", "earned", "redeemed", "expired", "clawed_back",
+                                       "deducted", "forfeited", "unrecovered", "fees"]
+
+    /// `members.csv`: one row per member, sorted by member.
+    public static func membersCSV(_ members: [Simulation.MemberResult]) -> String {
+        var text = memberColumns.joined(separator: ",") + "\n"
+        for row in members {
+            let t = row.totals
+            text += ([csvCell(row.member), csvCell(row.tier), row.status] + [row.balance, t.earned, t.redeemed, t.expired, t.clawedBack,
+                     t.deducted, t.forfeited, t.unrecovered].map(\.description) + [money(t.fees)]).joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// `compare.csv`: each member's tier and balance under both policies, and the differences.
+    public static func compareCSV(_ a: [Simulation.MemberResult], _ b: [Simulation.MemberResult]) -> String {
+        var text = "member,tier_a,tier_b,balance_a,balance_b,balance_delta,earned_a,earned_b,earned_delta\n"
+        for (x, y) in zip(a, b) {
+            text += [csvCell(x.member), csvCell(x.tier), csvCell(y.tier), x.balance.description, y.balance.description,
+                     delta(x.balance, y.balance).description, x.totals.earned.description, y.totals.earned.description,
+                     delta(x.totals.earned, y.totals.earned).description].joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// `rejected.csv`: every malformed row skipped, where it is and why.
+    public static func rejectedCSV(_ errors: [InputError]) -> String {
+        "file,line,column,reason\n" + errors.map { error in
+            [csvCell(error.location.file), String(error.location.line), csvCell(error.column ?? ""), csvCell(error.message)].joined(separator: ",") + "\n"
+        }.joined()
+    }
+
+    /// The `summary.json` document.
+    public static func summary(of result: Simulation.Result, policies: [CompiledPolicy], asOf: CivilDate, rows: Rows) -> Summary {
+        var rows = rows
+        let first = result.tallies[0]
+        rows.applied = first.applied.values.reduce(0, +)
+        rows.rejected = first.rejected.values.flatMap(\.values).reduce(0, +)
+        rows.notApplied = first.notApplied
+        var document = Summary(asOf: asOf.description, rows: rows, policy: PolicyTotals(first, policies[0]))
+        if result.tallies.count > 1 {
+            document.comparison = Comparison(result, policies)
+        }
+        return document
+    }
+
+    public struct Summary: Encodable, Sendable {
+        public let asOf: String
+        public let rows: Rows
+        public let policy: PolicyTotals
+        public var comparison: Comparison?
+
+        enum CodingKeys: String, CodingKey { case asOf = "as_of", rows, policy, comparison }
+    }
+
+    /// Everything a run found under one policy.
+    public struct PolicyTotals: Encodable, Sendable {
+        public let name: String?
+        public let version: String?
+        public let members: Int
+        public let totals: [String: Decimal]
+        public let membersPerTier: [TierCount]
+        public let membersPerStatus: [String: Int]
+        public let tierMovements: [String: Int]
+        public let notices: Int
+        /// Applied and refused events by type (refusals by reason).
+        public let events: [String: EventCounts]
+        /// Benefit uses granted and denied (by reason), by benefit.
+        public let benefitUses: [String: EventCounts]
+        public let liability: Liability?
+        public let monthly: [MonthRow]
+
+        init(_ tally: Tally, _ policy: CompiledPolicy) {
+            name = policy.checked.name
+            version = policy.checked.version
+            members = tally.members
+            let t = tally.totals
+            totals = ["balance": decimal(tally.balance), "earned": decimal(t.earned), "redeemed": decimal(t.redeemed),
+                      "expired": decimal(t.expired), "clawed_back": decimal(t.clawedBack), "deducted": decimal(t.deducted),
+                      "forfeited": decimal(t.forfeited), "unrecovered": decimal(t.unrecovered), "fees": decimal(t.fees, money: true)]
+            membersPerTier = tally.tierNames.enumerated().map { TierCount(tier: $0.element, members: tally.membersPerTier[$0.offset]) }
+            membersPerStatus = ["active": 0, "frozen": 0, "cancelled": 0].merging(tally.membersPerStatus, uniquingKeysWith: +)
+            tierMovements = ["upgrades": tally.upgrades, "downgrades": tally.downgrades]
+            notices = tally.notices
+            let types = Set(tally.applied.keys).union(tally.rejected.keys)
+            events = Dictionary(uniqueKeysWithValues: types.map { ($0, EventCounts(granted: tally.applied[$0] ?? 0, denied: tally.rejected[$0] ?? [:])) })
+            let benefits = Set(tally.benefitsGranted.keys).union(tally.benefitsDenied.keys)
+            benefitUses = Dictionary(uniqueKeysWithValues: benefits.map {
+                ($0, EventCounts(granted: tally.benefitsGranted[$0] ?? 0, denied: tally.benefitsDenied[$0] ?? [:]))
+            })
+            liability = tally.pointValue.map { value in
+                Liability(points: decimal(tally.balance), pointValue: decimal(value), amount: decimal(tally.balance.multiplied(by: value) ?? .zero, money: true),
+                          currency: policy.checked.currency)
+            }
+            monthly = tally.months.keys.sorted().map { month in
+                let m = tally.months[month]!
+                return MonthRow(month: month.description, issued: decimal(m.issued), redeemed: decimal(m.redeemed), expired: decimal(m.expired),
+                                balance: decimal(m.balance),
+                                liability: tally.pointValue.map { decimal(m.balance.multiplied(by: $0) ?? .zero, money: true) },
+                                membersPerTier: Dictionary(uniqueKeysWithValues: tally.tierNames.enumerated().map { ($0.element, m.membersPerTier[$0.offset]) }))
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, version, members, totals, notices, events, liability, monthly
+            case membersPerTier = "members_per_tier", membersPerStatus = "members_per_status", tierMovements = "tier_movements"
+            case benefitUses = "benefit_uses"
+        }
+    }
+
+    public struct TierCount: Encodable, Sendable {
+        public let tier: String
+        public let members: Int
+    }
+
+    /// Events of one type applied (granted) and refused (denied) by reason, or uses of one
+    /// benefit granted and denied by reason.
+    public struct EventCounts: Encodable, Sendable {
+        public let granted: Int
+        public let denied: [String: Int]
+    }
+
+    public struct Liability: Encodable, Sendable {
+        public let points: Decimal
+        public let pointValue: Decimal
+        public let amount: Decimal
+        public let currency: String
+
+        enum CodingKeys: String, CodingKey { case points, pointValue = "point_value", amount, currency }
+    }
+
+    public struct MonthRow: Encodable, Sendable {
+        public let month: String
+        public let issued: Decimal
+        public let redeemed: Decimal
+        public let expired: Decimal
+        /// Points held at the month's end.
+        public let balance: Decimal
+        public let liability: Decimal?
+        public let membersPerTier: [String: Int]
+
+        enum CodingKeys: String, CodingKey { case month, issued, redeemed, expired, balance, liability, membersPerTier = "members_per_tier" }
+    }
+
+    /// Policy B against policy A over the same input.
+    public struct Comparison: Encodable, Sendable {
+        public let policy: PolicyTotals
+        /// Points issued under A and B, and B − A.
+        public let issued: [String: Decimal]
+        /// Liability in money under A and B, and B − A (when both policies give a point value).
+        public let liability: [String: Decimal]?
+        /// Members who end in the tier of A (rows) and of B (columns).
+        public let tierMatrix: TierMatrix
+        public let membersChangingTier: Int
+        /// The 20 members whose balance changes most (largest |B − A|, then by member).
+        public let mostAffected: [Affected]
+
+        init(_ result: Simulation.Result, _ policies: [CompiledPolicy]) {
+            let (a, b) = (result.tallies[0], result.tallies[1])
+            policy = PolicyTotals(b, policies[1])
+            issued = ["a": decimal(a.totals.earned), "b": decimal(b.totals.earned), "difference": decimal(delta(a.totals.earned, b.totals.earned))]
+            if let x = a.liability, let y = b.liability {
+                liability = ["a": decimal(x, money: true), "b": decimal(y, money: true), "difference": decimal(delta(x, y), money: true)]
+            } else {
+                liability = nil
+            }
+            var counts = Array(repeating: Array(repeating: 0, count: b.tierNames.count), count: a.tierNames.count)
+            var changing = 0
+            for (x, y) in zip(result.members[0], result.members[1]) {
+                if let row = a.tierNames.firstIndex(of: x.tier), let column = b.tierNames.firstIndex(of: y.tier) { counts[row][column] += 1 }
+                if x.tier != y.tier { changing += 1 }
+            }
+            tierMatrix = TierMatrix(rows: a.tierNames, columns: b.tierNames, counts: counts)
+            membersChangingTier = changing
+            mostAffected = zip(result.members[0], result.members[1])
+                .map { (x, y) in (x, y, delta(x.balance, y.balance)) }
+                .sorted { l, r in
+                    let (dl, dr) = (l.2.isNegative ? l.2.negated : l.2, r.2.isNegative ? r.2.negated : r.2)
+                    return dl != dr ? dr < dl : l.0.member < r.0.member
+                }
+                .prefix(20)
+                .map { Affected(member: $0.0.member, tierA: $0.0.tier, tierB: $0.1.tier, balanceA: decimal($0.0.balance),
+                                balanceB: decimal($0.1.balance), balanceDelta: decimal($0.2)) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case policy, issued, liability, tierMatrix = "tier_matrix", membersChangingTier = "members_changing_tier", mostAffected = "most_affected"
+        }
+    }
+
+    public struct TierMatrix: Encodable, Sendable {
+        public let rows: [String]
+        public let columns: [String]
+        public let counts: [[Int]]
+    }
+
+    public struct Affected: Encodable, Sendable {
+        public let member: String
+        public let tierA: String
+        public let tierB: String
+        public let balanceA: Decimal
+        public let balanceB: Decimal
+        public let balanceDelta: Decimal
+
+        enum CodingKeys: String, CodingKey {
+            case member, tierA = "tier_a", tierB = "tier_b", balanceA = "balance_a", balanceB = "balance_b", balanceDelta = "balance_delta"
+        }
+    }
+
+    /// The document as pretty-printed JSON with sorted keys: the same input gives the same bytes.
+    public static func json(_ summary: Summary) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n"
+    }
+
+    /// Money with two decimals (rounded half-even to the fen when finer).
+    public static func money(_ amount: ExactNumber) -> String {
+        let fen = amount.multiplied(by: ExactNumber(100))?.rounded(.halfEven) ?? .zero
+        let whole = fen.numerator.magnitude
+        return (fen.isNegative ? "-" : "") + "\(whole / 100)." + (whole % 100 < 10 ? "0" : "") + "\(whole % 100)"
+    }
+
+    /// A cell as RFC 4180 writes it: quoted when it holds a comma, quote or line break.
+    static func csvCell(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// `b − a` (zero in the impossible case it does not fit).
+private func delta(_ a: ExactNumber, _ b: ExactNumber) -> ExactNumber { b.subtracting(a) ?? .zero }
+
+/// An exact number as a JSON decimal; money is rounded (half-even) to the fen.
+private func decimal(_ number: ExactNumber, money: Bool = false) -> Decimal {
+    Decimal(string: money ? SimulationReport.money(number) : number.description, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+}

@@ -1,0 +1,146 @@
+import PerkLanguage
+
+/// What a simulation counts under one policy: outcomes by event type and reason, benefit uses,
+/// tier movements, notices, the members' final states, and a monthly series. Tallies of disjoint
+/// sets of members merge by adding, so chunks replayed in parallel give the same totals.
+public struct Tally: Sendable {
+    public let tierNames: [String]
+    /// The money one point is worth, when the policy says (`CompiledPolicy.pointValue`).
+    public let pointValue: ExactNumber?
+
+    public var members = 0
+    /// Events applied without refusal, by type.
+    public var applied: [String: Int] = [:]
+    /// Events the policy refused, by type and reason code.
+    public var rejected: [String: [String: Int]] = [:]
+    /// Events dated on or after the as-of day, left unapplied.
+    public var notApplied = 0
+    /// Benefit uses granted, and denied by reason, by benefit.
+    public var benefitsGranted: [String: Int] = [:]
+    public var benefitsDenied: [String: [String: Int]] = [:]
+    public var upgrades = 0
+    public var downgrades = 0
+    public var notices = 0
+    /// Sums of the members' final states.
+    public var totals = MemberState.Totals()
+    public var balance = ExactNumber.zero
+    public var membersPerTier: [Int]
+    public var membersPerStatus: [String: Int] = [:]
+    /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
+    /// its end (at the as-of day for the last).
+    public var months: [Month: MonthTally] = [:]
+
+    /// One month of the series.
+    public struct MonthTally: Sendable, Equatable {
+        public var issued = ExactNumber.zero
+        public var redeemed = ExactNumber.zero
+        public var expired = ExactNumber.zero
+        /// Points held by members at the month's end.
+        public var balance = ExactNumber.zero
+        public var membersPerTier: [Int]
+
+        init(tiers: Int) { membersPerTier = Array(repeating: 0, count: tiers) }
+    }
+
+    init(policy: CompiledPolicy) {
+        tierNames = policy.tierNames
+        pointValue = policy.pointValue
+        membersPerTier = Array(repeating: 0, count: max(policy.tierNames.count, 1))
+    }
+
+    /// The points members hold at the end, in money at the policy's point value.
+    public var liability: ExactNumber? { pointValue.flatMap { balance.multiplied(by: $0) } }
+
+    /// Counts the outcomes of one event (`event` nil: time-driven effects only).
+    mutating func count(_ outcomes: [Outcome], of event: InputEvent?) {
+        for outcome in outcomes {
+            let month = Month(outcome.date)
+            if case .event(_, let type) = outcome.kind {
+                if let rejection = outcome.rejection {
+                    rejected[type, default: [:]][rejection.code, default: 0] += 1
+                    continue
+                }
+                applied[type, default: 0] += 1
+            }
+            for change in outcome.tierChanges {
+                let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
+                if to > from { upgrades += 1 } else { downgrades += 1 }
+            }
+            notices += outcome.notices.count
+            for use in outcome.benefitUses {
+                if use.granted {
+                    benefitsGranted[use.benefit, default: 0] += 1
+                } else {
+                    benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
+                }
+            }
+            let earned = outcome.pointsEarned
+            let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
+            if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
+                var tally = months[month] ?? MonthTally(tiers: membersPerTier.count)
+                tally.issued = tally.issued.adding(earned) ?? tally.issued
+                tally.redeemed = tally.redeemed.adding(outcome.redeemed) ?? tally.redeemed
+                tally.expired = tally.expired.adding(expired) ?? tally.expired
+                months[month] = tally
+            }
+        }
+    }
+
+    /// Records a member's state at the end of `month`.
+    mutating func closeMonth(_ month: Month, with state: MemberState) {
+        var tally = months[month] ?? MonthTally(tiers: membersPerTier.count)
+        tally.balance = tally.balance.adding(state.balance) ?? tally.balance
+        tally.membersPerTier[min(state.tier, tally.membersPerTier.count - 1)] += 1
+        months[month] = tally
+    }
+
+    /// Records a member's final state.
+    mutating func finish(_ state: MemberState) {
+        members += 1
+        membersPerTier[min(state.tier, membersPerTier.count - 1)] += 1
+        membersPerStatus[state.status.name, default: 0] += 1
+        balance = balance.adding(state.balance) ?? balance
+        totals.add(state.totals)
+    }
+
+    /// Adds the tally of other members.
+    mutating func merge(_ other: Tally) {
+        members += other.members
+        applied.merge(other.applied, uniquingKeysWith: +)
+        for (type, reasons) in other.rejected { rejected[type, default: [:]].merge(reasons, uniquingKeysWith: +) }
+        notApplied += other.notApplied
+        benefitsGranted.merge(other.benefitsGranted, uniquingKeysWith: +)
+        for (benefit, reasons) in other.benefitsDenied { benefitsDenied[benefit, default: [:]].merge(reasons, uniquingKeysWith: +) }
+        upgrades += other.upgrades
+        downgrades += other.downgrades
+        notices += other.notices
+        totals.add(other.totals)
+        balance = balance.adding(other.balance) ?? balance
+        membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
+        membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
+        for (month, tally) in other.months {
+            var mine = months[month] ?? MonthTally(tiers: membersPerTier.count)
+            mine.issued = mine.issued.adding(tally.issued) ?? mine.issued
+            mine.redeemed = mine.redeemed.adding(tally.redeemed) ?? mine.redeemed
+            mine.expired = mine.expired.adding(tally.expired) ?? mine.expired
+            mine.balance = mine.balance.adding(tally.balance) ?? mine.balance
+            mine.membersPerTier = zip(mine.membersPerTier, tally.membersPerTier).map(+)
+            months[month] = mine
+        }
+    }
+}
+
+extension MemberState.Totals {
+    /// Adds another member's totals.
+    mutating func add(_ other: Self) {
+        func plus(_ a: inout ExactNumber, _ b: ExactNumber) { a = a.adding(b) ?? a }
+        plus(&earned, other.earned)
+        plus(&redeemed, other.redeemed)
+        plus(&expired, other.expired)
+        plus(&clawedBack, other.clawedBack)
+        plus(&deducted, other.deducted)
+        plus(&forfeited, other.forfeited)
+        plus(&unrecovered, other.unrecovered)
+        plus(&fees, other.fees)
+    }
+}

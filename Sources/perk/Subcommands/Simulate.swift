@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import PerkEngine
+import PerkLanguage
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay past events through a policy (and compare it with another) and report what it would have done.",
+        discussion: """
+            Writes members.csv, summary.json and report.html (and compare.csv with --compare, rejected.csv with \
+            --on-error skip) into --out. Each member's events are applied in date order (same date: file order); the \
+            state reported is the state at the start of --as-of. Malformed rows stop the run (--on-error fail, nothing \
+            written) or are skipped and listed in rejected.csv (--on-error skip). Events the policy refuses are outcomes, \
+            counted by reason in summary.json.
+            """)
+
+    enum ErrorMode: String, ExpressibleByArgument, CaseIterable { case fail, skip }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    @Option(help: "The policy file.")
+    var policy: String
+
+    @Option(help: "The event file (.csv or .jsonl, optionally .gz).")
+    var events: String
+
+    @Option(help: "The members file (member,birthday).")
+    var members: String?
+
+    @Option(help: "Report the state at the start of this day (YYYY-MM-DD; default: the day after the last event).")
+    var asOf: String?
+
+    @Option(help: "A second policy to run over the same input and compare with the first.")
+    var compare: String?
+
+    @Option(help: "The directory the results are written to.")
+    var out = "perk-out"
+
+    @Option(help: "What to print: a summary table, or summary.json.")
+    var format = OutputFormat.table
+
+    @Option(help: "On a malformed row: stop (fail) or skip it and list it in rejected.csv (skip).")
+    var onError = ErrorMode.fail
+
+    @Option(help: "Threads to replay members on (default: every core). The results do not depend on it.")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "The event file's format, when its name does not say (csv, jsonl).")
+    var inputFormat: EventFileFormat?
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let policies = try [policy] + (compare.map { [$0] } ?? [])
+        let compiled = try policies.map(InputFiles.compilePolicy)
+        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0])
+        if !input.malformed.isEmpty {
+            for error in input.malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
+            if onError == .fail {
+                let more = input.malformed.count > 50 ? " (the first 50 are shown)" : ""
+                printError("error: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s")\(more); fix them, "
+                           + "or run with --on-error skip to leave them out and list them in rejected.csv. Nothing was written.")
+                throw ExitCode.runFailed
+            }
+            printError("warning: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
+        }
+        if compiled.count > 1 { try checkSameEvents(compiled, types: Set(input.events.map(\.type))) }
+        let birthdays = try members.map(InputFiles.readBirthdays) ?? [:]
+        let asOfDate = try InputFiles.asOf(asOf, events: input.events)
+        var byMember: [String: [InputEvent]] = [:]
+        for event in input.events { byMember[event.member, default: []].append(event) }
+        for id in birthdays.keys where byMember[id] == nil { byMember[id] = [] }
+
+        let simulation = Simulation(policies: compiled, events: byMember, birthdays: birthdays, directory: input.directory, asOf: asOfDate)
+        let progress = Progress(members: byMember.count, events: input.events.count)
+        let started = Date()
+        let report: (@Sendable (Int) -> Void)? = progress.isShown ? { @Sendable count in progress.advance(by: count) } : nil
+        let result = simulation.run(jobs: jobs, progress: report)
+        progress.finish()
+
+        let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
+                                               rows: .init(read: input.rows, skipped: input.malformed.count))
+        var files = [
+            "members.csv": SimulationReport.membersCSV(result.members[0]),
+            "summary.json": try SimulationReport.json(summary),
+            "report.html": ReportPage.render(summary),
+        ]
+        if compiled.count > 1 { files["compare.csv"] = SimulationReport.compareCSV(result.members[0], result.members[1]) }
+        if onError == .skip {
+            files["rejected.csv"] = SimulationReport.rejectedCSV(input.malformed)
+        }
+        try write(files)
+        switch format {
+        case .json: print(files["summary.json"]!, terminator: "")
+        case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: input.events.count, out: out))
+        }
+    }
+
+    /// A comparison runs both policies over the same decoded rows: the second must declare every
+    /// event type the input holds with the same fields.
+    private func checkSameEvents(_ compiled: [CompiledPolicy], types: Set<String>) throws {
+        for type in types.sorted() {
+            let a = compiled[0].checked.eventType(named: type)!
+            guard let b = compiled[1].checked.eventType(named: type) else {
+                printError("error: \(compare!) declares no `\(type)` event, which \(events) holds; declare it to compare the policies")
+                throw ExitCode.runFailed
+            }
+            guard a.fields.map(\.name) == b.fields.map(\.name), a.fields.map(\.type) == b.fields.map(\.type) else {
+                printError("error: \(compare!) declares `\(type)` with other fields than \(policy); the input must read the same under both")
+                throw ExitCode.runFailed
+            }
+        }
+    }
+
+    /// Writes each file next to its destination and renames it into place, so a reader never sees
+    /// half a file and a failed run leaves earlier results as they were.
+    private func write(_ files: [String: String]) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+                let destination = URL(fileURLWithPath: out).appendingPathComponent(name)
+                let temporary = URL(fileURLWithPath: out).appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
+                try Data(text.utf8).write(to: temporary)
+                // rename(2) replaces the destination in one step.
+                guard rename(temporary.path, destination.path) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    try? FileManager.default.removeItem(at: temporary)
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(name): \(reason)"])
+                }
+            }
+        } catch {
+            printError("error: cannot write the results into `\(out)`: \(error.localizedDescription)")
+            throw ExitCode.runFailed
+        }
+    }
+}
+
+/// Progress on standard error while members are replayed: only when it is a terminal.
+private final class Progress: @unchecked Sendable {
+    let isShown = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private let members: Int
+    private let events: Int
+    private var done = 0
+    private let started = Date()
+    private var lastShown = Date.distantPast
+
+    init(members: Int, events: Int) {
+        self.members = members
+        self.events = events
+    }
+
+    func advance(by count: Int) {
+        lock.withLock {
+            done += count
+            let now = Date()
+            guard now.timeIntervalSince(lastShown) > 0.2 else { return }
+            lastShown = now
+            let elapsed = now.timeIntervalSince(started), share = Double(done) / Double(max(members, 1))
+            let rate = Double(events) * share / max(elapsed, 0.001)
+            let eta = share > 0 ? elapsed / share - elapsed : 0
+            FileHandle.standardError.write(Data(String(format: "\r%d/%d members, %.0f events/s, %.0f s left   ", done, members, rate, eta).utf8))
+        }
+    }
+
+    func finish() {
+        if isShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+
+/// `perk simulate` end to end: the files it writes, its exit codes, and bad input.
+final class SimulateCommandTests: XCTestCase {
+    private func perk(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: TestPaths.packageRoot)
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("perk-simulate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func text(_ url: URL, _ name: String) throws -> String {
+        try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// REFERENCE-POLICY.md's worked example (M1), and M2 worked by hand: 25,000 CNY room → 2,500
+    /// points and Gold; a 5,000 refund claws back floor(2,500 × 5,000 / 25,000) = 500; a first
+    /// abuse is a warning; a lost card costs 20 CNY; the review on 2025-03-02 sees no spend in
+    /// (2024-03-02, 2025-03-02) and drops M2 to Regular.
+    func testTheWorkedExample() throws {
+        let out = try temporaryDirectory()
+        let result = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv",
+                               "--members", "policies/harbor-hotel-members.csv", "--as-of", "2025-05-04", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try text(out, "members.csv"), """
+            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees
+            M1,Regular,active,435,935,500,0,0,0,0,0,0.00
+            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00
+
+            """)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try text(out, "summary.json").utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(summary["rows"] as? [String: Int])
+        XCTAssertEqual(rows, ["read": 11, "applied": 10, "rejected": 1, "skipped": 0, "not_applied": 0])
+        let policy = try XCTUnwrap(summary["policy"] as? [String: Any])
+        let events = try XCTUnwrap(policy["events"] as? [String: [String: Any]])
+        XCTAssertEqual(events["redeem"]?["denied"] as? [String: Int], ["below_minimum": 1])
+        XCTAssertEqual(policy["tier_movements"] as? [String: Int], ["upgrades": 2, "downgrades": 2])
+        let liability = try XCTUnwrap(policy["liability"] as? [String: Any])
+        XCTAssertEqual((liability["amount"] as? NSNumber)?.decimalValue, Decimal(string: "243.5"))  // 2,435 points × 0.1 CNY
+        let html = try text(out, "report.html")
+        XCTAssertTrue(html.contains("<svg"), "report.html has no chart")
+        XCTAssertFalse(html.contains("http://") || html.contains("https://") && html.contains("<script src"), "report.html must be self-contained")
+        XCTAssertTrue(result.output.contains("members"), result.output)
+    }
+
+    func testMalformedRowsStopTheRunAndLeaveEarlierResults() throws {
+        let directory = try temporaryDirectory()
+        let out = directory.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try "earlier results\n".write(to: out.appendingPathComponent("members.csv"), atomically: true, encoding: .utf8)
+        let events = directory.appendingPathComponent("events.csv")
+        try """
+            id,date,member,type,amount,category
+            e1,2024-01-10,M1,purchase,100.00,room
+            e2,2024-02-30,M1,purchase,100.00,room
+            e3,2024-03-01,M1,purchse,100.00,room
+            e4,2024-03-02,M1,purchase,12;50,room
+            e5,2024-03-03,M1,purchase,100.00,room,extra
+
+            """.write(to: events, atomically: true, encoding: .utf8)
+        let failed = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", events.path, "--out", out.path])
+        XCTAssertEqual(failed.status, 2, failed.output)
+        for line in [3, 4, 5, 6] { XCTAssertTrue(failed.output.contains("events.csv:\(line): "), "row \(line) not reported:\n\(failed.output)") }
+        XCTAssertTrue(failed.output.contains("4 malformed rows"), failed.output)
+        XCTAssertEqual(try text(out, "members.csv"), "earlier results\n")
+
+        let skipped = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", events.path, "--out", out.path,
+                                "--on-error", "skip", "--format", "json"])
+        XCTAssertEqual(skipped.status, 0, skipped.output)
+        let rejected = try text(out, "rejected.csv").split(separator: "\n")
+        XCTAssertEqual(rejected.first, "file,line,column,reason")
+        XCTAssertEqual(rejected.dropFirst().map { $0.split(separator: ",")[1] }, ["3", "4", "5", "6"])
+        XCTAssertTrue(rejected[2].contains("purchse"), String(rejected[2]))
+        XCTAssertEqual(try text(out, "members.csv").split(separator: "\n").last, "M1,Regular,active,10,10,0,0,0,0,0,0,0.00")
+        XCTAssertTrue(skipped.output.contains("\"skipped\" : 4"), skipped.output)
+        XCTAssertTrue(skipped.output.contains("\"read\" : 5"), skipped.output)
+    }
+
+    func testComparingAPolicyWithItselfAndCompressedInput() throws {
+        let directory = try temporaryDirectory()
+        let compressed = directory.appendingPathComponent("events.csv.gz")
+        let gzip = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["sh", "-c", "gzip -c policies/harbor-hotel-events.csv > '\(compressed.path)'"],
+                                  in: TestPaths.packageRoot)
+        XCTAssertEqual(gzip.status, 0, gzip.output)
+        let plainOut = directory.appendingPathComponent("plain"), out = directory.appendingPathComponent("compared")
+        let plain = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv",
+                              "--out", plainOut.path, "--jobs", "1"])
+        XCTAssertEqual(plain.status, 0, plain.output)
+        let result = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--compare", "policies/harbor-hotel.perk",
+                               "--events", compressed.path, "--out", out.path, "--jobs", "2"])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try text(out, "members.csv"), try text(plainOut, "members.csv"))
+        for line in try text(out, "compare.csv").split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertEqual(cells[1], cells[2], String(line))
+            XCTAssertEqual(cells[5], "0", String(line))
+        }
+        XCTAssertTrue(try text(out, "summary.json").contains("\"members_changing_tier\" : 0"))
+    }
+}
