@@ -41,11 +41,15 @@ public struct Simulation: Sendable {
         /// `members[p][i]`: member `i` (sorted by id) under policy `p`.
         public let members: [[MemberResult]]
         public let tallies: [Tally]
+        /// Events dated on or after the as-of day, left unapplied.
+        public let notApplied: Int
     }
 
     /// Replays every member on `jobs` threads.
     public func run(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: (@Sendable (Int) -> Void)? = nil) -> Result {
-        let ids = events.keys.sorted()
+        // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
+        let ids = events.filter { $0.value.contains { $0.date < asOf } }.keys.sorted()
+        let notApplied = events.values.reduce(0) { total, events in total + events.count { $0.date >= asOf } }
         let chunkCount = min(max(ids.count, 1), max(jobs, 1) * 8)
         let chunks = (0..<chunkCount).map { index in ids.count * index / chunkCount..<ids.count * (index + 1) / chunkCount }
         let store = ChunkStore(count: chunkCount)
@@ -75,34 +79,29 @@ public struct Simulation: Sendable {
                 tallies[index].merge(chunkTallies[index])
             }
         }
-        return Result(members: members, tallies: tallies)
+        return Result(members: members, tallies: tallies, notApplied: notApplied)
     }
 
     /// One member's events under one policy, tallied month by month.
     private func replay(_ id: String, _ ordered: [InputEvent], under policy: CompiledPolicy, into tally: inout Tally) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
         let applied = ordered.filter { $0.date < asOf }
-        tally.notApplied += ordered.count - applied.count
-        if let first = applied.first {
-            // Close each month at the start of the next (or at the as-of day).
-            var month = Month(first.date)
-            func closeMonths(through date: CivilDate) {
-                while month.next.start <= date {
-                    tally.count(policy.advance(&state, to: month.next.start), of: nil)
-                    tally.closeMonth(month, with: state)
-                    month = month.next
-                }
+        // Close each month at the start of the next (or at the as-of day).
+        var month = Month(applied[0].date)
+        func closeMonths(through date: CivilDate) {
+            while month.next.start <= date {
+                tally.count(policy.advance(&state, to: month.next.start), of: nil)
+                tally.closeMonth(month, with: state)
+                month = month.next
             }
-            for event in applied {
-                closeMonths(through: event.date)
-                tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory), of: event)
-            }
-            closeMonths(through: asOf)
-            tally.count(policy.advance(&state, to: asOf), of: nil)
-            if month.start < asOf { tally.closeMonth(month, with: state) }
-        } else {
-            tally.count(policy.advance(&state, to: asOf), of: nil)
         }
+        for event in applied {
+            closeMonths(through: event.date)
+            tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory), of: event)
+        }
+        closeMonths(through: asOf)
+        tally.count(policy.advance(&state, to: asOf), of: nil)
+        if month.start < asOf { tally.closeMonth(month, with: state) }
         tally.finish(state)
         return MemberResult(member: id, tier: policy.tierNames.isEmpty ? "" : policy.tierNames[state.tier], status: state.status.name,
                             balance: state.balance, totals: state.totals)

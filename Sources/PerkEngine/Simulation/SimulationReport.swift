@@ -62,7 +62,7 @@ public enum SimulationReport {
         let first = result.tallies[0]
         rows.applied = first.applied.values.reduce(0, +)
         rows.rejected = first.rejected.values.flatMap(\.values).reduce(0, +)
-        rows.notApplied = first.notApplied
+        rows.notApplied = result.notApplied
         var document = Summary(asOf: asOf.description, rows: rows, policy: PolicyTotals(first, policies[0]))
         if result.tallies.count > 1 {
             document.comparison = Comparison(result, policies)

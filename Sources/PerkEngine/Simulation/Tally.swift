@@ -13,8 +13,6 @@ public struct Tally: Sendable {
     public var applied: [String: Int] = [:]
     /// Events the policy refused, by type and reason code.
     public var rejected: [String: [String: Int]] = [:]
-    /// Events dated on or after the as-of day, left unapplied.
-    public var notApplied = 0
     /// Benefit uses granted, and denied by reason, by benefit.
     public var benefitsGranted: [String: Int] = [:]
     public var benefitsDenied: [String: [String: Int]] = [:]
@@ -108,7 +106,6 @@ public struct Tally: Sendable {
         members += other.members
         applied.merge(other.applied, uniquingKeysWith: +)
         for (type, reasons) in other.rejected { rejected[type, default: [:]].merge(reasons, uniquingKeysWith: +) }
-        notApplied += other.notApplied
         benefitsGranted.merge(other.benefitsGranted, uniquingKeysWith: +)
         for (benefit, reasons) in other.benefitsDenied { benefitsDenied[benefit, default: [:]].merge(reasons, uniquingKeysWith: +) }
         upgrades += other.upgrades

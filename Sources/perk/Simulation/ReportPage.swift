@@ -71,7 +71,7 @@ extension ReportPage {
         ]
         let adjustments = [("clawed back", "clawed_back"), ("deducted", "deducted"), ("forfeited", "forfeited"), ("not recovered", "unrecovered")]
             .map { "\($0.0) \(points(p, $0.1))" }.joined(separator: ", ")
-        return section("Top lines", """
+        return section("top-lines", "Top lines", """
             <div class="cards">\(cards.joined())</div>
             <p class="note">Points also \(adjustments).</p>
             """)
@@ -80,7 +80,7 @@ extension ReportPage {
     /// Points issued, redeemed and expired; liability (or balance); members per tier: month by month.
     private static func monthlyCharts(_ p: PolicyTotals) -> String {
         guard !p.monthly.isEmpty else {
-            return section("Month by month", empty("No month to show: no event was applied before the as-of day."))
+            return section("months", "Month by month", empty("No month to show: no event was applied before the as-of day."))
         }
         let months = p.monthly.map(\.month)
         let flows = [Series(name: "Issued", color: Palette.issued, values: p.monthly.map(\.issued)),
@@ -106,7 +106,7 @@ extension ReportPage {
             figures.append(figure("Members per tier at each month end", legend: tiers,
                                   stackedBars(months, tiers, scale: Scale(totals, integral: true), unit: "members")))
         }
-        return section("Month by month", figures.joined() + """
+        return section("months", "Month by month", figures.joined() + """
             <p class="note">A member counts in the month-end figures from the month of their first event applied.</p>
             """)
     }
@@ -118,7 +118,7 @@ extension ReportPage {
             : horizontalBars(p.membersPerTier.enumerated().map { Bar(label: $0.element.tier, count: $0.element.members, color: Palette.tier($0.offset)) },
                              total: p.members)
         let statuses = p.membersPerStatus.keys.sorted(by: statusOrder).map { Bar(label: $0, count: p.membersPerStatus[$0] ?? 0, color: Palette.status($0)) }
-        return section("Members at the end", """
+        return section("members", "Members at the end", """
             <div class="two">
             <figure><figcaption>Members per tier</figcaption>\(tiers)</figure>
             <figure><figcaption>Members per status</figcaption>\(horizontalBars(statuses, total: p.members))</figure>
@@ -128,7 +128,7 @@ extension ReportPage {
 
     /// Events applied and refused by type, benefit uses granted and denied, with the reasons.
     private static func outcomes(_ p: PolicyTotals) -> String {
-        section("Outcomes", """
+        section("outcomes", "Outcomes", """
             <h3>Events by type</h3>
             \(countsTable(p.events, subject: "Event type", granted: "Applied", denied: "Refused", none: "No event was applied or refused."))
             <h3>Benefit uses by benefit</h3>
@@ -139,12 +139,12 @@ extension ReportPage {
     /// Policy B against policy A over the same input: figures, tier matrix, the members most affected.
     private static func comparisonSection(_ c: SimulationReport.Comparison, a: PolicyTotals) -> String {
         let b = c.policy
-        return section("Policy B vs policy A", """
+        return section("comparison", "Policy B vs policy A", """
             <p class="meta"><span class="tag">A</span> \(escape(title(of: a))) &nbsp; <span class="tag">B</span> \(escape(title(of: b)))</p>
             \(comparisonFigures(c, a: a))
             <h3>Final tier under A (rows) and under B (columns)</h3>
             \(tierMatrix(c.tierMatrix))
-            <p class="note"><strong>\(grouped(c.membersChangingTier))</strong> of \(grouped(a.members)) members\(percentSuffix(c.membersChangingTier, of: a.members)) end in a different tier under B; highlighted cells are members who keep their tier.</p>
+            <p class="note"><strong>\(grouped(c.membersChangingTier))</strong> of \(grouped(a.members)) members\(percentSuffix(c.membersChangingTier, of: a.members)) end in a different tier under B.</p>
             <h3>The \(c.mostAffected.count) members whose balance changes most</h3>
             \(mostAffectedTable(c.mostAffected))
             """)
@@ -161,7 +161,7 @@ extension ReportPage {
                 + (currency == nil ? [] : [numberCell(m.liability.map { money($0) } ?? "")])
                 + tiers.map { numberCell(grouped(m.membersPerTier[$0] ?? 0)) }
         }
-        return section("Monthly figures", table(head: head, numeric: Set(1..<head.count), rows: rows))
+        return section("monthly-figures", "Monthly figures", table(head: head, numeric: Set(1..<head.count), rows: rows))
     }
 }
 
@@ -177,7 +177,7 @@ extension ReportPage {
             let reasons = c.denied.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
                 .map { "<span class=\"reason\"><code>\(escape($0.key))</code> \(grouped($0.value))</span>" }.joined(separator: " ")
             return ["<td><code>\(escape(key))</code></td>", numberCell(grouped(c.granted)), numberCell(grouped(c.denied.values.reduce(0, +))),
-                    "<td class=\"reasons\">\(reasons)</td>"]
+                    "<td>\(reasons)</td>"]
         }
         let total = ["<td>Total</td>", numberCell(grouped(counts.values.map(\.granted).reduce(0, +))),
                      numberCell(grouped(counts.values.flatMap(\.denied.values).reduce(0, +))), "<td></td>"]
@@ -210,6 +210,7 @@ extension ReportPage {
     /// Members by final tier under A (rows) and B (columns), with totals; a tier kept is highlighted.
     private static func tierMatrix(_ matrix: SimulationReport.TierMatrix) -> String {
         guard !matrix.rows.isEmpty, !matrix.columns.isEmpty else { return empty("A policy without tiers has no tier matrix.") }
+        let note = "<p class=\"note\">Highlighted: members who keep their tier (same tier name under both).</p>"
         let rows = matrix.rows.enumerated().map { index, tier in
             let counts = matrix.counts[index]
             return ["<th scope=\"row\">\(escape(tier))</th>"] + zip(matrix.columns, counts).map { column, count in
@@ -219,15 +220,15 @@ extension ReportPage {
         let columnTotals = matrix.columns.indices.map { column in matrix.counts.reduce(0) { $0 + $1[column] } }
         let foot = ["<td>Total</td>"] + columnTotals.map { numberCell(grouped($0)) } + [numberCell(grouped(columnTotals.reduce(0, +)))]
         let head = ["A \\ B"] + matrix.columns + ["Total"]
-        return table(head: head, numeric: Set(1..<head.count), rows: rows, foot: foot, className: "matrix")
+        return table(head: head, numeric: Set(1..<head.count), rows: rows, foot: foot, className: "matrix") + note
     }
 
     /// The members whose balance changes most: tiers and balances under A and B.
     private static func mostAffectedTable(_ members: [SimulationReport.Affected]) -> String {
         guard !members.isEmpty else { return empty("No member.") }
         let rows = members.enumerated().map { index, m in
-            [numberCell(String(index + 1)), "<td><code>\(escape(m.member))</code></td>", "<td>\(escape(m.tierA))</td>",
-             "<td\(m.tierA == m.tierB ? "" : " class=\"changed\"")>\(escape(m.tierB))</td>",
+            [numberCell(String(index + 1)), "<td><code>\(escape(m.member))</code></td>", "<td>\(tierName(m.tierA))</td>",
+             "<td\(m.tierA == m.tierB ? "" : " class=\"changed\"")>\(tierName(m.tierB))</td>",
              numberCell(grouped(m.balanceA)), numberCell(grouped(m.balanceB)), numberCell(signed(m.balanceDelta, grouped))]
         }
         return table(head: ["#", "Member", "Tier A", "Tier B", "Balance A", "Balance B", "B − A"], numeric: [0, 4, 5, 6], rows: rows)
@@ -245,6 +246,9 @@ extension ReportPage {
             </table></div>
             """
     }
+
+    /// A member's tier, or a dash under a policy without tiers.
+    private static func tierName(_ tier: String) -> String { tier.isEmpty ? "—" : escape(tier) }
 
     private static func numberCell(_ text: String) -> String { "<td class=\"num\">\(text)</td>" }
 }
@@ -289,7 +293,7 @@ private struct Scale {
     init(_ values: [Decimal], integral: Bool) {
         let numbers = values.map(double)
         let low = min(0, numbers.min() ?? 0), high = max(0, numbers.max() ?? 0)
-        let rough = (high > low ? high - low : 4) / 4
+        let rough = (high > low ? high - low : 5) / 5
         let magnitude = pow(10, (log10(rough)).rounded(.down))
         var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough * 0.999 } ?? 10 * magnitude
         if integral { step = max(step, 1) }
@@ -308,6 +312,7 @@ private struct Scale {
     func label(_ value: Double) -> String {
         let reach = max(abs(lower), abs(upper))
         let (divisor, suffix) = reach >= 1e6 ? (1e6, "M") : reach >= 1e4 ? (1e3, "k") : (1.0, "")
+        guard value != 0 else { return "0" }
         let decimals = max(0, Int((-log10(step / divisor) - 1e-9).rounded(.up)))
         return groupDigits(String(format: "%.\(decimals)f", value / divisor)) + suffix
     }
@@ -432,8 +437,8 @@ extension ReportPage {
         (policy.name ?? "Unnamed policy") + (policy.version.map { " · version \($0)" } ?? "")
     }
 
-    private static func section(_ heading: String, _ body: String) -> String {
-        "<section>\n<h2>\(escape(heading))</h2>\n\(body)\n</section>"
+    private static func section(_ id: String, _ heading: String, _ body: String) -> String {
+        "<section id=\"\(id)\">\n<h2>\(escape(heading))</h2>\n\(body)\n</section>"
     }
 
     private static func card(_ label: String, _ value: String, note: String? = nil) -> String {
@@ -475,7 +480,7 @@ extension ReportPage {
 
     /// A label's rough width in chart units (wide characters count double).
     private static func textWidth(_ label: String) -> Double {
-        label.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 13 : 7) }
+        label.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 14 : 8) }
     }
 }
 
@@ -549,6 +554,7 @@ private let style = """
     figcaption { font-weight: 600; margin-bottom: 6px; }
     svg.chart { display: block; width: 100%; height: auto; }
     svg.bars { max-width: 480px; }
+    svg.bars text { font-size: 13px; }
     svg text { font-size: 11px; fill: #5c6b7a; }
     svg text.title { font-style: italic; }
     svg text.value { fill: #1d2733; }
@@ -561,6 +567,7 @@ private let style = """
     th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
     thead th { font-size: .8rem; color: var(--muted); border-bottom: 2px solid #9aa5b1; }
     tfoot td { font-weight: 600; border-top: 2px solid #9aa5b1; }
+    td:first-child { white-space: nowrap; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .reason { display: inline-block; margin: 0 10px 2px 0; white-space: nowrap; }
     .matrix { width: auto; min-width: 50%; }
@@ -575,6 +582,8 @@ private let style = """
       body { font-size: 10pt; }
       main { max-width: none; padding: 0; }
       section { margin-top: 20px; }
+      #comparison, #monthly-figures { break-before: page; }
+      .two { grid-template-columns: 1fr 1fr; }
       h2, h3, figcaption { break-after: avoid; }
       figure, .card, .matrix, tr { break-inside: avoid; }
       thead { display: table-header-group; }

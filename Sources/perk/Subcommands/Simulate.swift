@@ -70,7 +70,6 @@ struct Simulate: ParsableCommand {
         let asOfDate = try InputFiles.asOf(asOf, events: input.events)
         var byMember: [String: [InputEvent]] = [:]
         for event in input.events { byMember[event.member, default: []].append(event) }
-        for id in birthdays.keys where byMember[id] == nil { byMember[id] = [] }
 
         let simulation = Simulation(policies: compiled, events: byMember, birthdays: birthdays, directory: input.directory, asOf: asOfDate)
         let progress = Progress(members: byMember.count, events: input.events.count)

@@ -1,0 +1,158 @@
+import Foundation
+import PerkEngine
+import PerkLanguage
+import PerkTestSupport
+import XCTest
+
+/// The simulator over hand-worked inputs (`Simulations/*/`: events, members, as-of, and the
+/// members.csv worked by hand from REFERENCE-POLICY.md in WORKING.md), and its invariances: jobs,
+/// input order, CSV or JSON Lines, a policy compared with itself.
+final class SimulationTests: XCTestCase {
+    static let cases = EventInputTests.packageRoot.appendingPathComponent("Tests/PerkEngineTests/Simulations")
+
+    private func read(_ events: String, format: EventFileFormat = .csv, policy: CompiledPolicy = WorkedExampleTests.policy) -> (events: [InputEvent], directory: EventDirectory) {
+        var reader = EventFileReader(bytes: Array(events.utf8), format: format, file: "events", decoder: EventDecoder(policy: policy.checked))
+        var read: [InputEvent] = []
+        var directory = EventDirectory()
+        while let next = reader.next() {
+            guard case .success(let event) = next else {
+                XCTFail("malformed row: \(next)")
+                continue
+            }
+            read.append(event)
+            directory.record(event)
+        }
+        return (read, directory)
+    }
+
+    private func simulate(_ events: [InputEvent], directory: EventDirectory, birthdays: [String: Birthday] = [:], asOf: CivilDate,
+                          policies: [CompiledPolicy] = [WorkedExampleTests.policy], jobs: Int = 2) -> Simulation.Result {
+        var byMember: [String: [InputEvent]] = [:]
+        for event in events { byMember[event.member, default: []].append(event) }
+        return Simulation(policies: policies, events: byMember, birthdays: birthdays, directory: directory, asOf: asOf).run(jobs: jobs)
+    }
+
+    func testHandWorkedCases() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.cases.path).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 3)
+        for name in names {
+            let directory = Self.cases.appendingPathComponent(name)
+            func text(_ file: String) throws -> String { try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8) }
+            let input = read(try text("events.csv"))
+            let birthdays = MemberFileReader.read(Array(try text("members.csv").utf8), file: "members.csv")
+            XCTAssertEqual(birthdays.errors, [], name)
+            let asOf = try XCTUnwrap(CivilDate(iso: try text("as-of.txt").trimmingCharacters(in: .whitespacesAndNewlines)), name)
+            let result = simulate(input.events, directory: input.directory, birthdays: birthdays.birthdays, asOf: asOf)
+            XCTAssertEqual(SimulationReport.membersCSV(result.members[0]), try text("expected-members.csv"), "\(name): see \(name)/WORKING.md")
+        }
+    }
+
+    /// The worked example's members, in every order, on one thread or two, from CSV or JSON Lines:
+    /// the same members.csv and the same summary.
+    func testTheResultDoesNotDependOnOrderJobsOrFormat() throws {
+        let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
+        let sorted = read(csv)
+        let asOf = CivilDate(iso: "2026-01-01")!
+        let reference = simulate(sorted.events, directory: sorted.directory, asOf: asOf, jobs: 1)
+        let expected = SimulationReport.membersCSV(reference.members[0])
+        let summary = try SimulationReport.json(SimulationReport.summary(of: reference, policies: [WorkedExampleTests.policy], asOf: asOf, rows: .init(read: 0, skipped: 0)))
+
+        var random = SplitMix64(seed: 11)
+        var header = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let head = header.removeFirst()
+        for _ in 0..<5 {
+            // Rows shuffled: a member's events on different days are put back in date order.
+            var rows = header.filter { !$0.isEmpty }
+            rows.shuffle(using: &random)
+            let shuffled = read(([head] + rows).joined(separator: "\n") + "\n")
+            for jobs in [1, 2, 3] {
+                let result = simulate(shuffled.events, directory: shuffled.directory, asOf: asOf, jobs: jobs)
+                XCTAssertEqual(SimulationReport.membersCSV(result.members[0]), expected, "jobs \(jobs)")
+                let json = try SimulationReport.json(SimulationReport.summary(of: result, policies: [WorkedExampleTests.policy], asOf: asOf,
+                                                                              rows: .init(read: 0, skipped: 0)))
+                XCTAssertEqual(json, summary, "jobs \(jobs)")
+            }
+        }
+
+        let jsonLines = sorted.events.map { event -> String in
+            var object: [String: Any] = ["id": event.id, "date": event.date.description, "member": event.member, "type": event.type]
+            for (name, value) in event.fields {
+                switch value {
+                case .money(let n), .points(let n): object[name] = n.description
+                case .text(let t): object[name] = t
+                case .event(let id): object[name] = id
+                default: XCTFail("unexpected field \(value)")
+                }
+            }
+            return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
+        }.joined(separator: "\n")
+        let fromJSON = read(jsonLines, format: .jsonLines)
+        XCTAssertEqual(SimulationReport.membersCSV(simulate(fromJSON.events, directory: fromJSON.directory, asOf: asOf).members[0]), expected)
+    }
+
+    /// Worked example (REFERENCE-POLICY.md): M1 ends Regular with 435 points after the review of
+    /// 2025-05-03; the summary's totals are the members' rows added up.
+    func testTheWorkedExampleSummary() throws {
+        let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
+        let input = read(csv)
+        let asOf = CivilDate(iso: "2025-05-04")!
+        let result = simulate(input.events, directory: input.directory,
+                              birthdays: ["M1": Birthday("05-12")!], asOf: asOf)
+        let m1 = try XCTUnwrap(result.members[0].first { $0.member == "M1" })
+        XCTAssertEqual(m1.tier, "Regular")
+        XCTAssertEqual(m1.balance, ExactNumber(435))
+        let tally = result.tallies[0]
+        XCTAssertEqual(tally.members, result.members[0].count)
+        XCTAssertEqual(tally.balance, result.members[0].reduce(ExactNumber.zero) { $0.adding($1.balance)! })
+        XCTAssertEqual(tally.totals.earned, result.members[0].reduce(ExactNumber.zero) { $0.adding($1.totals.earned)! })
+        XCTAssertEqual(tally.membersPerTier.reduce(0, +), tally.members)
+        // 435 points at 10 CNY per 100 points.
+        XCTAssertEqual(WorkedExampleTests.policy.pointValue, ExactNumber(numerator: 1, denominator: 10)!)
+        XCTAssertEqual(tally.liability, tally.balance.multiplied(by: ExactNumber(numerator: 1, denominator: 10)!))
+        // Each month's issued points add up to what was earned.
+        XCTAssertEqual(tally.months.values.reduce(ExactNumber.zero) { $0.adding($1.issued)! }, tally.totals.earned)
+    }
+
+    func testAPolicyComparedWithItselfShowsNoDifference() throws {
+        let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
+        let input = read(csv)
+        let asOf = CivilDate(iso: "2026-01-01")!
+        let result = simulate(input.events, directory: input.directory, asOf: asOf, policies: [WorkedExampleTests.policy, WorkedExampleTests.policy])
+        let summary = SimulationReport.summary(of: result, policies: [WorkedExampleTests.policy, WorkedExampleTests.policy], asOf: asOf,
+                                               rows: .init(read: input.events.count, skipped: 0))
+        let comparison = try XCTUnwrap(summary.comparison)
+        XCTAssertEqual(comparison.membersChangingTier, 0)
+        XCTAssertEqual(comparison.issued["difference"], 0)
+        XCTAssertEqual(comparison.liability?["difference"], 0)
+        XCTAssertTrue(comparison.mostAffected.allSatisfy { $0.balanceDelta == 0 })
+        let matrix = comparison.tierMatrix.counts
+        for (row, counts) in matrix.enumerated() {
+            for (column, count) in counts.enumerated() where row != column { XCTAssertEqual(count, 0) }
+        }
+        for line in SimulationReport.compareCSV(result.members[0], result.members[1]).split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertEqual(cells[1], cells[2])
+            XCTAssertEqual(cells[5], "0")
+            XCTAssertEqual(cells[8], "0")
+        }
+    }
+
+    /// A policy paying double: every member's earnings double, and the comparison says by how much.
+    func testComparingTwoPolicies() throws {
+        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
+        let doubled = try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: "param earn_rate = 1 point per 10 CNY", with: "param earn_rate = 2 points per 10 CNY")
+        let b = try CompiledPolicy.compile(SourceFile(name: "doubled.perk", text: doubled)).get()
+        let input = read("id,date,member,type,amount,category\np1,2024-03-01,A,purchase,1000.00,room\np2,2024-03-02,B,purchase,99.00,spa\n")
+        let result = simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!, policies: [WorkedExampleTests.policy, b])
+        // A: floor(1000 / 10) = 100 points, then 200; B: floor(99 / 10) = 9, then floor(99 / 5) = 19.
+        XCTAssertEqual(result.members[0].map(\.balance), [ExactNumber(100), ExactNumber(9)])
+        XCTAssertEqual(result.members[1].map(\.balance), [ExactNumber(200), ExactNumber(19)])
+        let comparison = try XCTUnwrap(SimulationReport.summary(of: result, policies: [WorkedExampleTests.policy, b], asOf: CivilDate(iso: "2024-04-01")!,
+                                                                rows: .init(read: 2, skipped: 0)).comparison)
+        XCTAssertEqual(comparison.issued["difference"], 110)
+        // 110 points at 0.1 CNY.
+        XCTAssertEqual(comparison.liability?["difference"], 11)
+        XCTAssertEqual(comparison.mostAffected.map(\.member), ["A", "B"])
+    }
+}
