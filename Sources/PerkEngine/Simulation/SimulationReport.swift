@@ -83,6 +83,8 @@ public enum SimulationReport {
     public struct PolicyTotals: Encodable, Sendable {
         public let name: String?
         public let version: String?
+        /// The currency money amounts (fees, liability) are in.
+        public let currency: String
         public let members: Int
         public let totals: [String: Decimal]
         public let membersPerTier: [TierCount]
@@ -99,6 +101,7 @@ public enum SimulationReport {
         init(_ tally: Tally, _ policy: CompiledPolicy) {
             name = policy.checked.name
             version = policy.checked.version
+            currency = policy.checked.currency
             members = tally.members
             let t = tally.totals
             totals = ["balance": decimal(tally.balance), "earned": decimal(t.earned), "redeemed": decimal(t.redeemed),
@@ -128,7 +131,7 @@ public enum SimulationReport {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, version, members, totals, notices, events, liability, monthly
+            case name, version, currency, members, totals, notices, events, liability, monthly
             case membersPerTier = "members_per_tier", membersPerStatus = "members_per_status", tierMovements = "tier_movements"
             case benefitUses = "benefit_uses"
         }

@@ -17,10 +17,32 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD`.
     public init?(iso text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
-        self.init(year: year, month: month, day: day)
+        var text = String(text)
+        guard let date = text.withUTF8({ Self(isoUTF8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// The same, from UTF-8 bytes, byte by byte: input files hold millions of dates.
+    private init?(isoUTF8 text: UnsafeBufferPointer<UInt8>) {
+        var digits = (year: 0, month: 0, day: 0)
+        var count = 0
+        for byte in text {
+            count += 1
+            switch count {
+            case 5, 8:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            case 1...10:
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if count <= 4 { digits.year = digits.year * 10 + digit } else if count <= 7 { digits.month = digits.month * 10 + digit } else {
+                    digits.day = digits.day * 10 + digit
+                }
+            default:
+                return nil
+            }
+        }
+        guard count == 10 else { return nil }
+        self.init(year: digits.year, month: digits.month, day: digits.day)
     }
 
     public static func isLeapYear(_ year: Int) -> Bool {

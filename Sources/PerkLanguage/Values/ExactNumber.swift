@@ -28,20 +28,39 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         self.denominator = sign * denominator / Int128(divisor)
     }
 
-    /// Parses a decimal such as `5000.50`, `-3` or `1.2` (no exponent, no separators).
+    /// Parses a decimal such as `5000.50`, `-3` or `1.2` (no exponent, no separators; at most 36
+    /// digits).
     public init?(decimal text: some StringProtocol) {
-        var digits = Substring(text)
+        var text = String(text)
+        guard let number = text.withUTF8({ Self(decimalUTF8: $0) }) else { return nil }
+        self = number
+    }
+
+    /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules).
+    private init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>) {
         var negative = false
-        if digits.first == "-" {
-            negative = true
-            digits = digits.dropFirst()
+        var whole: Int128 = 0
+        var digits = 0
+        var places: Int?
+        for (index, byte) in text.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0:
+                negative = true
+            case UInt8(ascii: "."):
+                guard places == nil, digits > 0 else { return nil }
+                places = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                guard digits <= 36 else { return nil }
+                whole = whole * 10 + Int128(byte - UInt8(ascii: "0"))
+                places = places.map { $0 + 1 }
+            default:
+                return nil
+            }
         }
-        let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              parts.count == 1 || !parts[1].isEmpty, digits.count <= 36 else { return nil }
-        guard let whole = Int128(parts.joined()) else { return nil }
+        guard digits > 0, places != 0 else { return nil }
         var scale: Int128 = 1
-        for _ in 0..<(parts.count == 2 ? parts[1].count : 0) { scale *= 10 }
+        for _ in 0..<(places ?? 0) { scale *= 10 }
         self.init(numerator: negative ? -whole : whole, denominator: scale)
     }
 

@@ -55,7 +55,7 @@ extension ReportPage {
 
     /// The figures a reader checks first, as cards.
     private static func topLines(_ p: PolicyTotals) -> String {
-        let currency = p.liability?.currency
+        let currency: String? = p.currency
         var cards = [card("Members", grouped(p.members)), card("Points balance", points(p, "balance"))]
         if let liability = p.liability {
             cards.append(card("Liability", money(liability.amount, liability.currency),
