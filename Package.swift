@@ -34,5 +34,7 @@ let package = Package(
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),
+        // Seeded synthetic event streams with every event type: `swift run -c release perk-generate --help`.
+        .executableTarget(name: "perk-generate", dependencies: ["PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Generate"),
     ]
 )
