@@ -42,16 +42,16 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", default="2023-10-01", help="first day of the period (YYYY-MM-DD)")
-    parser.add_argument("--days", type=int, default=822, help="length of the period in days (default: 2023-10-01 .. 2025-12-31)")
+    parser.add_argument("--end", default="2025-12-31", help="last day of the period (YYYY-MM-DD)")
     parser.add_argument("--out", required=True, help="the CSV file to write")
     args = parser.parse_args()
-    if args.events < 1 or args.members < 1 or args.days < 1:
-        parser.error("--events, --members and --days must be positive")
+    start = datetime.date.fromisoformat(args.start)
+    days = (datetime.date.fromisoformat(args.end) - start).days + 1
+    if args.events < 1 or args.members < 1 or days < 1:
+        parser.error("--events and --members must be positive, and --end not before --start")
 
     rng = random.Random(args.seed)
-    start = datetime.date.fromisoformat(args.start)
-    day_names = [(start + datetime.timedelta(days=d)).isoformat() for d in range(args.days)]
-    days = args.days
+    day_names = [(start + datetime.timedelta(days=d)).isoformat() for d in range(days)]
 
     # Activity weights: Pareto, capped, as cumulative weights for bisection.
     alpha = 1.3

@@ -120,7 +120,7 @@ extension Value {
             let quotient = try number(x.divided(by: y))
             switch (a, b) {
             case (_, .number): return a.with(quotient)
-            case (.money, .money), (.points, .points), (.percent, .percent), (.number, .number): return .number(quotient)
+            case (.money, .money), (.points, .points), (.percent, .percent): return .number(quotient)
             case (.money, .rate): return .points(quotient)
             case (.points, .rate): return .money(quotient)
             case (.money, .points), (.points, .money): return .rate(quotient)

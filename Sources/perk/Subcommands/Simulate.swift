@@ -52,7 +52,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        let policies = try [policy] + (compare.map { [$0] } ?? [])
+        let policies = [policy] + (compare.map { [$0] } ?? [])
         let compiled = try policies.map(InputFiles.compilePolicy)
         let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0])
         if !input.malformed.isEmpty {
