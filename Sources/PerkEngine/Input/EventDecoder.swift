@@ -9,6 +9,8 @@ public struct EventDecoder: Sendable {
     public static let standardColumns = ["id", "date", "member", "type"]
 
     private let eventTypes: [String: EventType]
+    /// The columns an event of each type may fill.
+    private let columns: [String: Set<String>]
     private let declaredTypes: [String]
     private let tierRanks: [String: Int]
     private let timeZone: TimeZone
@@ -16,6 +18,7 @@ public struct EventDecoder: Sendable {
     public init(policy: CheckedPolicy) {
         eventTypes = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, $0) })
         declaredTypes = policy.eventTypes.map(\.name)
+        columns = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, Set(Self.standardColumns).union($0.fields.map(\.name))) })
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
         timeZone = TimeZone(identifier: policy.timeZone) ?? TimeZone(secondsFromGMT: 0)!
     }
@@ -47,8 +50,8 @@ public struct EventDecoder: Sendable {
             case .failure(let message): return fail(name, message.text)
             }
         }
-        let known = Set(Self.standardColumns).union(type.fields.map(\.name))
-        if let extra = cells.keys.filter({ !known.contains($0) }).sorted().first {
+        if let known = columns[typeName], cells.count > known.count || cells.keys.contains(where: { !known.contains($0) }),
+           let extra = cells.keys.filter({ !known.contains($0) }).sorted().first {
             return fail(extra, "`\(typeName)` events have no field `\(extra)`; leave the cell empty")
         }
         return .success(InputEvent(id: cells["id"]!, date: date, member: cells["member"]!, type: typeName, fields: fields, location: location))
