@@ -46,15 +46,16 @@ enum InputFiles {
         return next
     }
 
-    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy) throws -> Events {
+    /// Reads on `jobs` threads when the file is large (the result does not depend on it).
+    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy,
+                           jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Events {
         let plain = path.lowercased().hasSuffix(".gz") ? String(path.dropLast(3)) : path
         guard let format = format ?? EventFileFormat(path: plain) else {
             printError("error: \(path): name the file .csv or .jsonl (optionally .gz), or give --input-format")
             throw ExitCode.runFailed
         }
-        var reader = EventFileReader(bytes: try bytes(of: path), format: format, file: path, decoder: EventDecoder(policy: policy.checked))
         var read = Events()
-        while let next = reader.next() {
+        for next in EventFileReader.readAll(try bytes(of: path), format: format, file: path, decoder: EventDecoder(policy: policy.checked), jobs: jobs) {
             switch next {
             case .success(let event):
                 read.events.append(event)

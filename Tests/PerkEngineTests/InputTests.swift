@@ -143,6 +143,32 @@ final class EventInputTests: XCTestCase {
         ])
     }
 
+    /// A large file is read in parts on several threads: the same events and the same errors, on
+    /// the same lines, as reading it in one go — for CSV (with a byte-order mark and blank lines)
+    /// and JSON Lines; a CSV file with quotes is read in one go.
+    func testReadingInPartsGivesWhatReadingInOneGoGives() {
+        let decoder = EventDecoder(policy: Self.harbor)
+        var csv = "\u{FEFF}" + Self.header
+        var jsonLines = ""
+        for index in 1...2_000 {
+            let bad = index % 97 == 0 ? "2024-02-30" : "2024-0\(index % 9 + 1)-1\(index % 10)"
+            csv += "e\(index),\(bad),M\(index % 37),purchase,\(index).5\(index % 10),room,,,,,\n" + (index % 250 == 0 ? "\n" : "")
+            jsonLines += "{\"id\": \"e\(index)\", \"date\": \"\(bad)\", \"member\": \"M\(index % 37)\", \"type\": \"purchase\", \"amount\": \"\(index).5\", \"category\": \"spa\"}\n"
+        }
+        for (text, format) in [(csv, EventFileFormat.csv), (jsonLines, .jsonLines), (csv.replacingOccurrences(of: ",room,", with: ",\"room\","), .csv)] {
+            let bytes = Array(text.utf8)
+            var reader = EventFileReader(bytes: bytes, format: format, file: "events", decoder: decoder)
+            var whole: [Result<InputEvent, InputError>] = []
+            while let next = reader.next() { whole.append(next) }
+            XCTAssertEqual(whole.count, 2_000)
+            XCTAssertEqual(whole.filter { if case .failure = $0 { true } else { false } }.count, 20)
+            for jobs in [2, 3, 8] {
+                let parts = EventFileReader.readAll(bytes, format: format, file: "events", decoder: decoder, jobs: jobs, partSize: 5_000)
+                XCTAssertEqual(parts, whole, "\(format), \(jobs) jobs")
+            }
+        }
+    }
+
     func testTheCDNOWDataReadsCompletely() throws {
         // Figures computed independently, with Python's csv and decimal modules, from the file.
         let url = Self.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/cdnow.csv")

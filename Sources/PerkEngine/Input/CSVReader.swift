@@ -39,7 +39,9 @@ public struct CSVReader: Sendable {
     private var offset = 0
     private var line = 1
 
-    public init(_ bytes: [UInt8]) {
+    /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
+    public init(_ bytes: [UInt8], firstLine: Int = 1) {
+        line = firstLine
         var start = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // a byte-order mark
         self.bytes = Array(bytes[start...])

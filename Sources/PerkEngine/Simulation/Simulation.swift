@@ -52,7 +52,7 @@ public struct Simulation: Sendable {
         let notApplied = events.values.reduce(0) { total, events in total + events.count { $0.date >= asOf } }
         let chunkCount = min(max(ids.count, 1), max(jobs, 1) * 8)
         let chunks = (0..<chunkCount).map { index in ids.count * index / chunkCount..<ids.count * (index + 1) / chunkCount }
-        let store = ChunkStore(count: chunkCount)
+        let store = OrderedSlots<([[MemberResult]], [Tally])>(count: chunkCount)
         let work: @Sendable (Int) -> Void = { chunk in
             var tallies = policies.map { Tally(policy: $0) }
             var members = Array(repeating: [MemberResult](), count: policies.count)
@@ -73,7 +73,7 @@ public struct Simulation: Sendable {
         // Chunks are merged in member order: the same result whatever the number of jobs.
         var members = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0) }
-        for (chunkMembers, chunkTallies) in store.results() {
+        for (chunkMembers, chunkTallies) in store.values() {
             for index in policies.indices {
                 members[index] += chunkMembers[index]
                 tallies[index].merge(chunkTallies[index])
@@ -128,20 +128,4 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var next: Month { month == 12 ? Month(year: year + 1, month: 1) : Month(year: year, month: month + 1) }
     public var description: String { String(format: "%04d-%02d", year, month) }
     public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
-}
-
-/// Results of chunks replayed on several threads, each stored once.
-private final class ChunkStore: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [([[Simulation.MemberResult]], [Tally])?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: ([[Simulation.MemberResult]], [Tally])) {
-        lock.withLock { slots[index] = result }
-    }
-
-    func results() -> [([[Simulation.MemberResult]], [Tally])] {
-        lock.withLock { slots.compactMap { $0 } }
-    }
 }

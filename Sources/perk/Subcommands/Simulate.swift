@@ -54,7 +54,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         let policies = [policy] + (compare.map { [$0] } ?? [])
         let compiled = try policies.map(InputFiles.compilePolicy)
-        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0])
+        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs)
         if !input.malformed.isEmpty {
             for error in input.malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
             if onError == .fail {
