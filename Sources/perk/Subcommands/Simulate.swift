@@ -54,7 +54,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         let policies = [policy] + (compare.map { [$0] } ?? [])
         let compiled = try policies.map(InputFiles.compilePolicy)
-        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs)
+        var input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs)
         if !input.malformed.isEmpty {
             for error in input.malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
             if onError == .fail {
@@ -70,16 +70,19 @@ struct Simulate: ParsableCommand {
         let asOfDate = try InputFiles.asOf(asOf, events: input.events)
         var byMember: [String: [InputEvent]] = [:]
         for event in input.events { byMember[event.member, default: []].append(event) }
+        // Grouped by member, the file's list is no longer needed.
+        let eventCount = input.events.count, rowCount = input.rows
+        input.events = []
 
         let simulation = Simulation(policies: compiled, events: byMember, birthdays: birthdays, directory: input.directory, asOf: asOfDate)
-        let progress = Progress(members: byMember.count, events: input.events.count)
+        let progress = Progress(members: byMember.count, events: eventCount)
         let started = Date()
         let report: (@Sendable (Int) -> Void)? = progress.isShown ? { @Sendable count in progress.advance(by: count) } : nil
         let result = simulation.run(jobs: jobs, progress: report)
         progress.finish()
 
         let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
-                                               rows: .init(read: input.rows, skipped: input.malformed.count))
+                                               rows: .init(read: rowCount, skipped: input.malformed.count))
         var files = [
             "members.csv": SimulationReport.membersCSV(result.members[0]),
             "summary.json": try SimulationReport.json(summary),
@@ -92,7 +95,7 @@ struct Simulate: ParsableCommand {
         try write(files)
         switch format {
         case .json: print(files["summary.json"]!, terminator: "")
-        case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: input.events.count, out: out))
+        case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: eventCount, out: out))
         }
     }
 
