@@ -38,6 +38,8 @@ public struct CSVReader: Sendable {
     private let bytes: [UInt8]
     private var offset = 0
     private var line = 1
+    /// The most cells a row has had (rows are read into arrays of that capacity).
+    private var columnsSeen = 4
 
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
     public init(_ bytes: [UInt8], firstLine: Int = 1) {
@@ -52,7 +54,10 @@ public struct CSVReader: Sendable {
         guard offset < bytes.count else { return nil }
         let rowLine = line
         var cells: [String] = []
+        cells.reserveCapacity(columnsSeen)
+        defer { columnsSeen = max(columnsSeen, cells.count) }
         var cell: [UInt8] = []
+        cell.reserveCapacity(32)
         var problem: Problem?
         while true {
             if offset >= bytes.count {
@@ -106,7 +111,7 @@ public struct CSVReader: Sendable {
     }
 
     private func decode(_ cell: [UInt8], _ problem: inout Problem?, _ rowLine: Int) -> String {
-        guard let text = String(bytes: cell, encoding: .utf8) else {
+        guard let text = String(validating: cell, as: UTF8.self) else {
             problem = problem ?? .invalidUTF8(line: rowLine)
             return ""
         }
