@@ -90,17 +90,17 @@ public struct Simulation: Sendable {
         var month = Month(applied[0].date)
         func closeMonths(through date: CivilDate) {
             while month.next.start <= date {
-                tally.count(policy.advance(&state, to: month.next.start), of: nil)
+                tally.count(policy.advance(&state, to: month.next.start))
                 tally.closeMonth(month, with: state)
                 month = month.next
             }
         }
         for event in applied {
             closeMonths(through: event.date)
-            tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory), of: event)
+            tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory))
         }
         closeMonths(through: asOf)
-        tally.count(policy.advance(&state, to: asOf), of: nil)
+        tally.count(policy.advance(&state, to: asOf))
         if month.start < asOf { tally.closeMonth(month, with: state) }
         tally.finish(state)
         return MemberResult(member: id, tier: policy.tierNames.isEmpty ? "" : policy.tierNames[state.tier], status: state.status.name,

@@ -49,8 +49,8 @@ public struct Tally: Sendable {
     /// The points members hold at the end, in money at the policy's point value.
     public var liability: ExactNumber? { pointValue.flatMap { balance.multiplied(by: $0) } }
 
-    /// Counts the outcomes of one event (`event` nil: time-driven effects only).
-    mutating func count(_ outcomes: [Outcome], of event: InputEvent?) {
+    /// Counts outcomes: an event's, and the time-driven effects before it.
+    mutating func count(_ outcomes: [Outcome]) {
         for outcome in outcomes {
             let month = Month(outcome.date)
             if case .event(_, let type) = outcome.kind {
