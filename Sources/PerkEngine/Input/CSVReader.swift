@@ -44,9 +44,8 @@ public struct CSVReader: Sendable {
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
     public init(_ bytes: [UInt8], firstLine: Int = 1) {
         line = firstLine
-        var start = 0
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // a byte-order mark
-        self.bytes = Array(bytes[start...])
+        // Without a byte-order mark the caller's bytes are shared, not copied.
+        self.bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     }
 
     /// The next row, nil at the end, or the problem with it (reading then goes on after it).
