@@ -31,7 +31,7 @@ enum InputFiles {
     }
 
     /// The day a report's state is taken at the start of: `--as-of`, or the day after the last event.
-    static func asOf(_ text: String?, events: [InputEvent]) throws -> CivilDate {
+    static func asOf(_ text: String?, lastEvent: CivilDate?) throws -> CivilDate {
         if let text {
             guard let date = CivilDate(iso: text) else {
                 printError("error: --as-of `\(text)` is not a date; write YYYY-MM-DD")
@@ -39,23 +39,35 @@ enum InputFiles {
             }
             return date
         }
-        guard let last = events.map(\.date).max(), let next = last.adding(days: 1) else {
+        guard let last = lastEvent, let next = last.adding(days: 1) else {
             printError("error: the input holds no events; give --as-of")
             throw ExitCode.runFailed
         }
         return next
     }
 
-    /// Reads on `jobs` threads when the file is large (the result does not depend on it).
+    /// Reads an event file a block at a time, on `jobs` threads when it is large (the result does
+    /// not depend on it), giving each row's event or error to `each` in file order.
     static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy,
-                           jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Events {
+                           jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           each: (Result<InputEvent, InputError>) throws -> Void) throws {
         let plain = path.lowercased().hasSuffix(".gz") ? String(path.dropLast(3)) : path
         guard let format = format ?? EventFileFormat(path: plain) else {
             printError("error: \(path): name the file .csv or .jsonl (optionally .gz), or give --input-format")
             throw ExitCode.runFailed
         }
+        let blocks = try FileBlocks(path)
+        try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked),
+                                 jobs: jobs) { results in
+            for result in results { try each(result) }
+        }
+        try blocks.finish()
+    }
+
+    /// Every event of a file, and every malformed row with the reason.
+    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy) throws -> Events {
         var read = Events()
-        for next in EventFileReader.readAll(try bytes(of: path), format: format, file: path, decoder: EventDecoder(policy: policy.checked), jobs: jobs) {
+        try readEvents(path, format: format, policy: policy) { next in
             switch next {
             case .success(let event):
                 read.events.append(event)
@@ -69,27 +81,43 @@ enum InputFiles {
 
     /// Birthdays by member; a malformed row ends the run.
     static func readBirthdays(_ path: String) throws -> [String: Birthday] {
-        let read = MemberFileReader.read(try bytes(of: path), file: path)
+        let blocks = try FileBlocks(path)
+        var bytes: [UInt8] = []
+        while let block = try blocks.next() { bytes += block }
+        try blocks.finish()
+        let read = MemberFileReader.read(bytes, file: path)
         for error in read.errors { printError("error: \(error)") }
         if !read.errors.isEmpty { throw ExitCode.runFailed }
         return read.birthdays
     }
+}
 
-    /// A file's bytes, decompressed when its name ends in `.gz`.
-    static func bytes(of path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+/// A file's bytes a block at a time, decompressed by `gzip -dc` when its name ends in `.gz`:
+/// however large the file, only a block is held.
+final class FileBlocks {
+    private let path: String
+    private let handle: FileHandle
+    private let gzip: Process?
+    private let gzipErrors: Pipe?
+    static let blockSize = 1 << 23
+
+    init(_ path: String) throws {
+        self.path = path
+        guard let file = FileHandle(forReadingAtPath: path) else {
             printError("error: cannot read `\(path)`: no such file, or permission denied")
             throw ExitCode.runFailed
         }
-        guard path.lowercased().hasSuffix(".gz") else { return Array(data) }
-        return try gunzip(path)
-    }
-
-    private static func gunzip(_ path: String) throws -> [UInt8] {
+        guard path.lowercased().hasSuffix(".gz") else {
+            handle = file
+            gzip = nil
+            gzipErrors = nil
+            return
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc", "--", path]
+        process.arguments = ["gzip", "-dc"]
         let output = Pipe(), errors = Pipe()
+        process.standardInput = file
         process.standardOutput = output
         process.standardError = errors
         do {
@@ -98,14 +126,31 @@ enum InputFiles {
             printError("error: \(path): cannot run gzip to decompress it (\(error)); install gzip or give the file uncompressed")
             throw ExitCode.runFailed
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        handle = output.fileHandleForReading
+        gzip = process
+        gzipErrors = errors
+    }
+
+    /// The next block, nil at the end.
+    func next() throws -> [UInt8]? {
+        do {
+            guard let data = try handle.read(upToCount: Self.blockSize), !data.isEmpty else { return nil }
+            return Array(data)
+        } catch {
+            printError("error: cannot read `\(path)`: \(error.localizedDescription)")
+            throw ExitCode.runFailed
+        }
+    }
+
+    /// After the last block: fails if the decompressor did.
+    func finish() throws {
+        guard let gzip, let gzipErrors else { return }
+        let message = String(decoding: gzipErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        gzip.waitUntilExit()
+        guard gzip.terminationStatus == 0 else {
             printError("error: \(path): not a readable gzip file: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
             throw ExitCode.runFailed
         }
-        return Array(data)
     }
 }
 

@@ -144,8 +144,8 @@ final class EventInputTests: XCTestCase {
     }
 
     /// A large file is read in parts on several threads: the same events and the same errors, on
-    /// the same lines, as reading it in one go — for CSV (with a byte-order mark and blank lines)
-    /// and JSON Lines; a CSV file with quotes is read in one go.
+    /// the same lines, as reading it in one go — for CSV (with a byte-order mark and blank lines,
+    /// quoted cells, line breaks inside quotes, a quote never closed) and JSON Lines.
     func testReadingInPartsGivesWhatReadingInOneGoGives() {
         let decoder = EventDecoder(policy: Self.harbor)
         var csv = "\u{FEFF}" + Self.header
@@ -155,16 +155,31 @@ final class EventInputTests: XCTestCase {
             csv += "e\(index),\(bad),M\(index % 37),purchase,\(index).5\(index % 10),room,,,,,\n" + (index % 250 == 0 ? "\n" : "")
             jsonLines += "{\"id\": \"e\(index)\", \"date\": \"\(bad)\", \"member\": \"M\(index % 37)\", \"type\": \"purchase\", \"amount\": \"\(index).5\", \"category\": \"spa\"}\n"
         }
-        for (text, format) in [(csv, EventFileFormat.csv), (jsonLines, .jsonLines), (csv.replacingOccurrences(of: ",room,", with: ",\"room\","), .csv)] {
+        let quoted = csv.replacingOccurrences(of: ",room,", with: ",\"room\","), multiline = csv.replacingOccurrences(of: ",room,", with: ",\"room\n\"\"suite\"\"\",")
+        // A quote never closed: the rest of the file is one bad row, however it is cut.
+        let unclosed = quoted + "e9999,2024-01-01,M1,purchase,1.00,\"room,,,,,\n" + csv.split(separator: "\n").dropFirst().joined(separator: "\n")
+        let cases = [(csv, EventFileFormat.csv, 2_000), (jsonLines, .jsonLines, 2_000), (quoted, .csv, 2_000), (multiline, .csv, 2_000), (unclosed, .csv, 2_001)]
+        for (text, format, rows) in cases {
             let bytes = Array(text.utf8)
             var reader = EventFileReader(bytes: bytes, format: format, file: "events", decoder: decoder)
             var whole: [Result<InputEvent, InputError>] = []
             while let next = reader.next() { whole.append(next) }
-            XCTAssertEqual(whole.count, 2_000)
-            XCTAssertEqual(whole.filter { if case .failure = $0 { true } else { false } }.count, 20)
+            XCTAssertEqual(whole.count, rows)
+            XCTAssertEqual(whole.filter { if case .failure = $0 { true } else { false } }.count, rows == 2_000 ? 20 : 21)
             for jobs in [2, 3, 8] {
                 let parts = EventFileReader.readAll(bytes, format: format, file: "events", decoder: decoder, jobs: jobs, partSize: 5_000)
                 XCTAssertEqual(parts, whole, "\(format), \(jobs) jobs")
+            }
+            // Arriving in blocks of any size, cut anywhere.
+            for blockSize in [1, 777, 40_000] {
+                var offset = 0
+                var streamed: [Result<InputEvent, InputError>] = []
+                EventFileReader.read(blocks: { () -> [UInt8]? in
+                    guard offset < bytes.count else { return nil }
+                    defer { offset += blockSize }
+                    return Array(bytes[offset..<min(offset + blockSize, bytes.count)])
+                }, format: format, file: "events", decoder: decoder, jobs: 2, partSize: 3_000) { streamed += $0 }
+                XCTAssertEqual(streamed, whole, "\(format), blocks of \(blockSize)")
             }
         }
     }

@@ -25,11 +25,23 @@ final class SimulationTests: XCTestCase {
         return (read, directory)
     }
 
+    /// Simulates through partitions that send almost every event to their temporary files, as a
+    /// large input would, and checks the result against replaying every member held in memory.
     private func simulate(_ events: [InputEvent], directory: EventDirectory, birthdays: [String: Birthday] = [:], asOf: CivilDate,
-                          policies: [CompiledPolicy] = [WorkedExampleTests.policy], jobs: Int = 2) -> Simulation.Result {
+                          policies: [CompiledPolicy] = [WorkedExampleTests.policy], jobs: Int = 2,
+                          file: StaticString = #filePath, line: UInt = #line) throws -> Simulation.Result {
+        let partitions = MemberPartitions(file: "events", policy: policies[0], count: 3, spillThreshold: 64)
+        for event in events { try partitions.add(event) }
+        XCTAssertEqual(partitions.events, events.count, file: file, line: line)
+        let partitioned = try Simulation(policies: policies, birthdays: birthdays, directory: try partitions.directory(), asOf: asOf)
+            .run(partitions, jobs: jobs)
         var byMember: [String: [InputEvent]] = [:]
         for event in events { byMember[event.member, default: []].append(event) }
-        return Simulation(policies: policies, events: byMember, birthdays: birthdays, directory: directory, asOf: asOf).run(jobs: jobs)
+        let whole = Simulation(policies: policies, birthdays: birthdays, directory: directory, asOf: asOf).run(byMember, jobs: jobs)
+        XCTAssertEqual(partitioned.members, whole.members, file: file, line: line)
+        XCTAssertEqual(partitioned.tallies.map(\.rejected), whole.tallies.map(\.rejected), file: file, line: line)
+        XCTAssertEqual(partitioned.tallies.map(\.applied), whole.tallies.map(\.applied), file: file, line: line)
+        return partitioned
     }
 
     func testHandWorkedCases() throws {
@@ -42,7 +54,7 @@ final class SimulationTests: XCTestCase {
             let birthdays = MemberFileReader.read(Array(try text("members.csv").utf8), file: "members.csv")
             XCTAssertEqual(birthdays.errors, [], name)
             let asOf = try XCTUnwrap(CivilDate(iso: try text("as-of.txt").trimmingCharacters(in: .whitespacesAndNewlines)), name)
-            let result = simulate(input.events, directory: input.directory, birthdays: birthdays.birthdays, asOf: asOf)
+            let result = try simulate(input.events, directory: input.directory, birthdays: birthdays.birthdays, asOf: asOf)
             XCTAssertEqual(SimulationReport.membersCSV(result.members[0]), try text("expected-members.csv"), "\(name): see \(name)/WORKING.md")
         }
     }
@@ -53,7 +65,7 @@ final class SimulationTests: XCTestCase {
         let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
         let sorted = read(csv)
         let asOf = CivilDate(iso: "2026-01-01")!
-        let reference = simulate(sorted.events, directory: sorted.directory, asOf: asOf, jobs: 1)
+        let reference = try simulate(sorted.events, directory: sorted.directory, asOf: asOf, jobs: 1)
         let expected = SimulationReport.membersCSV(reference.members[0])
         let summary = try SimulationReport.json(SimulationReport.summary(of: reference, policies: [WorkedExampleTests.policy], asOf: asOf, rows: .init(read: 0, skipped: 0)))
 
@@ -66,7 +78,7 @@ final class SimulationTests: XCTestCase {
             rows.shuffle(using: &random)
             let shuffled = read(([head] + rows).joined(separator: "\n") + "\n")
             for jobs in [1, 2, 3] {
-                let result = simulate(shuffled.events, directory: shuffled.directory, asOf: asOf, jobs: jobs)
+                let result = try simulate(shuffled.events, directory: shuffled.directory, asOf: asOf, jobs: jobs)
                 XCTAssertEqual(SimulationReport.membersCSV(result.members[0]), expected, "jobs \(jobs)")
                 let json = try SimulationReport.json(SimulationReport.summary(of: result, policies: [WorkedExampleTests.policy], asOf: asOf,
                                                                               rows: .init(read: 0, skipped: 0)))
@@ -87,7 +99,7 @@ final class SimulationTests: XCTestCase {
             return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: .sortedKeys), as: UTF8.self)
         }.joined(separator: "\n")
         let fromJSON = read(jsonLines, format: .jsonLines)
-        XCTAssertEqual(SimulationReport.membersCSV(simulate(fromJSON.events, directory: fromJSON.directory, asOf: asOf).members[0]), expected)
+        XCTAssertEqual(SimulationReport.membersCSV(try simulate(fromJSON.events, directory: fromJSON.directory, asOf: asOf).members[0]), expected)
     }
 
     /// Worked example (REFERENCE-POLICY.md): M1 ends Regular with 435 points after the review of
@@ -96,7 +108,7 @@ final class SimulationTests: XCTestCase {
         let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
         let input = read(csv)
         let asOf = CivilDate(iso: "2025-05-04")!
-        let result = simulate(input.events, directory: input.directory,
+        let result = try simulate(input.events, directory: input.directory,
                               birthdays: ["M1": Birthday("05-12")!], asOf: asOf)
         let m1 = try XCTUnwrap(result.members[0].first { $0.member == "M1" })
         XCTAssertEqual(m1.tier, "Regular")
@@ -117,7 +129,7 @@ final class SimulationTests: XCTestCase {
         let csv = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
         let input = read(csv)
         let asOf = CivilDate(iso: "2026-01-01")!
-        let result = simulate(input.events, directory: input.directory, asOf: asOf, policies: [WorkedExampleTests.policy, WorkedExampleTests.policy])
+        let result = try simulate(input.events, directory: input.directory, asOf: asOf, policies: [WorkedExampleTests.policy, WorkedExampleTests.policy])
         let summary = SimulationReport.summary(of: result, policies: [WorkedExampleTests.policy, WorkedExampleTests.policy], asOf: asOf,
                                                rows: .init(read: input.events.count, skipped: 0))
         let comparison = try XCTUnwrap(summary.comparison)
@@ -144,7 +156,7 @@ final class SimulationTests: XCTestCase {
             .replacingOccurrences(of: "param earn_rate = 1 point per 10 CNY", with: "param earn_rate = 2 points per 10 CNY")
         let b = try CompiledPolicy.compile(SourceFile(name: "doubled.perk", text: doubled)).get()
         let input = read("id,date,member,type,amount,category\np1,2024-03-01,A,purchase,1000.00,room\np2,2024-03-02,B,purchase,99.00,spa\n")
-        let result = simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!, policies: [WorkedExampleTests.policy, b])
+        let result = try simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!, policies: [WorkedExampleTests.policy, b])
         // A: floor(1000 / 10) = 100 points, then 200; B: floor(99 / 10) = 9, then floor(99 / 5) = 19.
         XCTAssertEqual(result.members[0].map(\.balance), [ExactNumber(100), ExactNumber(9)])
         XCTAssertEqual(result.members[1].map(\.balance), [ExactNumber(200), ExactNumber(19)])

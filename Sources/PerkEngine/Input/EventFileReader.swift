@@ -41,48 +41,129 @@ public struct EventFileReader: Sendable {
         self.csv = CSVReader(format == .csv ? bytes : [], firstLine: firstLine)
     }
 
-    /// Reads a whole file. A large one is cut into parts at line breaks that surely end a row
-    /// (any, in JSON Lines; in CSV only when the file has no quotes, so no cell spans lines), and
-    /// the parts are read on `jobs` threads: the result is the same as reading it in one go.
+    /// Reads a whole file held in memory; see `read(blocks:...)`.
     public static func readAll(_ bytes: [UInt8], format: EventFileFormat, file: String, decoder: EventDecoder, jobs: Int,
                                partSize: Int = 1 << 22) -> [Result<InputEvent, InputError>] {
+        var results: [Result<InputEvent, InputError>] = []
+        var given = false
+        read(blocks: { () -> [UInt8]? in
+            defer { given = true }
+            return given ? nil : bytes
+        }, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize) { results += $0 }
+        return results
+    }
+
+    /// Reads a file that arrives in blocks of bytes (a file read piece by piece, a decompressor's
+    /// output), holding only a few parts of it at a time. The bytes are cut into parts at line
+    /// breaks that surely end a row — any, in JSON Lines; in CSV one outside quotes, which an even
+    /// number of `"` before it proves, as `""` escapes a quote — and the parts of a batch are
+    /// read on `jobs` threads. `deliver` receives the results in file order: the same events and
+    /// errors, on the same lines, as reading the whole file in one go.
+    public static func read(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
+                            jobs: Int, partSize: Int = 1 << 22,
+                            deliver: ([Result<InputEvent, InputError>]) throws -> Void) rethrows {
         @Sendable func read(_ bytes: [UInt8], firstLine: Int) -> [Result<InputEvent, InputError>] {
             var reader = EventFileReader(bytes: bytes, format: format, file: file, decoder: decoder, firstLine: firstLine)
             var results: [Result<InputEvent, InputError>] = []
             while let next = reader.next() { results.append(next) }
             return results
         }
-        let newline = UInt8(ascii: "\n")
-        guard jobs > 1, bytes.count >= 2 * partSize, format == .jsonLines || !bytes.contains(UInt8(ascii: "\"")) else {
-            return read(bytes, firstLine: 1)
+        let batchSize = partSize * max(jobs, 1) * 2
+        var pending: [UInt8] = []
+        var start = 0  // pending[..<start] is read already
+        var atEnd = false
+        /// Reads blocks until `pending` holds `size` unread bytes or the file ends.
+        func fill(_ size: Int) throws {
+            while !atEnd && pending.count - start < size {
+                guard let block = try next() else {
+                    atEnd = true
+                    break
+                }
+                if start > 0 {
+                    pending.removeFirst(start)
+                    start = 0
+                }
+                pending += block
+            }
         }
-        // A CSV header goes in front of every part; a bad one is reported once, by reading in one go.
+        // A CSV header goes in front of every part; a bad one is reported alone.
         var header: [UInt8] = []
-        var start = 0
+        var line = 1
         if format == .csv {
-            guard let end = bytes.firstIndex(of: newline) else { return read(bytes, firstLine: 1) }
-            header = Array(bytes[...end])
-            guard read(header, firstLine: 1).isEmpty else { return read(bytes, firstLine: 1) }
-            start = end + 1
-        }
-        var parts: [(range: Range<Int>, firstLine: Int)] = []
-        var line = header.isEmpty ? 1 : 2
-        let size = max(partSize, (bytes.count - start) / (jobs * 4) + 1)
-        while start < bytes.count {
-            var end = min(bytes.count, start + size)
-            while end < bytes.count && bytes[end - 1] != newline { end += 1 }
-            parts.append((start..<end, line))
-            line += bytes[start..<end].reduce(0) { $1 == newline ? $0 + 1 : $0 }
+            var headerEnd: Int?
+            try fill(1 << 16)
+            while headerEnd == nil {
+                headerEnd = rowEnds(in: pending, from: 0, every: 1, format: format, atEnd: atEnd).first
+                if headerEnd == nil {
+                    if atEnd { break }
+                    try fill(pending.count * 2)
+                }
+            }
+            guard let end = headerEnd else { return try deliver(read(pending, firstLine: 1)) }
+            header = Array(pending[..<end])
+            let headerResults = read(header, firstLine: 1)
+            guard headerResults.isEmpty else { return try deliver(headerResults) }
             start = end
+            line += newlines(in: header[...])
         }
-        let results = OrderedSlots<[Result<InputEvent, InputError>]>(count: parts.count)
-        let cuts = parts, prefix = header
-        DispatchQueue.concurrentPerform(iterations: cuts.count) { index in
-            let part = cuts[index]
-            // The header takes the line before the part's first.
-            results.set(index, read(prefix + bytes[part.range], firstLine: part.firstLine - (prefix.isEmpty ? 0 : 1)))
+        let headerLines = newlines(in: header[...])
+        while true {
+            try fill(batchSize)
+            guard start < pending.count else { return }
+            let ends = rowEnds(in: pending, from: start, every: partSize, format: format, atEnd: atEnd)
+            guard let last = ends.last else {
+                // No row ends in the batch yet: a row longer than it; read on.
+                try fill(pending.count - start + batchSize)
+                continue
+            }
+            var parts: [(range: Range<Int>, firstLine: Int)] = []
+            var partStart = start
+            for end in ends {
+                parts.append((partStart..<end, line))
+                line += newlines(in: pending[partStart..<end])
+                partStart = end
+            }
+            start = last
+            let results = OrderedSlots<[Result<InputEvent, InputError>]>(count: parts.count)
+            let cuts = parts, bytes = pending, prefix = header
+            let work: @Sendable (Int) -> Void = { index in
+                // The header takes the lines before the part's first.
+                results.set(index, read(prefix + bytes[cuts[index].range], firstLine: cuts[index].firstLine - headerLines))
+            }
+            if jobs <= 1 || parts.count == 1 {
+                parts.indices.forEach(work)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: parts.count, execute: work)
+            }
+            for partResults in results.values() { try deliver(partResults) }
         }
-        return results.values().flatMap { $0 }
+    }
+
+    /// Where rows end in `bytes[from...]`, at most one cut per `every` bytes: just after a line
+    /// break that ends a row. At the end of the file the last cut is the end, whatever is there.
+    static func rowEnds(in bytes: [UInt8], from: Int, every: Int, format: EventFileFormat, atEnd: Bool) -> [Int] {
+        var ends: [Int] = []
+        var quotes = 0
+        var next = from + every
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = from
+            while index < buffer.count {
+                let byte = buffer[index]
+                index += 1
+                if byte == UInt8(ascii: "\"") && format == .csv {
+                    quotes &+= 1
+                } else if byte == UInt8(ascii: "\n") && quotes & 1 == 0 && index >= next {
+                    ends.append(index)
+                    next = index + every
+                }
+            }
+        }
+        if atEnd && ends.last != bytes.count && bytes.count > from { ends.append(bytes.count) }
+        return ends
+    }
+
+    private static func newlines(in bytes: ArraySlice<UInt8>) -> Int {
+        bytes.withUnsafeBufferPointer { $0.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
     }
 
     /// The next event, or the problem with the next row; nil at the end of the file.

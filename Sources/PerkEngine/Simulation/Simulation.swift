@@ -9,19 +9,15 @@ import PerkLanguage
 public struct Simulation: Sendable {
     /// The policies replayed: the first, and the one compared with it.
     public let policies: [CompiledPolicy]
-    /// Each member's events, in input order (sorted by date when replayed).
-    public let events: [String: [InputEvent]]
     public let birthdays: [String: Birthday]
-    /// Every event of the input, so a reference to an event not applied can say why.
+    /// Where the events others refer to are, so a reference to an event not applied can say why.
     public let directory: EventDirectory
     /// The state is the state at the start of this day; later events are not applied.
     public let asOf: CivilDate
 
-    public init(policies: [CompiledPolicy], events: [String: [InputEvent]], birthdays: [String: Birthday],
-                directory: EventDirectory, asOf: CivilDate) {
+    public init(policies: [CompiledPolicy], birthdays: [String: Birthday], directory: EventDirectory, asOf: CivilDate) {
         precondition(!policies.isEmpty, "a simulation needs a policy")
         self.policies = policies
-        self.events = events
         self.birthdays = birthdays
         self.directory = directory
         self.asOf = asOf
@@ -45,8 +41,32 @@ public struct Simulation: Sendable {
         public let notApplied: Int
     }
 
-    /// Replays every member on `jobs` threads.
-    public func run(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: (@Sendable (Int) -> Void)? = nil) -> Result {
+    /// Replays the members of every partition, a partition at a time (so only its events are
+    /// held), each partition's members on `jobs` threads. `progress` receives the number of
+    /// events of the members replayed as they are done.
+    public func run(_ partitions: MemberPartitions, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    progress: (@Sendable (Int) -> Void)? = nil) throws -> Result {
+        var members = Array(repeating: [MemberResult](), count: policies.count)
+        var tallies = policies.map { Tally(policy: $0) }
+        var notApplied = 0
+        for index in 0..<partitions.count {
+            var byMember: [String: [InputEvent]] = [:]
+            for event in try partitions.events(ofPartition: index) { byMember[event.member, default: []].append(event) }
+            let part = run(byMember, jobs: jobs, progress: progress)
+            for policy in policies.indices {
+                members[policy] += part.members[policy]
+                tallies[policy].merge(part.tallies[policy])
+            }
+            notApplied += part.notApplied
+        }
+        // Partitions hold members by hash: one order, by id, for every policy.
+        let order = members[0].indices.sorted { members[0][$0].member < members[0][$1].member }
+        return Result(members: members.map { results in order.map { results[$0] } }, tallies: tallies, notApplied: notApplied)
+    }
+
+    /// Replays the members whose events are given (each member's in input order) on `jobs` threads.
+    public func run(_ events: [String: [InputEvent]], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    progress: (@Sendable (Int) -> Void)? = nil) -> Result {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let ids = events.filter { $0.value.contains { $0.date < asOf } }.keys.sorted()
         let notApplied = events.values.reduce(0) { total, events in total + events.count { $0.date >= asOf } }
@@ -63,9 +83,9 @@ public struct Simulation: Sendable {
                 }
             }
             store.set(chunk, (members, tallies))
-            progress?(chunks[chunk].count)
+            progress?(ids[chunks[chunk]].reduce(0) { $0 + (events[$1]?.count ?? 0) })
         }
-        if jobs <= 1 {
+        if jobs <= 1 || chunkCount == 1 {
             (0..<chunkCount).forEach(work)
         } else {
             DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)

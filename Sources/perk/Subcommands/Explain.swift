@@ -35,7 +35,7 @@ struct Explain: ParsableCommand {
             throw ExitCode.runFailed
         }
         let birthday = try members.map(InputFiles.readBirthdays)?[member]
-        let asOfDate = try InputFiles.asOf(asOf, events: input.events)
+        let asOfDate = try InputFiles.asOf(asOf, lastEvent: input.events.map(\.date).max())
         let mine = input.events.enumerated().filter { $0.element.member == member }
             .sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
         guard !mine.isEmpty else {

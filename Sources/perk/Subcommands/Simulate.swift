@@ -54,35 +54,53 @@ struct Simulate: ParsableCommand {
     func run() throws {
         let policies = [policy] + (compare.map { [$0] } ?? [])
         let compiled = try policies.map(InputFiles.compilePolicy)
-        var input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs)
-        if !input.malformed.isEmpty {
-            for error in input.malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
+        // Read once, each event into its member's partition; a partition at a time is replayed.
+        let partitions = MemberPartitions(file: events, policy: compiled[0])
+        var malformed: [InputError] = []
+        let progress = Progress()
+        try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs) { next in
+            switch next {
+            case .success(let event):
+                do {
+                    try partitions.add(event)
+                } catch {
+                    printError("error: \(error)")
+                    throw ExitCode.runFailed
+                }
+            case .failure(let error):
+                malformed.append(error)
+            }
+            progress.read(partitions.events + malformed.count)
+        }
+        if !malformed.isEmpty {
+            for error in malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
             if onError == .fail {
-                let more = input.malformed.count > 50 ? " (the first 50 are shown)" : ""
-                printError("error: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s")\(more); fix them, "
+                let more = malformed.count > 50 ? " (the first 50 are shown)" : ""
+                printError("error: \(malformed.count) malformed row\(malformed.count == 1 ? "" : "s")\(more); fix them, "
                            + "or run with --on-error skip to leave them out and list them in rejected.csv. Nothing was written.")
                 throw ExitCode.runFailed
             }
-            printError("warning: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
+            printError("warning: \(malformed.count) malformed row\(malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
         }
-        if compiled.count > 1 { try checkSameEvents(compiled, types: Set(input.events.map(\.type))) }
+        if compiled.count > 1 { try checkSameEvents(compiled, types: partitions.types) }
         let birthdays = try members.map(InputFiles.readBirthdays) ?? [:]
-        let asOfDate = try InputFiles.asOf(asOf, events: input.events)
-        var byMember: [String: [InputEvent]] = [:]
-        for event in input.events { byMember[event.member, default: []].append(event) }
-        // Grouped by member, the file's list is no longer needed.
-        let eventCount = input.events.count, rowCount = input.rows
-        input.events = []
+        let asOfDate = try InputFiles.asOf(asOf, lastEvent: partitions.lastDate)
 
-        let simulation = Simulation(policies: compiled, events: byMember, birthdays: birthdays, directory: input.directory, asOf: asOfDate)
-        let progress = Progress(members: byMember.count, events: eventCount)
         let started = Date()
-        let report: (@Sendable (Int) -> Void)? = progress.isShown ? { @Sendable count in progress.advance(by: count) } : nil
-        let result = simulation.run(jobs: jobs, progress: report)
+        let result: Simulation.Result
+        do {
+            let simulation = Simulation(policies: compiled, birthdays: birthdays, directory: try partitions.directory(), asOf: asOfDate)
+            progress.startReplay(events: partitions.events)
+            let report: (@Sendable (Int) -> Void)? = progress.isShown ? { @Sendable count in progress.replayed(count) } : nil
+            result = try simulation.run(partitions, jobs: jobs, progress: report)
+        } catch let error as MemberPartitions.SpillError {
+            printError("error: \(error)")
+            throw ExitCode.runFailed
+        }
         progress.finish()
 
         let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
-                                               rows: .init(read: rowCount, skipped: input.malformed.count))
+                                               rows: .init(read: partitions.events + malformed.count, skipped: malformed.count))
         var files = [
             "members.csv": SimulationReport.membersCSV(result.members[0]),
             "summary.json": try SimulationReport.json(summary),
@@ -90,12 +108,12 @@ struct Simulate: ParsableCommand {
         ]
         if compiled.count > 1 { files["compare.csv"] = SimulationReport.compareCSV(result.members[0], result.members[1]) }
         if onError == .skip {
-            files["rejected.csv"] = SimulationReport.rejectedCSV(input.malformed)
+            files["rejected.csv"] = SimulationReport.rejectedCSV(malformed)
         }
         try write(files)
         switch format {
         case .json: print(files["summary.json"]!, terminator: "")
-        case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: eventCount, out: out))
+        case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: partitions.events, out: out))
         }
     }
 
@@ -138,32 +156,43 @@ struct Simulate: ParsableCommand {
     }
 }
 
-/// Progress on standard error while members are replayed: only when it is a terminal.
+/// Progress on standard error, only when it is a terminal: rows read, then members replayed
+/// with the events per second and the time left.
 private final class Progress: @unchecked Sendable {
     let isShown = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
-    private let members: Int
-    private let events: Int
-    private var done = 0
-    private let started = Date()
+    private var events = 0
+    private var replayedEvents = 0
+    private var started = Date()
     private var lastShown = Date.distantPast
 
-    init(members: Int, events: Int) {
-        self.members = members
-        self.events = events
+    func read(_ rows: Int) {
+        guard isShown, rows % 10_000 == 0 else { return }
+        show(String(format: "%d rows read, %.0f rows/s", rows, Double(rows) / max(Date().timeIntervalSince(started), 0.001)))
     }
 
-    func advance(by count: Int) {
+    func startReplay(events: Int) {
         lock.withLock {
-            done += count
-            let now = Date()
-            guard now.timeIntervalSince(lastShown) > 0.2 else { return }
-            lastShown = now
-            let elapsed = now.timeIntervalSince(started), share = Double(done) / Double(max(members, 1))
-            let rate = Double(events) * share / max(elapsed, 0.001)
-            let eta = share > 0 ? elapsed / share - elapsed : 0
-            FileHandle.standardError.write(Data(String(format: "\r%d/%d members, %.0f events/s, %.0f s left   ", done, members, rate, eta).utf8))
+            self.events = events
+            started = Date()
         }
+    }
+
+    /// Counts events of members replayed.
+    func replayed(_ count: Int) {
+        lock.withLock {
+            replayedEvents += count
+            let elapsed = Date().timeIntervalSince(started), share = Double(replayedEvents) / Double(max(events, 1))
+            show(String(format: "%d of %d events replayed, %.0f events/s, %.0f s left", replayedEvents, events,
+                        Double(replayedEvents) / max(elapsed, 0.001), share > 0 ? elapsed / share - elapsed : 0))
+        }
+    }
+
+    private func show(_ text: String) {
+        let now = Date()
+        guard now.timeIntervalSince(lastShown) > 0.2 else { return }
+        lastShown = now
+        FileHandle.standardError.write(Data("\r\(text)   ".utf8))
     }
 
     func finish() {
