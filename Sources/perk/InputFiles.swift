@@ -58,7 +58,7 @@ enum InputFiles {
         }
         let blocks = try FileBlocks(path)
         try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked),
-                                 jobs: jobs) { results in
+                                 jobs: jobs, partSize: 1 << 20) { results in
             for result in results { try each(result) }
         }
         try blocks.finish()

@@ -202,13 +202,22 @@ extension CompiledPolicy {
         }
         if case .frozen(let until) = member.status { consider(until, endOfDay: false) }
         if member.status != .cancelled, let review = member.nextReview { consider(review, endOfDay: false) }
-        // Lots are in earning order and their notices and expiry come after their earning day:
-        // no lot earned after the earliest effect found can come before it.
+        // Lots are in earning order, and a lot's expiry and notice are the same function of its
+        // earning day for every lot, never earlier for a later lot: the first lot still holding
+        // points expires first, and the first with a notice to give gives it first.
+        var expiryFound = false, noticeFound = effects.noticeLead == nil
         for lot in member.lots {
             if let current = earliest, lot.earnedOn > current.day { break }
             guard !lot.remaining.isZero else { continue }
-            if !lot.noticeIssued, let notice = lot.noticeOn { consider(notice, endOfDay: false) }
-            if let expiry = lot.expiresOn { consider(expiry, endOfDay: true) }
+            if !noticeFound, !lot.noticeIssued, let notice = lot.noticeOn {
+                consider(notice, endOfDay: false)
+                noticeFound = true
+            }
+            if !expiryFound, let expiry = lot.expiresOn {
+                consider(expiry, endOfDay: true)
+                expiryFound = true
+            }
+            if expiryFound && noticeFound { break }
         }
         return earliest.map { ($0.day, $0.endOfDay) }
     }
@@ -225,13 +234,15 @@ extension CompiledPolicy {
             effects.changeTier(to: qualified, reason: reason, member: &member, on: day, outcome: &outcome)
             if qualified == member.tier, outcome.tierChanges.isEmpty { outcome.notes.append((code: "requalified", message: effects.tierNames[qualified])) }
         }
+        guard effects.noticeLead != nil else { return }
         for index in member.lots.indices where !member.lots[index].remaining.isZero && !member.lots[index].noticeIssued {
-            if let notice = member.lots[index].noticeOn, notice <= day {
-                member.lots[index].noticeIssued = true
-                member.notices.append(day)
-                let lot = member.lots[index]
-                outcome.notices.append("\(lot.remaining) points earned \(lot.earnedOn) expire at the end of \(lot.expiresOn!)")
-            }
+            guard let notice = member.lots[index].noticeOn else { continue }
+            // Later lots' notices come no earlier (see `nextDue`).
+            if notice > day { break }
+            member.lots[index].noticeIssued = true
+            member.notices.append(day)
+            let lot = member.lots[index]
+            outcome.notices.append("\(lot.remaining) points earned \(lot.earnedOn) expire at the end of \(lot.expiresOn!)")
         }
     }
 

@@ -6,7 +6,10 @@ import PerkLanguage
 /// partition's records go to a temporary file once they pass a threshold. A simulation then
 /// loads one partition at a time, so memory grows with the members of a partition and not with
 /// the events of the input. The files are removed when the partitions are.
-public final class MemberPartitions {
+///
+/// Events are added from one thread; once they all are, partitions may be read from several
+/// threads at once, each partition from one.
+public final class MemberPartitions: @unchecked Sendable {
     /// The file the events were read from (for their locations).
     public let file: String
     public let count: Int

@@ -41,18 +41,29 @@ public struct Simulation: Sendable {
         public let notApplied: Int
     }
 
-    /// Replays the members of every partition, a partition at a time (so only its events are
-    /// held), each partition's members on `jobs` threads. `progress` receives the number of
-    /// events of the members replayed as they are done.
+    /// Replays the members of every partition, `jobs` partitions at a time (so only their events
+    /// are held). `progress` receives the number of events of the members replayed as they are
+    /// done.
     public func run(_ partitions: MemberPartitions, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) throws -> Result {
+        let store = OrderedSlots<Swift.Result<Result, Error>>(count: partitions.count)
+        let work: @Sendable (Int) -> Void = { index in
+            store.set(index, Swift.Result {
+                var byMember: [String: [InputEvent]] = [:]
+                for event in try partitions.events(ofPartition: index) { byMember[event.member, default: []].append(event) }
+                return run(byMember, jobs: 1, progress: progress)
+            })
+        }
+        if jobs <= 1 {
+            (0..<partitions.count).forEach(work)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: partitions.count, execute: work)
+        }
         var members = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0) }
         var notApplied = 0
-        for index in 0..<partitions.count {
-            var byMember: [String: [InputEvent]] = [:]
-            for event in try partitions.events(ofPartition: index) { byMember[event.member, default: []].append(event) }
-            let part = run(byMember, jobs: jobs, progress: progress)
+        for part in store.values() {
+            let part = try part.get()
             for policy in policies.indices {
                 members[policy] += part.members[policy]
                 tallies[policy].merge(part.tallies[policy])
