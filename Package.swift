@@ -7,22 +7,27 @@ let package = Package(
     products: [
         .library(name: "PerkLanguage", targets: ["PerkLanguage"]),
         .library(name: "PerkEngine", targets: ["PerkEngine"]),
+        .library(name: "PerkConfig", targets: ["PerkConfig"]),
         .executable(name: "perk", targets: ["perk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
         .target(name: "PerkLanguage"),
         // Checked policies applied to members' events; reading event and member files.
         .target(name: "PerkEngine", dependencies: ["PerkLanguage"]),
+        // A deployment's perk.yaml: policy, parameter values, input layout, command defaults.
+        .target(name: "PerkConfig", dependencies: ["PerkLanguage", "PerkEngine", .product(name: "Yams", package: "Yams")]),
         // The command line: one file per subcommand, nothing else.
         .executableTarget(
             name: "perk",
             dependencies: [
                 "PerkLanguage",
                 "PerkEngine",
+                "PerkConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +36,7 @@ let package = Package(
         .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage", "PerkTestSupport"]),
         // Scenarios/ and Simulations/ are read from the source tree by path.
         .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Scenarios", "Simulations"]),
+        .testTarget(name: "PerkConfigTests", dependencies: ["PerkConfig", "PerkEngine", "PerkLanguage"]),
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerkConfig
 import PerkEngine
 import PerkLanguage
 
@@ -15,18 +16,51 @@ enum InputFiles {
         var rows: Int { events.count + malformed.count }
     }
 
-    /// A policy file, checked and compiled; its diagnostics end the run with `policyInvalid`.
+    /// A policy file, checked and compiled as written; its diagnostics end the run with `policyInvalid`.
     static func compilePolicy(_ path: String) throws -> CompiledPolicy {
+        try compilePolicy(Configuration.PolicyReference(path: path))
+    }
+
+    /// A policy file compiled under a configuration's settings; a parameter value that cannot be
+    /// used is reported at its place in the configuration.
+    static func compilePolicy(_ reference: Configuration.PolicyReference) throws -> CompiledPolicy {
         do {
-            switch CompiledPolicy.compile(try SourceFile(contentsOfFile: path)) {
+            switch try reference.compile() {
             case .success(let policy): return policy
             case .failure(let failure):
                 printError("\(failure)")
                 throw ExitCode.policyInvalid
             }
+        } catch let error as ConfigError {
+            printError("\(error)")
+            throw ExitCode.policyInvalid
         } catch let error as SourceFileError {
             printError("error: \(error)")
             throw ExitCode.runFailed
+        }
+    }
+
+    /// The configured policy when `path` is nil or names the same file (its parameter values,
+    /// currency and time zone apply), else the file given, as written.
+    static func policy(_ path: String?, in configuration: Configuration?) throws -> Configuration.PolicyReference {
+        if let configured = configuration?.policy {
+            guard let path, !sameFile(path, configured.path) else { return configured }
+        }
+        guard let path else { throw missing("a policy", orConfig: "policy") }
+        return Configuration.PolicyReference(path: path)
+    }
+
+    private static func sameFile(_ a: String, _ b: String) -> Bool {
+        URL(fileURLWithPath: a).standardizedFileURL.path == URL(fileURLWithPath: b).standardizedFileURL.path
+    }
+
+    /// Checks that the configuration's input mapping fits the policy.
+    static func checkMapping(_ configuration: Configuration?, against policy: CompiledPolicy) throws {
+        do {
+            try configuration?.input.check(against: policy.checked)
+        } catch let error as ConfigError {
+            printError("\(error)")
+            throw ExitCode.policyInvalid
         }
     }
 
@@ -48,7 +82,7 @@ enum InputFiles {
 
     /// Reads an event file a block at a time, on `jobs` threads when it is large (the result does
     /// not depend on it), giving each row's event or error to `each` in file order.
-    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy,
+    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping,
                            jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                            each: (Result<InputEvent, InputError>) throws -> Void) throws {
         let plain = path.lowercased().hasSuffix(".gz") ? String(path.dropLast(3)) : path
@@ -57,7 +91,7 @@ enum InputFiles {
             throw ExitCode.runFailed
         }
         let blocks = try FileBlocks(path)
-        try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked),
+        try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked, mapping: mapping),
                                  jobs: jobs, partSize: 1 << 20) { results in
             for result in results { try each(result) }
         }
@@ -65,9 +99,9 @@ enum InputFiles {
     }
 
     /// Every event of a file, and every malformed row with the reason.
-    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy) throws -> Events {
+    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping) throws -> Events {
         var read = Events()
-        try readEvents(path, format: format, policy: policy) { next in
+        try readEvents(path, format: format, policy: policy, mapping: mapping) { next in
             switch next {
             case .success(let event):
                 read.events.append(event)

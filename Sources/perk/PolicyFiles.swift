@@ -1,14 +1,22 @@
 import ArgumentParser
 import Foundation
+import PerkConfig
 import PerkLanguage
 
 /// The policy paths a subcommand takes.
 struct PolicyPaths: ParsableArguments {
-    @Argument(help: "Policy files, or directories to search for .perk files.")
-    var paths: [String]
+    @Argument(help: "Policy files, or directories to search for .perk files (default: the configuration's policies).")
+    var paths: [String] = []
 
-    /// The files to work on; a path that does not exist ends the run with `runFailed`.
-    func files() throws -> [String] {
+    /// The files to work on: those given, else the configuration's policy (and the one its
+    /// simulation compares with). A path that does not exist ends the run with `runFailed`.
+    func files(_ configuration: Configuration?) throws -> [String] {
+        if paths.isEmpty {
+            guard let configuration else { throw missing("policy files", orConfig: "policy") }
+            var files = [configuration.policy.path]
+            if let compared = configuration.simulate.compare?.path, compared != files[0] { files.append(compared) }
+            return files
+        }
         do {
             return try PolicyFiles.expand(paths)
         } catch {

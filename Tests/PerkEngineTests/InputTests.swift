@@ -122,7 +122,7 @@ final class EventInputTests: XCTestCase {
 
     func testAHeaderWithoutTheStandardColumnsStopsTheFile() {
         XCTAssertEqual(errors("id,date,member,amount\ne1,2024-01-10,M1,1.00\n"),
-                       ["events:1: the header has no `type` column; it must start with id,date,member,type"])
+                       ["events:1: the header has no `type` column; it must name the id, date, member and type columns"])
     }
 
     func testJSONLines() throws {

@@ -55,15 +55,22 @@ public final class CompiledPolicy: Sendable {
 
         public var description: String {
             switch self {
-            case .invalid(let result): return DiagnosticRenderer().render(result.diagnostics.filter(\.isError), in: result.file)
+            case .invalid(let result):
+                return DiagnosticRenderer().render(result.diagnostics.filter(\.isError), in: result.file)
+                    + result.overrideErrors.map { "error: \($0)\n" }.joined()
             case .evaluation(let error): return "the policy's constants cannot be computed: \(error)"
             }
         }
     }
 
-    /// Checks and compiles a policy file's source.
-    public static func compile(_ file: SourceFile) -> Result<CompiledPolicy, CompileFailure> {
-        let result = PolicyChecker.check(file)
+    /// Checks and compiles a policy file's source, under a deployment's settings (parameter
+    /// values, default currency and time zone).
+    public static func compile(_ file: SourceFile, settings: PolicySettings = PolicySettings()) -> Result<CompiledPolicy, CompileFailure> {
+        compile(PolicyChecker.check(file, settings: settings))
+    }
+
+    /// Compiles what the checker found, or fails with its diagnostics.
+    public static func compile(_ result: CheckResult) -> Result<CompiledPolicy, CompileFailure> {
         guard let checked = result.policy else { return .failure(.invalid(result)) }
         do {
             return .success(try CompiledPolicy(checked))

@@ -14,8 +14,11 @@ public struct EventDecoder: Sendable {
     private let declaredTypes: [String]
     private let tierRanks: [String: Int]
     private let timeZone: TimeZone
+    /// How the file's columns and values map to events.
+    public let mapping: InputMapping
 
-    public init(policy: CheckedPolicy) {
+    public init(policy: CheckedPolicy, mapping: InputMapping = InputMapping()) {
+        self.mapping = mapping
         eventTypes = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, $0) })
         declaredTypes = policy.eventTypes.map(\.name)
         columns = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, Set(Self.standardColumns).union($0.fields.map(\.name))) })
@@ -26,19 +29,23 @@ public struct EventDecoder: Sendable {
     /// Decodes a row given as its non-empty cells by column name.
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
         func fail(_ column: String?, _ message: String) -> Result<InputEvent, InputError> {
-            .failure(InputError(location, column: column, message))
+            .failure(InputError(location, column: column.map(mapping.column(for:)), message))
         }
         for column in Self.standardColumns where cells[column] == nil {
             return fail(column, "missing; every event needs an id, a date, a member and a type")
         }
-        let typeName = cells["type"]!
+        let typeName = mapping.types[cells["type"]!] ?? cells["type"]!
         guard let type = eventTypes[typeName] else {
             let hint = Suggestions.didYouMean(typeName, among: declaredTypes).map { "; \($0)" }
                 ?? "; the policy declares " + declaredTypes.map { "`\($0)`" }.joined(separator: ", ")
             return fail("type", "unknown event type `\(typeName)`\(hint)")
         }
-        guard let date = Self.date(cells["date"]!, in: timeZone) else {
-            return fail("date", "`\(cells["date"]!)` is not a date; write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00")
+        let dateCell = cells["date"]!
+        let date = mapping.dateFormat.map { $0.date(dateCell) } ?? Self.date(dateCell, in: timeZone)
+        guard let date else {
+            let expected = mapping.dateFormat.map { "write it as \($0)" }
+                ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
+            return fail("date", "`\(dateCell)` is not a date; \(expected)")
         }
         var fields: [String: Value] = [:]
         for (name, fieldType) in type.fields {

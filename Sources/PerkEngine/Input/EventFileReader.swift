@@ -24,7 +24,7 @@ public struct EventFileReader: Sendable {
     private let file: String
     private let format: EventFileFormat
     private var csv: CSVReader
-    private var header: [String]?
+    private var header: [String?]?
     private var failedHeader = false
     private var lines: [ArraySlice<UInt8>] = []
     private var lineIndex = 0
@@ -185,13 +185,15 @@ public struct EventFileReader: Sendable {
                 failedHeader = true
                 return .failure(error(for: problem))
             case .success(let row):
-                let names = row.cells.map { $0.trimmingCharacters(in: .whitespaces) }
+                // The file's columns by the standard column or field each holds (nil: left unread).
+                let names = row.cells.map { decoder.mapping.name(ofColumn: $0.trimmingCharacters(in: .whitespaces)) }
                 let missing = EventDecoder.standardColumns.filter { !names.contains($0) }
-                let duplicate = names.first { name in names.filter { $0 == name }.count > 1 }
+                let duplicate = names.compactMap { $0 }.first { name in names.filter { $0 == name }.count > 1 }
                 if !missing.isEmpty || duplicate != nil {
                     failedHeader = true
-                    let message = duplicate.map { "the header names the column `\($0)` twice" }
-                        ?? "the header has no " + missing.map { "`\($0)`" }.joined(separator: ", ") + " column; it must start with id,date,member,type"
+                    let message = duplicate.map { "the header names the column `\(decoder.mapping.column(for: $0))` twice" }
+                        ?? "the header has no " + missing.map { "`\(decoder.mapping.column(for: $0))`" }.joined(separator: ", ")
+                        + " column; it must name the id, date, member and type columns"
                     return .failure(InputError(InputLocation(file: file, line: row.line), message))
                 }
                 self.header = names
@@ -210,7 +212,7 @@ public struct EventFileReader: Sendable {
             }
             var cells: [String: String] = [:]
             for (name, cell) in zip(header, row.cells) where !cell.isEmpty {
-                cells[name] = cell
+                if let name { cells[name] = cell }
             }
             return decoder.decode(cells, at: location)
         }
@@ -260,7 +262,8 @@ public struct EventFileReader: Sendable {
                 return .failure(InputError(location, "this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}"))
             }
             var cells: [String: String] = [:]
-            for (key, value) in object {
+            for (column, value) in object {
+                guard let key = decoder.mapping.name(ofColumn: column) else { continue }
                 switch value {
                 case .text(let text) where !text.isEmpty: cells[key] = text
                 case .number(let number): cells[key] = "\(number)"

@@ -59,20 +59,41 @@ public struct Simulation: Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: partitions.count, execute: work)
         }
-        var members = Array(repeating: [MemberResult](), count: policies.count)
+        var parts = try store.values().map { try $0.get() }
         var tallies = policies.map { Tally(policy: $0) }
-        var notApplied = 0
-        for part in store.values() {
-            let part = try part.get()
-            for policy in policies.indices {
-                members[policy] += part.members[policy]
-                tallies[policy].merge(part.tallies[policy])
-            }
-            notApplied += part.notApplied
+        for part in parts {
+            for policy in policies.indices { tallies[policy].merge(part.tallies[policy]) }
         }
-        // Partitions hold members by hash: one order, by id, for every policy.
+        // Each policy's members in one array, each partition's dropped once copied: the results
+        // are held once, not twice.
+        let total = parts.reduce(0) { $0 + $1.members[0].count }
+        var members = policies.indices.map { _ in [MemberResult]() }
+        for policy in policies.indices { members[policy].reserveCapacity(total) }
+        let notApplied = parts.reduce(0) { $0 + $1.notApplied }
+        for index in parts.indices {
+            for policy in policies.indices { members[policy] += parts[index].members[policy] }
+            parts[index] = Result(members: [], tallies: [], notApplied: 0)
+        }
+        // Partitions hold members by hash: one order, by id, for every policy, put in place.
         let order = members[0].indices.sorted { members[0][$0].member < members[0][$1].member }
-        return Result(members: members.map { results in order.map { results[$0] } }, tallies: tallies, notApplied: notApplied)
+        for policy in policies.indices { Self.permute(&members[policy], into: order) }
+        return Result(members: members, tallies: tallies, notApplied: notApplied)
+    }
+
+    /// Reorders `items` in place so that item `i` becomes what was at `order[i]`.
+    static func permute<Item>(_ items: inout [Item], into order: [Int]) {
+        var placed = [Bool](repeating: false, count: items.count)
+        for start in items.indices where !placed[start] {
+            // Follow the cycle through `start`: each position takes the item `order` names.
+            var position = start
+            while true {
+                placed[position] = true
+                let source = order[position]
+                if source == start { break }
+                items.swapAt(position, source)
+                position = source
+            }
+        }
     }
 
     /// Replays the members whose events are given (each member's in input order) on `jobs` threads.

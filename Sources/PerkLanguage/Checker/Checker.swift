@@ -9,23 +9,15 @@ public struct CheckResult: Sendable {
     public let diagnostics: [Diagnostic]
     /// The checked policy; nil when there are errors.
     public let policy: CheckedPolicy?
+    /// Parameter overrides that could not be used (`check(_:overrides:)`).
+    public var overrideErrors: [ParameterOverrideError] = []
 
-    public var hasErrors: Bool { diagnostics.hasErrors }
+    public var hasErrors: Bool { diagnostics.hasErrors || !overrideErrors.isEmpty }
 }
 
 /// The front end in one call: source → tokens → syntax tree → checked policy.
 public enum PolicyChecker {
-    public static func check(_ file: SourceFile) -> CheckResult {
-        let parsed = Parser.parse(file)
-        var checker = Checker(policy: parsed.policy)
-        let checked = checker.run()
-        // Semantic checks on a tree with syntax errors would mostly echo them; report them only
-        // when the syntax is clean.
-        let diagnostics = parsed.diagnostics.hasErrors ? parsed.diagnostics : (parsed.diagnostics + checker.diagnostics).sortedByPosition()
-        return CheckResult(
-            file: file, syntax: parsed.policy, comments: parsed.comments, diagnostics: diagnostics,
-            policy: diagnostics.hasErrors ? nil : checked)
-    }
+    public static func check(_ file: SourceFile) -> CheckResult { check(file, settings: PolicySettings()) }
 
     public static func check(source: String, name: String = "<policy>") -> CheckResult {
         check(SourceFile(name: name, text: source))
@@ -44,6 +36,9 @@ struct Checker {
     var laterParameters: Set<String> = []
     /// The parameter whose value is being checked (it cannot refer to itself).
     var currentParameter: String?
+    /// Values given outside the policy for some parameters, already checked as constants.
+    var overrides: [String: (value: Expr, type: PerkType)] = [:]
+    var overrideErrors: [ParameterOverrideError] = []
     var eventTypes: [String: EventType] = [:]
     var eventOrder: [String] = []
     var tierRanks: [String: Int] = [:]
@@ -67,8 +62,18 @@ struct Checker {
     /// The first amount of money, when no currency is declared (warned about once).
     var undeclaredCurrencyUse: SourceSpan?
 
-    init(policy: Policy) {
+    /// The time zone of a policy that declares none.
+    let defaultTimeZone: String
+
+    /// - Parameters: defaultCurrency, defaultTimeZone: what a deployment's settings give for a
+    ///   policy that declares none (a currency given so is not warned about).
+    init(policy: Policy, defaultCurrency: String? = nil, defaultTimeZone: String? = nil) {
         self.policy = policy
+        self.defaultTimeZone = defaultTimeZone ?? "Asia/Shanghai"
+        if let defaultCurrency {
+            currency = defaultCurrency
+            currencyDeclared = true
+        }
     }
 
     mutating func error(_ code: DiagnosticCode, _ message: String, at span: SourceSpan, help: String? = nil, notes: [DiagnosticNote] = []) {
@@ -143,7 +148,7 @@ struct Checker {
         reportUnused()
         return CheckedPolicy(
             syntax: policy, name: header.name, version: header.version, currency: currency,
-            timeZone: header.timeZone ?? "Asia/Shanghai",
+            timeZone: header.timeZone ?? defaultTimeZone,
             parameters: parameterOrder.map { Parameter(name: $0, type: parameters[$0]!.type, value: parameters[$0]!.value, span: parameters[$0]!.span) },
             eventTypes: eventOrder.compactMap { eventTypes[$0] },
             tiers: ladder, measures: measureOrder.compactMap { measures[$0] }, rules: rules, penalties: penalties,
@@ -296,8 +301,19 @@ struct Checker {
             }
             type = declaredType
         }
+        var value = param.value
+        if let override = overrides[param.name.name] {
+            if type.accepts(override.type) {
+                value = override.value
+            } else {
+                overrideErrors.append(ParameterOverrideError(
+                    name: param.name.name, column: 0,
+                    message: "the policy's `\(param.name)` is \(type), but this value is \(override.type)"
+                        + (Self.unitHelp(expected: type).map { "; \($0)" } ?? "")))
+            }
+        }
         if claim(param.name, as: "parameter") {
-            parameters[param.name.name] = (type, param.value, param.name.span)
+            parameters[param.name.name] = (type, value, param.name.span)
             parameterOrder.append(param.name.name)
         }
     }

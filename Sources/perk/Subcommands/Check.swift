@@ -1,15 +1,22 @@
 import ArgumentParser
 import Foundation
+import PerkConfig
 import PerkLanguage
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check policies for syntax, name, unit and tier errors, and report every problem with its position.",
-        discussion: "Exits 0 when every file is clean, 1 when any has errors (or warnings, with --strict), 2 when a file cannot be read.")
+        discussion: """
+            Without paths, checks the configuration (--config, or perk.yaml here) and its policies together: parameter \
+            values, the input mapping. Exits 0 when everything is clean, 1 when anything has errors (or warnings, with \
+            --strict), 2 when a file cannot be read.
+            """)
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
+
+    @OptionGroup var configuration: ConfigOption
 
     @OptionGroup var policies: PolicyPaths
 
@@ -23,20 +30,30 @@ struct Check: ParsableCommand {
     var color = false
 
     func run() throws {
-        let files = try policies.files()
+        let config = try configuration.load()
+        // Without paths: the configured policy and the one its simulation compares with (the same
+        // file with other parameter values, perhaps), each with its settings.
+        let references = policies.paths.isEmpty
+            ? try [InputFiles.policy(nil, in: config)] + (config?.simulate.compare.map { [$0] } ?? [])
+            : try policies.files(config).map { try InputFiles.policy($0, in: config) }
         let renderer = DiagnosticRenderer(colored: color || (format == .text && PolicyFiles.stdoutIsTerminal))
         var records: [DiagnosticRenderer.Record] = []
         var errors = 0, warnings = 0, unreadable = 0
-        for path in files {
-            let file: SourceFile
+        for reference in references {
+            let result: CheckResult
             do {
-                file = try SourceFile(contentsOfFile: path)
+                result = try reference.check()
+                if let config, reference.path == config.policy.path, let checked = result.policy { try config.input.check(against: checked) }
+            } catch let error as ConfigError {
+                printError("\(error)")
+                errors += 1
+                continue
             } catch {
                 printError("error: \(error)")
                 unreadable += 1
                 continue
             }
-            let result = PolicyChecker.check(file)
+            let file = result.file
             errors += result.diagnostics.filter(\.isError).count
             warnings += result.diagnostics.filter { !$0.isError }.count
             switch format {
@@ -48,7 +65,7 @@ struct Check: ParsableCommand {
         }
         switch format {
         case .text:
-            print(Self.summary(files: files.count - unreadable, errors: errors, warnings: warnings, unreadable: unreadable))
+            print(Self.summary(files: references.count - unreadable, errors: errors, warnings: warnings, unreadable: unreadable))
         case .json:
             print(DiagnosticRenderer.json(records))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerkConfig
 import PerkEngine
 import PerkLanguage
 
@@ -8,11 +9,13 @@ struct Explain: ParsableCommand {
         abstract: "Replay one member's events through a policy and show, in order, what each event and each scheduled effect did and why.",
         discussion: "Events are CSV or JSON Lines (by extension). Events dated on or after --as-of are not applied; the state shown is at the start of that day.")
 
-    @Argument(help: "The policy file.")
-    var policy: String
+    @OptionGroup var configuration: ConfigOption
 
-    @Option(help: "The event file (.csv, .jsonl).")
-    var events: String
+    @Argument(help: "The policy file (default: the configuration's `policy`).")
+    var policy: String?
+
+    @Option(help: "The event file (.csv, .jsonl; default: the configuration's `input.events`).")
+    var events: String?
 
     @Option(help: "The members file (member,birthday).")
     var members: String?
@@ -27,8 +30,14 @@ struct Explain: ParsableCommand {
     var asOf: String?
 
     func run() throws {
-        let compiled = try InputFiles.compilePolicy(policy)
-        let input = try InputFiles.readEvents(events, format: inputFormat, policy: compiled)
+        let config = try configuration.load()
+        let reference = try InputFiles.policy(policy, in: config)
+        guard let events = events ?? config?.input.events else { throw missing("--events", orConfig: "input.events") }
+        let members = members ?? config?.input.members
+        let compiled = try InputFiles.compilePolicy(reference)
+        try InputFiles.checkMapping(config, against: compiled)
+        let input = try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled,
+                                              mapping: config?.input.mapping ?? InputMapping())
         for error in input.malformed { printError("error: \(error)") }
         if !input.malformed.isEmpty {
             printError("error: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s"); fix them and run again")
@@ -42,7 +51,7 @@ struct Explain: ParsableCommand {
             printError("error: member `\(member)` has no events in \(events)")
             throw ExitCode.runFailed
         }
-        let name = compiled.checked.name.map { "\"\($0)\"" } ?? policy
+        let name = compiled.checked.name.map { "\"\($0)\"" } ?? reference.path
         print("Member \(member)" + (birthday.map { " (birthday \(String(format: "%02d-%02d", $0.month, $0.day)))" } ?? "") + " under \(name)\n")
         var state = compiled.newMember(id: member, birthday: birthday)
         var skipped = 0

@@ -8,6 +8,8 @@ struct Format: ParsableCommand {
         abstract: "Rewrite policies in canonical form, keeping every comment.",
         discussion: "With --check nothing is written: exits 1 and names the files that would change. A file with syntax errors is never rewritten.")
 
+    @OptionGroup var configuration: ConfigOption
+
     @OptionGroup var policies: PolicyPaths
 
     @Flag(help: "Only report the files that are not formatted; exit 1 if there are any.")
@@ -17,7 +19,7 @@ struct Format: ParsableCommand {
     var stdout = false
 
     func run() throws {
-        let files = try policies.files()
+        let files = try policies.files(try configuration.load())
         var unformatted: [String] = []
         var invalid = 0, failed = 0
         for path in files {

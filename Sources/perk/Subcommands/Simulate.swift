@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerkConfig
 import PerkEngine
 import PerkLanguage
 
@@ -17,11 +18,13 @@ struct Simulate: ParsableCommand {
     enum ErrorMode: String, ExpressibleByArgument, CaseIterable { case fail, skip }
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 
-    @Option(help: "The policy file.")
-    var policy: String
+    @OptionGroup var configuration: ConfigOption
 
-    @Option(help: "The event file (.csv or .jsonl, optionally .gz).")
-    var events: String
+    @Option(help: "The policy file (default: the configuration's `policy`).")
+    var policy: String?
+
+    @Option(help: "The event file (.csv or .jsonl, optionally .gz; default: the configuration's `input.events`).")
+    var events: String?
 
     @Option(help: "The members file (member,birthday).")
     var members: String?
@@ -32,33 +35,44 @@ struct Simulate: ParsableCommand {
     @Option(help: "A second policy to run over the same input and compare with the first.")
     var compare: String?
 
-    @Option(help: "The directory the results are written to.")
-    var out = "perk-out"
+    @Option(help: "The directory the results are written to (default: perk-out).")
+    var out: String?
 
-    @Option(help: "What to print: a summary table, or summary.json.")
-    var format = OutputFormat.table
+    @Option(help: "What to print: a summary table, or summary.json (default: table).")
+    var format: OutputFormat?
 
-    @Option(help: "On a malformed row: stop (fail) or skip it and list it in rejected.csv (skip).")
-    var onError = ErrorMode.fail
+    @Option(help: "On a malformed row: stop (fail, the default) or skip it and list it in rejected.csv (skip).")
+    var onError: ErrorMode?
 
     @Option(help: "Threads to replay members on (default: every core). The results do not depend on it.")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Option(help: "The event file's format, when its name does not say (csv, jsonl).")
     var inputFormat: EventFileFormat?
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
-        let policies = [policy] + (compare.map { [$0] } ?? [])
-        let compiled = try policies.map(InputFiles.compilePolicy)
+        // Flags first, then the configuration, then the defaults.
+        let config = try configuration.load()
+        var references = [try InputFiles.policy(policy, in: config)]
+        if let compared = compare.map({ Configuration.PolicyReference(path: $0) }) ?? config?.simulate.compare { references.append(compared) }
+        guard let events = events ?? config?.input.events else { throw missing("--events", orConfig: "input.events") }
+        let members = members ?? config?.input.members
+        let out = out ?? config?.simulate.out ?? "perk-out"
+        let format = format ?? config?.simulate.format.flatMap(OutputFormat.init(rawValue:)) ?? .table
+        let onError = onError ?? config?.simulate.onError.flatMap(ErrorMode.init(rawValue:)) ?? .fail
+        let jobs = jobs ?? config?.simulate.jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let compiled = try references.map(InputFiles.compilePolicy)
+        try InputFiles.checkMapping(config, against: compiled[0])
         // Read once, each event into its member's partition; a partition at a time is replayed.
         let partitions = MemberPartitions(file: events, policy: compiled[0])
         var malformed: [InputError] = []
         let progress = Progress()
-        try InputFiles.readEvents(events, format: inputFormat, policy: compiled[0], jobs: jobs) { next in
+        try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled[0],
+                                  mapping: config?.input.mapping ?? InputMapping(), jobs: jobs) { next in
             switch next {
             case .success(let event):
                 do {
@@ -82,9 +96,10 @@ struct Simulate: ParsableCommand {
             }
             printError("warning: \(malformed.count) malformed row\(malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
         }
-        if compiled.count > 1 { try checkSameEvents(compiled, types: partitions.types) }
+        if compiled.count > 1 { try checkSameEvents(compiled, names: references.map(\.path), input: events, types: partitions.types) }
         let birthdays = try members.map(InputFiles.readBirthdays) ?? [:]
-        let asOfDate = try InputFiles.asOf(asOf, lastEvent: partitions.lastDate)
+        let asOfDate = try asOf.map { try InputFiles.asOf($0, lastEvent: partitions.lastDate) } ?? config?.simulate.asOf
+            ?? InputFiles.asOf(nil, lastEvent: partitions.lastDate)
 
         let started = Date()
         let result: Simulation.Result
@@ -110,7 +125,7 @@ struct Simulate: ParsableCommand {
         if onError == .skip {
             files["rejected.csv"] = SimulationReport.rejectedCSV(malformed)
         }
-        try write(files)
+        try write(files, into: out)
         switch format {
         case .json: print(files["summary.json"]!, terminator: "")
         case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: partitions.events, out: out))
@@ -119,15 +134,15 @@ struct Simulate: ParsableCommand {
 
     /// A comparison runs both policies over the same decoded rows: the second must declare every
     /// event type the input holds with the same fields.
-    private func checkSameEvents(_ compiled: [CompiledPolicy], types: Set<String>) throws {
+    private func checkSameEvents(_ compiled: [CompiledPolicy], names: [String], input: String, types: Set<String>) throws {
         for type in types.sorted() {
             let a = compiled[0].checked.eventType(named: type)!
             guard let b = compiled[1].checked.eventType(named: type) else {
-                printError("error: \(compare!) declares no `\(type)` event, which \(events) holds; declare it to compare the policies")
+                printError("error: \(names[1]) declares no `\(type)` event, which \(input) holds; declare it to compare the policies")
                 throw ExitCode.runFailed
             }
             guard a.fields.map(\.name) == b.fields.map(\.name), a.fields.map(\.type) == b.fields.map(\.type) else {
-                printError("error: \(compare!) declares `\(type)` with other fields than \(policy); the input must read the same under both")
+                printError("error: \(names[1]) declares `\(type)` with other fields than \(names[0]); the input must read the same under both")
                 throw ExitCode.runFailed
             }
         }
@@ -135,7 +150,7 @@ struct Simulate: ParsableCommand {
 
     /// Writes each file next to its destination and renames it into place, so a reader never sees
     /// half a file and a failed run leaves earlier results as they were.
-    private func write(_ files: [String: String]) throws {
+    private func write(_ files: [String: String], into out: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for (name, text) in files.sorted(by: { $0.key < $1.key }) {

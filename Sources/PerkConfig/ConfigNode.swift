@@ -1,0 +1,140 @@
+import PerkLanguage
+import Yams
+
+/// A mistake in a configuration file, where it is: `perk.yaml:7:3: simulate.jobs: ...`.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let column: Int
+    /// The key's path (`simulate.jobs`), empty for the whole file.
+    public let path: String
+    public let message: String
+
+    public var description: String { "\(file):\(line):\(column): error: " + (path.isEmpty ? "" : "\(path): ") + message }
+}
+
+/// One node of a YAML document read strictly: every accessor names the shape it expects, and a
+/// node of another shape, or a mapping with a key nobody reads, is an error at its place.
+struct ConfigNode {
+    let node: Node
+    let file: String
+    /// `simulate.jobs`, `input.types.SALE`.
+    let path: String
+
+    /// Parses a YAML document (a file's text); an empty document is an empty mapping.
+    static func parse(_ text: String, file: String) throws -> ConfigNode {
+        do {
+            let node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
+            return ConfigNode(node: node, file: file, path: "")
+        } catch let error as YamlError {
+            throw Self.error(error, file: file)
+        }
+    }
+
+    private static func error(_ error: YamlError, file: String) -> ConfigError {
+        func at(_ mark: Mark, _ message: String) -> ConfigError {
+            ConfigError(file: file, line: mark.line, column: mark.column, path: "", message: message)
+        }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return at(mark, "this is not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return at(context.mark, "the key " + duplicates.map { "`\($0)`" }.joined(separator: ", ") + " is given twice; keep one")
+        default:
+            return ConfigError(file: file, line: 1, column: 1, path: "", message: "this is not valid YAML: \(error)")
+        }
+    }
+
+    var line: Int { node.mark?.line ?? 1 }
+    var column: Int { node.mark?.column ?? 1 }
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, line: line, column: column, path: path, message: message)
+    }
+
+    private var found: String {
+        switch node {
+        case .scalar(let scalar): return "`\(scalar.string)`"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// A mapping's values by key; a key not in `keys` is an error (with a did-you-mean).
+    func mapping(keys: [String]) throws -> [String: ConfigNode] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping of " + keys.map { "`\($0)`" }.joined(separator: ", ") + ", found \(found)") }
+        var values: [String: ConfigNode] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let child = ConfigNode(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
+            guard keys.contains(name) else {
+                let keyNode = ConfigNode(node: key, file: file, path: child.path)
+                let hint = Suggestions.didYouMean(name, among: keys).map { "; \($0)" }
+                    ?? "; the keys here are " + keys.map { "`\($0)`" }.joined(separator: ", ")
+                throw keyNode.error("unknown key\(hint)")
+            }
+            values[name] = child
+        }
+        return values
+    }
+
+    /// A mapping whose keys are names the caller checks (parameters, columns): in file order.
+    func pairs(of what: String) throws -> [(key: String, keyNode: ConfigNode, value: ConfigNode)] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping of \(what), found \(found)") }
+        return mapping.map { key, value in
+            let name = key.string ?? ""
+            let childPath = path.isEmpty ? name : "\(path).\(name)"
+            return (name, ConfigNode(node: key, file: file, path: childPath), ConfigNode(node: value, file: file, path: childPath))
+        }
+    }
+
+    /// A scalar's text, as written.
+    func text(_ what: String = "text") throws -> String {
+        guard case .scalar(let scalar) = node else { throw error("expected \(what), found \(found)") }
+        return scalar.string
+    }
+
+    /// A list of texts; a single text is a list of one.
+    func texts(_ what: String) throws -> [String] {
+        if case .scalar = node { return [try text(what)] }
+        guard case .sequence(let sequence) = node else { throw error("expected a list of \(what), found \(found)") }
+        return try sequence.enumerated().map { index, item in
+            try ConfigNode(node: item, file: file, path: "\(path)[\(index)]").text(what)
+        }
+    }
+
+    func integer(atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
+        let written = try text("a whole number")
+        guard let value = Int(written), value >= minimum, value <= maximum else {
+            throw error("expected a whole number" + (maximum == .max ? " of at least \(minimum)" : " from \(minimum) to \(maximum)") + ", found `\(written)`")
+        }
+        return value
+    }
+
+    /// One of `choices`, as written.
+    func choice(_ choices: [String]) throws -> String {
+        let written = try text("one of " + choices.joined(separator: ", "))
+        guard choices.contains(written) else {
+            let hint = Suggestions.didYouMean(written, among: choices).map { "; \($0)" } ?? ""
+            throw error("expected one of " + choices.map { "`\($0)`" }.joined(separator: ", ") + ", found `\(written)`\(hint)")
+        }
+        return written
+    }
+}
+
+/// Where a value was written, kept to report a mistake found later (against the policy).
+struct ConfigPlace: Sendable {
+    let file: String
+    let line: Int
+    let column: Int
+    let path: String
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, line: line, column: column, path: path, message: message)
+    }
+}
+
+extension ConfigNode {
+    var place: ConfigPlace { ConfigPlace(file: file, line: line, column: column, path: path) }
+}

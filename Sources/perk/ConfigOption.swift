@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import PerkConfig
+
+/// `--config FILE`, or `perk.yaml` in the working directory when there is one. Flags override
+/// what the file says.
+struct ConfigOption: ParsableArguments {
+    @Option(help: "The configuration file (default: perk.yaml in the working directory, if there is one).")
+    var config: String?
+
+    /// The configuration, nil when none is given or found; a mistake in it ends the run with
+    /// `policyInvalid`, an unreadable file given by --config with `runFailed`.
+    func load() throws -> Configuration? {
+        let path: String
+        if let config {
+            guard FileManager.default.isReadableFile(atPath: config) else {
+                printError("error: cannot read the configuration `\(config)`: no such file, or permission denied")
+                throw ExitCode.runFailed
+            }
+            path = config
+        } else if FileManager.default.fileExists(atPath: Configuration.defaultFileName) {
+            path = Configuration.defaultFileName
+        } else {
+            return nil
+        }
+        do {
+            return try Configuration.load(path)
+        } catch let error as ConfigError {
+            printError("\(error)")
+            throw ExitCode.policyInvalid
+        }
+    }
+}
+
+/// A required value given neither by a flag nor by the configuration.
+func missing(_ flag: String, orConfig key: String) -> Error {
+    printError("error: give \(flag), or set `\(key)` in \(Configuration.defaultFileName) (or the file --config names)")
+    return ExitCode.runFailed
+}

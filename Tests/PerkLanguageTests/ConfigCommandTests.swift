@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// Commands reading perk.yaml: found in the working directory or named by --config, flags over
+/// the file, every mistake at its line and column.
+final class ConfigCommandTests: XCTestCase {
+    private func perk(_ arguments: [String], in directory: URL = TestPaths.packageRoot) throws -> (status: Int32, output: String) {
+        try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: directory)
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("perk-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// The worked example's events in a point-of-sale layout — other column names, coded types,
+    /// day-first dates, an extra column — read through perk.yaml's mapping give the members.csv
+    /// worked by hand for Perk's own layout (SimulateCommandTests.testTheWorkedExample).
+    func testAMappedExportSimulatesLikePerksOwnLayout() throws {
+        let directory = try temporaryDirectory()
+        let source = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
+        let codes = ["purchase": "P", "redeem": "R", "use": "U", "refund": "F", "violation": "V", "card_lost": "L"]
+        var rows = ["txn,when,card,kind,amount,category,points,original,kind_of_violation,benefit,bill,store"]
+        for line in source.split(separator: "\n").dropFirst() {
+            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let ymd = cells[1].split(separator: "-")
+            cells[1] = "\(ymd[2])/\(ymd[1])/\(ymd[0])"
+            cells[3] = codes[cells[3]]!
+            rows.append((cells + ["S\(rows.count % 3)"]).joined(separator: ","))
+        }
+        try (rows.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("export.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel-members.csv"),
+                                         to: directory.appendingPathComponent("members.csv"))
+        try """
+            policy: \(TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path)
+            input:
+              events: export.csv
+              members: members.csv
+              columns: {id: txn, date: when, member: card, type: kind, kind: kind_of_violation}
+              types: {P: purchase, R: redeem, U: use, F: refund, V: violation, L: card_lost}
+              ignore: [store]
+              date_format: DD/MM/YYYY
+            simulate:
+              as_of: 2025-05-04
+              out: results
+            """.write(to: directory.appendingPathComponent("perk.yaml"), atomically: true, encoding: .utf8)
+        let result = try perk(["simulate"], in: directory)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent("results/members.csv"), encoding: .utf8), """
+            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees
+            M1,Regular,active,435,935,500,0,0,0,0,0,0.00
+            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00
+
+            """)
+        // A flag wins over the file: as of 2024-03-05, only M1's January and M2's March 2 purchases
+        // are applied: floor(1,234.56 / 10) = 123 and 2,500 points, no fee yet.
+        let early = try perk(["simulate", "--as-of", "2024-03-05", "--out", "early"], in: directory)
+        XCTAssertEqual(early.status, 0, early.output)
+        let members = try String(contentsOf: directory.appendingPathComponent("early/members.csv"), encoding: .utf8)
+        XCTAssertTrue(members.contains("M1,Regular,active,123,123,"), members)
+        XCTAssertTrue(members.contains("M2,Gold,active,2500,2500,0,0,0,0,0,0,0.00"), members)
+    }
+
+    func testCheckReportsConfigurationMistakesWhereTheyAre() throws {
+        let directory = try temporaryDirectory()
+        let policy = TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path
+        let file = directory.appendingPathComponent("deploy.yaml")
+        try "policy: \(policy)\nparameters:\n  gold_spend: 20,000 points\n".write(to: file, atomically: true, encoding: .utf8)
+        let wrongUnit = try perk(["check", "--config", file.path])
+        XCTAssertEqual(wrongUnit.status, 1, wrongUnit.output)
+        XCTAssertTrue(wrongUnit.output.contains("deploy.yaml:3:15: error: parameters.gold_spend: the policy's `gold_spend` is money, but this value is points"),
+                      wrongUnit.output)
+        try "policy: \(policy)\nsimulate:\n  job: 2\n".write(to: file, atomically: true, encoding: .utf8)
+        let misspelt = try perk(["simulate", "--config", file.path, "--events", "policies/harbor-hotel-events.csv"])
+        XCTAssertEqual(misspelt.status, 1, misspelt.output)
+        XCTAssertTrue(misspelt.output.contains("deploy.yaml:3:3: error: simulate.job: unknown key; did you mean `jobs`?"), misspelt.output)
+        let absent = try perk(["check", "--config", directory.appendingPathComponent("none.yaml").path])
+        XCTAssertEqual(absent.status, 2, absent.output)
+        // Every example configuration in policies/ checks clean with its policy.
+        for example in ["harbor-hotel", "club-card", "retail-card"] {
+            let result = try perk(["check", "--config", "policies/\(example).yaml"])
+            XCTAssertEqual(result.status, 0, "\(example): \(result.output)")
+        }
+    }
+}
