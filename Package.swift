@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "PerkLanguage", targets: ["PerkLanguage"]),
         .library(name: "PerkEngine", targets: ["PerkEngine"]),
         .library(name: "PerkConfig", targets: ["PerkConfig"]),
+        .library(name: "PerkTesting", targets: ["PerkTesting"]),
         .executable(name: "perk", targets: ["perk"]),
     ],
     dependencies: [
@@ -21,6 +22,8 @@ let package = Package(
         .target(name: "PerkEngine", dependencies: ["PerkLanguage"]),
         // A deployment's perk.yaml: policy, parameter values, input layout, command defaults.
         .target(name: "PerkConfig", dependencies: ["PerkLanguage", "PerkEngine", .product(name: "Yams", package: "Yams")]),
+        // Operators' policy tests (*.test.yaml): reading, running, rule coverage.
+        .target(name: "PerkTesting", dependencies: ["PerkConfig", "PerkEngine", "PerkLanguage", .product(name: "Yams", package: "Yams")]),
         // The command line: one file per subcommand, nothing else.
         .executableTarget(
             name: "perk",
@@ -28,15 +31,17 @@ let package = Package(
                 "PerkLanguage",
                 "PerkEngine",
                 "PerkConfig",
+                "PerkTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers shared by tests and benchmarks (a seeded random generator).
         .target(name: "PerkTestSupport"),
         .testTarget(name: "PerkLanguageTests", dependencies: ["PerkLanguage", "PerkTestSupport"]),
-        // Scenarios/ and Simulations/ are read from the source tree by path.
-        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Scenarios", "Simulations"]),
+        // Simulations/ is read from the source tree by path.
+        .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Simulations"]),
         .testTarget(name: "PerkConfigTests", dependencies: ["PerkConfig", "PerkEngine", "PerkLanguage"]),
+        .testTarget(name: "PerkTestingTests", dependencies: ["PerkTesting", "PerkConfig"]),
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),

@@ -10,19 +10,27 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let message: String
 
+    public init(file: String, line: Int, column: Int, path: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+    }
+
     public var description: String { "\(file):\(line):\(column): error: " + (path.isEmpty ? "" : "\(path): ") + message }
 }
 
 /// One node of a YAML document read strictly: every accessor names the shape it expects, and a
 /// node of another shape, or a mapping with a key nobody reads, is an error at its place.
-struct ConfigNode {
-    let node: Node
-    let file: String
+package struct ConfigNode {
+    package let node: Node
+    package let file: String
     /// `simulate.jobs`, `input.types.SALE`.
-    let path: String
+    package let path: String
 
     /// Parses a YAML document (a file's text); an empty document is an empty mapping.
-    static func parse(_ text: String, file: String) throws -> ConfigNode {
+    package static func parse(_ text: String, file: String) throws -> ConfigNode {
         do {
             let node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
             return ConfigNode(node: node, file: file, path: "")
@@ -45,10 +53,10 @@ struct ConfigNode {
         }
     }
 
-    var line: Int { node.mark?.line ?? 1 }
-    var column: Int { node.mark?.column ?? 1 }
+    package var line: Int { node.mark?.line ?? 1 }
+    package var column: Int { node.mark?.column ?? 1 }
 
-    func error(_ message: String) -> ConfigError {
+    package func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: line, column: column, path: path, message: message)
     }
 
@@ -62,7 +70,7 @@ struct ConfigNode {
     }
 
     /// A mapping's values by key; a key not in `keys` is an error (with a did-you-mean).
-    func mapping(keys: [String]) throws -> [String: ConfigNode] {
+    package func mapping(keys: [String]) throws -> [String: ConfigNode] {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping of " + keys.map { "`\($0)`" }.joined(separator: ", ") + ", found \(found)") }
         var values: [String: ConfigNode] = [:]
         for (key, value) in mapping {
@@ -80,7 +88,7 @@ struct ConfigNode {
     }
 
     /// A mapping whose keys are names the caller checks (parameters, columns): in file order.
-    func pairs(of what: String) throws -> [(key: String, keyNode: ConfigNode, value: ConfigNode)] {
+    package func pairs(of what: String) throws -> [(key: String, keyNode: ConfigNode, value: ConfigNode)] {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping of \(what), found \(found)") }
         return mapping.map { key, value in
             let name = key.string ?? ""
@@ -90,13 +98,13 @@ struct ConfigNode {
     }
 
     /// A scalar's text, as written.
-    func text(_ what: String = "text") throws -> String {
+    package func text(_ what: String = "text") throws -> String {
         guard case .scalar(let scalar) = node else { throw error("expected \(what), found \(found)") }
         return scalar.string
     }
 
     /// A list of texts; a single text is a list of one.
-    func texts(_ what: String) throws -> [String] {
+    package func texts(_ what: String) throws -> [String] {
         if case .scalar = node { return [try text(what)] }
         guard case .sequence(let sequence) = node else { throw error("expected a list of \(what), found \(found)") }
         return try sequence.enumerated().map { index, item in
@@ -104,7 +112,13 @@ struct ConfigNode {
         }
     }
 
-    func integer(atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
+    /// A list's items.
+    package func items(_ what: String) throws -> [ConfigNode] {
+        guard case .sequence(let sequence) = node else { throw error("expected a list of \(what), found \(found)") }
+        return sequence.enumerated().map { index, item in ConfigNode(node: item, file: file, path: "\(path)[\(index)]") }
+    }
+
+    package func integer(atLeast minimum: Int, atMost maximum: Int = .max) throws -> Int {
         let written = try text("a whole number")
         guard let value = Int(written), value >= minimum, value <= maximum else {
             throw error("expected a whole number" + (maximum == .max ? " of at least \(minimum)" : " from \(minimum) to \(maximum)") + ", found `\(written)`")
@@ -113,7 +127,7 @@ struct ConfigNode {
     }
 
     /// One of `choices`, as written.
-    func choice(_ choices: [String]) throws -> String {
+    package func choice(_ choices: [String]) throws -> String {
         let written = try text("one of " + choices.joined(separator: ", "))
         guard choices.contains(written) else {
             let hint = Suggestions.didYouMean(written, among: choices).map { "; \($0)" } ?? ""
@@ -124,17 +138,17 @@ struct ConfigNode {
 }
 
 /// Where a value was written, kept to report a mistake found later (against the policy).
-struct ConfigPlace: Sendable {
+package struct ConfigPlace: Sendable {
     let file: String
     let line: Int
     let column: Int
     let path: String
 
-    func error(_ message: String) -> ConfigError {
+    package func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: line, column: column, path: path, message: message)
     }
 }
 
 extension ConfigNode {
-    var place: ConfigPlace { ConfigPlace(file: file, line: line, column: column, path: path) }
+    package var place: ConfigPlace { ConfigPlace(file: file, line: line, column: column, path: path) }
 }

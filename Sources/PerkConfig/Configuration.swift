@@ -86,16 +86,31 @@ public struct Configuration: Sendable {
     public static func parse(_ text: String, file: String) throws -> Configuration {
         let root = try ConfigNode.parse(text, file: file)
         let keys = try root.mapping(keys: ["policy", "parameters", "currency", "timezone", "input", "simulate"])
+        let path = paths(relativeTo: file)
+        let policy = try Self.policy(keys, file: file)
+        var configuration = Configuration(file: file, policy: policy)
+        if let input = keys["input"] { configuration.input = try readInput(input, path: path) }
+        if let simulate = keys["simulate"] { configuration.simulate = try readSimulate(simulate, main: policy, path: path) }
+        return configuration
+    }
+
+    /// Resolves a path written in `file`: relative to the file's folder.
+    static func paths(relativeTo file: String) -> (ConfigNode, String) throws -> String {
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        func path(_ node: ConfigNode, _ what: String) throws -> String {
+        return { node, what in
             let written = try node.text(what)
             guard !written.isEmpty else { throw node.error("expected \(what), found nothing") }
             return written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.relativePathFromCurrentDirectory
         }
+    }
+
+    /// The policy and its settings (`policy`, `currency`, `timezone`, `parameters`) of a file's
+    /// top-level keys: a configuration's, or a policy test file's.
+    package static func policy(_ keys: [String: ConfigNode], file: String) throws -> PolicyReference {
         guard let policyNode = keys["policy"] else {
             throw ConfigError(file: file, line: 1, column: 1, path: "policy", message: "missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
         }
-        var policy = PolicyReference(path: try path(policyNode, "a policy file"))
+        var policy = PolicyReference(path: try paths(relativeTo: file)(policyNode, "a policy file"))
         policy.file = file
         if let currency = keys["currency"] {
             let code = try currency.text("an ISO 4217 currency code")
@@ -114,10 +129,7 @@ public struct Configuration: Sendable {
             policy.settings.timeZone = name
         }
         if let parameters = keys["parameters"] { try readParameters(parameters, into: &policy) }
-        var configuration = Configuration(file: file, policy: policy)
-        if let input = keys["input"] { configuration.input = try readInput(input, path: path) }
-        if let simulate = keys["simulate"] { configuration.simulate = try readSimulate(simulate, main: policy, path: path) }
-        return configuration
+        return policy
     }
 
     private static func readParameters(_ node: ConfigNode, into policy: inout PolicyReference) throws {

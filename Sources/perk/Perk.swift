@@ -6,5 +6,5 @@ struct Perk: ParsableCommand {
         commandName: "perk",
         abstract: "Check, format and explain membership and loyalty policies written in the Perk language.",
         version: "0.1.0",
-        subcommands: [Check.self, Format.self, Explain.self, Simulate.self])
+        subcommands: [Check.self, Format.self, Explain.self, Simulate.self, Test.self])
 }

@@ -85,3 +85,35 @@ final class ConfigCommandTests: XCTestCase {
         }
     }
 }
+
+/// `perk test` end to end: the shipped suites pass with full rule coverage; a failing test exits
+/// 1 with expected, actual and the rule trace.
+final class TestCommandTests: XCTestCase {
+    private func perk(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: TestPaths.packageRoot)
+    }
+
+    func testTheShippedSuitesAndAFailure() throws {
+        let shipped = try perk(["test", "policies"])
+        XCTAssertEqual(shipped.status, 0, shipped.output)
+        XCTAssertTrue(shipped.output.contains(" passed, 0 failed"), shipped.output)
+        XCTAssertTrue(shipped.output.contains("rule coverage: policies/harbor-hotel.perk: every rule exercised"), shipped.output)
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("perk-\(UUID().uuidString).test.yaml")
+        addTeardownBlock { try? FileManager.default.removeItem(at: file) }
+        try """
+            policy: \(TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path)
+            tests:
+              - name: rounding down
+                events:
+                  - {date: 2024-01-10, type: purchase, amount: 1234.56, category: room, expect: {points: 124}}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let failing = try perk(["test", file.path])
+        XCTAssertEqual(failing.status, 1, failing.output)
+        XCTAssertTrue(failing.output.contains("FAIL \(file.path):3 rounding down"), failing.output)
+        XCTAssertTrue(failing.output.contains("expected 124\n    got      123"), failing.output)
+        XCTAssertTrue(failing.output.contains("purchase_points: fired"), failing.output)
+        XCTAssertTrue(failing.output.contains("0 passed, 1 failed"), failing.output)
+        XCTAssertTrue(failing.output.contains("rule coverage: "), failing.output)
+    }
+}

@@ -172,5 +172,26 @@ public final class CompiledPolicy: Sendable {
         MemberState(id: id, birthday: birthday)
     }
 
+    /// A member as an earlier system left them (a policy test's starting state): a tier reached
+    /// on a day (reviewed when the policy's hold says), a status, and points in lots earned on
+    /// given days, expiring as the policy says. Opening points count as earned.
+    public func openingMember(id: String, birthday: Birthday? = nil, tier: Int = 0, tierReached: CivilDate? = nil,
+                              status: MemberState.Status = .active, lots: [(points: ExactNumber, earnedOn: CivilDate)] = []) -> MemberState {
+        var member = MemberState(id: id, birthday: birthday)
+        if tier > 0 {
+            member.tier = min(tier, tierNames.count - 1)
+            member.tierReached = tierReached
+            member.nextReview = tierReached.flatMap { effects.holdEnd(from: $0) }
+        }
+        member.status = status
+        for lot in lots.sorted(by: { $0.earnedOn < $1.earnedOn }) where !lot.points.isZero {
+            let expiry = effects.expiryDate(earnedOn: lot.earnedOn)
+            member.lots.append(Lot(earnedOn: lot.earnedOn, expiresOn: expiry, noticeOn: effects.noticeDate(earnedOn: lot.earnedOn, expiry: expiry),
+                                   amount: lot.points, remaining: lot.points, source: "opening balance"))
+            member.totals.earned = member.totals.earned.adding(lot.points) ?? member.totals.earned
+        }
+        return member
+    }
+
     public var tierNames: [String] { effects.tierNames }
 }
