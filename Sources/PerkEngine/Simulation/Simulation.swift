@@ -59,7 +59,7 @@ public struct Simulation: Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: partitions.count, execute: work)
         }
-        var parts = try store.values().map { try $0.get() }
+        var parts = try store.takeValues().map { try $0.get() }
         var tallies = policies.map { Tally(policy: $0) }
         for part in parts {
             for policy in policies.indices { tallies[policy].merge(part.tallies[policy]) }

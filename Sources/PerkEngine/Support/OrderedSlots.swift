@@ -12,4 +12,13 @@ final class OrderedSlots<Element: Sendable>: @unchecked Sendable {
 
     /// Every value set, in slot order.
     func values() -> [Element] { lock.withLock { slots.compactMap { $0 } } }
+
+    /// Every value set, in slot order, handed over: the slots no longer hold them, so the caller
+    /// can free each as it is done with it.
+    func takeValues() -> [Element] {
+        lock.withLock {
+            defer { slots = Array(repeating: nil, count: slots.count) }
+            return slots.compactMap { $0 }
+        }
+    }
 }
