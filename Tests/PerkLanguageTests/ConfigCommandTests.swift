@@ -63,6 +63,19 @@ final class ConfigCommandTests: XCTestCase {
         XCTAssertTrue(members.contains("M2,Gold,active,2500,2500,0,0,0,0,0,0,0.00"), members)
     }
 
+    /// policies/harbor-hotel.yaml compares the policy with itself at Gold from 15,000 CNY: the
+    /// summary names the parameter, and the table labels B with it.
+    func testComparingParameterValues() throws {
+        let out = try temporaryDirectory()
+        let result = try perk(["simulate", "--config", "harbor-hotel.yaml", "--out", out.path], in: TestPaths.packageRoot.appendingPathComponent("policies"))
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.hasPrefix("A: Harbor Hotel Rewards   B: Harbor Hotel Rewards (gold_spend = 15,000 CNY)"), result.output)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
+        let comparison = try XCTUnwrap(summary["comparison"] as? [String: Any])
+        XCTAssertEqual((comparison["policy"] as? [String: Any])?["parameters"] as? [String: String], ["gold_spend": "15,000 CNY"])
+        XCTAssertEqual((summary["policy"] as? [String: Any])?["parameters"] as? [String: String], [:])
+    }
+
     func testCheckReportsConfigurationMistakesWhereTheyAre() throws {
         let directory = try temporaryDirectory()
         let policy = TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path

@@ -83,6 +83,8 @@ public enum SimulationReport {
     public struct PolicyTotals: Encodable, Sendable {
         public let name: String?
         public let version: String?
+        /// Parameters set to other values than the policy file gives, as written.
+        public let parameters: [String: String]
         /// The currency money amounts (fees, liability) are in.
         public let currency: String
         public let members: Int
@@ -98,9 +100,15 @@ public enum SimulationReport {
         public let liability: Liability?
         public let monthly: [MonthRow]
 
+        /// The policy's name, and the parameters set otherwise: `Harbor (gold_spend = 15,000 CNY)`.
+        public var label: String {
+            (name ?? "policy") + (parameters.isEmpty ? "" : " (" + parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ")")
+        }
+
         init(_ tally: Tally, _ policy: CompiledPolicy) {
             name = policy.checked.name
             version = policy.checked.version
+            parameters = Dictionary(policy.checked.parameterOverrides.map { ($0.name, $0.text) }, uniquingKeysWith: { _, last in last })
             currency = policy.checked.currency
             members = tally.members
             let t = tally.totals
@@ -131,7 +139,7 @@ public enum SimulationReport {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, version, currency, members, totals, notices, events, liability, monthly
+            case name, version, parameters, currency, members, totals, notices, events, liability, monthly
             case membersPerTier = "members_per_tier", membersPerStatus = "members_per_status", tierMovements = "tier_movements"
             case benefitUses = "benefit_uses"
         }

@@ -18,6 +18,8 @@ public struct CheckedPolicy: Sendable {
     public let expiry: ExpiryDecl?
     /// The unit each `sum(...)` adds up, by the expression's span: an empty sum is zero of it.
     public let sumTypes: [SourceSpan: PerkType]
+    /// Parameters set to other values than the file gives (a deployment's settings).
+    public internal(set) var parameterOverrides: [ParameterOverride] = []
 
     public func eventType(named name: String) -> EventType? { eventTypes.first { $0.name == name } }
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }

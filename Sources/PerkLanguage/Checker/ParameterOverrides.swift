@@ -77,7 +77,8 @@ extension PolicyChecker {
         }
         var checker = Checker(policy: parsed.policy, defaultCurrency: settings.currency, defaultTimeZone: settings.timeZone)
         checker.overrides = values
-        let checked = checker.run()
+        var checked = checker.run()
+        checked.parameterOverrides = settings.parameters.filter { values[$0.name] != nil }
         errors += checker.overrideErrors
         // Semantic checks on a tree with syntax errors would mostly echo them; report them only
         // when the syntax is clean.

@@ -434,7 +434,7 @@ private enum Palette {
 
 extension ReportPage {
     private static func title(of policy: PolicyTotals) -> String {
-        (policy.name ?? "Unnamed policy") + (policy.version.map { " · version \($0)" } ?? "")
+        (policy.name == nil && policy.parameters.isEmpty ? "Unnamed policy" : policy.label) + (policy.version.map { " · version \($0)" } ?? "")
     }
 
     private static func section(_ id: String, _ heading: String, _ body: String) -> String {

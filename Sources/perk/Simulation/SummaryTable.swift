@@ -23,7 +23,7 @@ enum SummaryTable {
         row("expiry notices") { "\($0.notices)" }
         row("events refused") { "\($0.events.values.flatMap(\.denied.values).reduce(0, +))" }
 
-        let title = compared == nil ? (a.name ?? "policy") : "A: \(a.name ?? "policy")   B: \(compared!.name ?? "policy")"
+        let title = compared == nil ? a.label : "A: \(a.label)   B: \(compared!.label)"
         let labelWidth = rows.map(\.0.count).max() ?? 0
         let aWidth = max(rows.map(\.1.count).max() ?? 0, 1)
         var lines = [title, String(repeating: "─", count: max(title.count, labelWidth + aWidth + 2))]
