@@ -9,11 +9,14 @@ let package = Package(
         .library(name: "PerkEngine", targets: ["PerkEngine"]),
         .library(name: "PerkConfig", targets: ["PerkConfig"]),
         .library(name: "PerkTesting", targets: ["PerkTesting"]),
+        .library(name: "PerkServer", targets: ["PerkServer"]),
         .executable(name: "perk", targets: ["perk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
@@ -24,6 +27,12 @@ let package = Package(
         .target(name: "PerkConfig", dependencies: ["PerkLanguage", "PerkEngine", .product(name: "Yams", package: "Yams")]),
         // Operators' policy tests (*.test.yaml): reading, running, rule coverage.
         .target(name: "PerkTesting", dependencies: ["PerkConfig", "PerkEngine", "PerkLanguage", .product(name: "Yams", package: "Yams")]),
+        // The HTTP JSON service (Hummingbird), in its own target so the libraries stay light.
+        .target(name: "PerkServer", dependencies: [
+            "PerkConfig", "PerkEngine", "PerkLanguage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The command line: one file per subcommand, nothing else.
         .executableTarget(
             name: "perk",
@@ -32,6 +41,9 @@ let package = Package(
                 "PerkEngine",
                 "PerkConfig",
                 "PerkTesting",
+                "PerkServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -17,6 +17,7 @@ public struct Configuration: Sendable {
     public var policy: PolicyReference
     public var input = InputSettings()
     public var simulate = SimulateSettings()
+    public var serve = ServeSettings()
 
     /// A policy file and the settings it is compiled with.
     public struct PolicyReference: Sendable {
@@ -71,6 +72,12 @@ public struct Configuration: Sendable {
         public var jobs: Int?
     }
 
+    /// Defaults of `perk serve`; its flags override them.
+    public struct ServeSettings: Sendable {
+        public var host: String?
+        public var port: Int?
+    }
+
     /// Reads a configuration file.
     public static func load(_ path: String) throws -> Configuration {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -85,12 +92,17 @@ public struct Configuration: Sendable {
     /// Reads a configuration from its text; `file` names it in messages and anchors its paths.
     public static func parse(_ text: String, file: String) throws -> Configuration {
         let root = try ConfigNode.parse(text, file: file)
-        let keys = try root.mapping(keys: ["policy", "parameters", "currency", "timezone", "input", "simulate"])
+        let keys = try root.mapping(keys: ["policy", "parameters", "currency", "timezone", "input", "simulate", "serve"])
         let path = paths(relativeTo: file)
         let policy = try Self.policy(keys, file: file)
         var configuration = Configuration(file: file, policy: policy)
         if let input = keys["input"] { configuration.input = try readInput(input, path: path) }
         if let simulate = keys["simulate"] { configuration.simulate = try readSimulate(simulate, main: policy, path: path) }
+        if let serve = keys["serve"] {
+            let settings = try serve.mapping(keys: ["host", "port"])
+            configuration.serve.host = try settings["host"]?.text("a host name or address, such as 127.0.0.1")
+            configuration.serve.port = try settings["port"]?.integer(atLeast: 0, atMost: 65535)
+        }
         return configuration
     }
 

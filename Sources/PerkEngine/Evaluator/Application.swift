@@ -112,7 +112,7 @@ extension CompiledPolicy {
 
     /// Records an event in its type's history, in date order (an event older than the newest goes
     /// before it), and brings the running totals up to date. Returns where it went.
-    private func record(_ event: RecordedEvent, type: Int, in member: inout MemberState) -> (type: Int, index: Int) {
+    func record(_ event: RecordedEvent, type: Int, in member: inout MemberState) -> (type: Int, index: Int) {
         if member.histories.count < typeCount { member.histories += Array(repeating: [], count: typeCount - member.histories.count) }
         let index = Self.insertionIndex(in: member.histories[type], for: event.date, \.date)
         member.histories[type].insert(event, at: index)

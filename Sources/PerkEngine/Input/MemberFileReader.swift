@@ -1,7 +1,8 @@
+import Foundation
 import PerkLanguage
 
 /// A member's birthday: month and day, and the year when the file gives one.
-public struct Birthday: Hashable, Sendable {
+public struct Birthday: Hashable, Sendable, CustomStringConvertible {
     public let month: Int
     public let day: Int
     public let year: Int?
@@ -16,6 +17,11 @@ public struct Birthday: Hashable, Sendable {
         guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let month = Int(parts[0]), let day = Int(parts[1]),
               CivilDate(year: 2000, month: month, day: day) != nil else { return nil }  // 2000 is a leap year
         (self.month, self.day, self.year) = (month, day, nil)
+    }
+
+    /// As it is read: `MM-DD`, or `YYYY-MM-DD` with the year.
+    public var description: String {
+        (year.map { String(format: "%04d-", $0) } ?? "") + String(format: "%02d-%02d", month, day)
     }
 }
 

@@ -1,0 +1,184 @@
+import Foundation
+import Hummingbird
+import Logging
+import PerkConfig
+import PerkEngine
+import PerkLanguage
+
+/// Perk over HTTP, for frontends not written in Swift: JSON in, JSON out, every request served by
+/// the policy in service when it arrived (a `PolicyHandle`, reloaded live). Errors are JSON
+/// (`{"error": {"code": ..., "message": ...}}`); a malformed request is a 400 that says what is
+/// wrong; bodies over `maxBodySize` bytes are refused with 413.
+public struct PerkService: Sendable {
+    public let handle: PolicyHandle
+    public let maxBodySize: Int
+
+    public init(handle: PolicyHandle, maxBodySize: Int = 1 << 20) {
+        self.handle = handle
+        self.maxBodySize = maxBodySize
+    }
+
+    /// The routes: `GET /v1/health`, `GET /v1/policy`, `POST /v1/evaluate`, `POST /v1/entitlements`,
+    /// `POST /v1/simulate`.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
+        router.get("/v1/health") { _, _ in JSONResponse(["status": "ok"]) }
+        router.get("/v1/policy") { _, _ in JSONResponse(PolicyInfo(handle)) }
+        router.post("/v1/evaluate") { request, _ in try await JSONResponse(evaluate(try await body(request, as: EvaluateRequest.self))) }
+        router.post("/v1/entitlements") { request, _ in try await JSONResponse(entitlements(try await body(request, as: EntitlementsRequest.self))) }
+        router.post("/v1/simulate") { request, _ in try await JSONResponse(simulate(try await body(request, as: SimulateRequest.self))) }
+        return router
+    }
+
+    /// Reads a request's JSON body (at most `maxBodySize` bytes).
+    private func body<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodySize)
+        let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw APIError.malformed(Self.explain(error))
+        } catch {
+            throw APIError.malformed("the body is not JSON: \(error.localizedDescription)")
+        }
+    }
+
+    /// A decoding error in words: where in the body, and what was wrong.
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "the body" : String(keys.drop { $0 == "." })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context) == "the body" ? "" : path(context) + ".")\(key.stringValue) is missing"
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type == String.self ? "text" : "\(type)")"
+        case .valueNotFound(_, let context): return "\(path(context)): a value is required"
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    // MARK: Endpoints
+
+    func evaluate(_ request: EvaluateRequest) throws -> EvaluateResponse {
+        let loaded = handle.current
+        let policy = loaded.policy
+        let event = try Self.event(request.event, policy: policy)
+        var member = try Self.member(request.member, id: event.member, policy: policy)
+        let outcomes = policy.apply(event, to: &member, trace: request.trace ?? false, entitlements: request.entitlements ?? true)
+        return EvaluateResponse(outcomes: outcomes.map(OutcomeJSON.init), member: policy.snapshot(of: member), policy: PolicyStamp(loaded))
+    }
+
+    func entitlements(_ request: EntitlementsRequest) throws -> EntitlementsResponse {
+        let loaded = handle.current
+        guard let date = CivilDate(iso: request.date) else { throw APIError.malformed("date: `\(request.date)` is not a date; write YYYY-MM-DD") }
+        var member = try Self.member(request.member, id: request.member.id, policy: loaded.policy)
+        // Time-driven effects up to that day (a review may change the tier) come first.
+        _ = loaded.policy.advance(&member, to: date)
+        let list = loaded.policy.entitlements(of: member, on: date).map { EntitlementJSON(benefit: $0.benefit, value: $0.value.map(OutcomeJSON.text)) }
+        return EntitlementsResponse(entitlements: list, member: loaded.policy.snapshot(of: member), policy: PolicyStamp(loaded))
+    }
+
+    func simulate(_ request: SimulateRequest) throws -> SimulateResponse {
+        let loaded = handle.current
+        let policy = loaded.policy
+        var byMember: [String: [InputEvent]] = [:]
+        var directory = EventDirectory()
+        var last: CivilDate?
+        for (index, cells) in request.events.enumerated() {
+            let event = try Self.event(cells, policy: policy, field: "events[\(index)]")
+            byMember[event.member, default: []].append(event)
+            directory.record(event)
+            if last.map({ $0 < event.date }) ?? true { last = event.date }
+        }
+        var birthdays: [String: Birthday] = [:]
+        for (id, text) in request.birthdays ?? [:] {
+            guard let birthday = Birthday(text) else { throw APIError.malformed("birthdays.\(id): `\(text)` is not a birthday; write MM-DD") }
+            birthdays[id] = birthday
+        }
+        let asOf: CivilDate
+        if let text = request.asOf {
+            guard let date = CivilDate(iso: text) else { throw APIError.malformed("as_of: `\(text)` is not a date; write YYYY-MM-DD") }
+            asOf = date
+        } else {
+            guard let day = last?.adding(days: 1) else { throw APIError.malformed("events: give at least one event, or as_of") }
+            asOf = day
+        }
+        let result = Simulation(policies: [policy], birthdays: birthdays, directory: directory, asOf: asOf).run(byMember, jobs: 1)
+        let summary = SimulationReport.summary(of: result, policies: [policy], asOf: asOf,
+                                               rows: .init(read: request.events.count, skipped: 0))
+        return SimulateResponse(members: result.members[0].map(MemberRow.init), summary: summary, policy: PolicyStamp(loaded))
+    }
+
+    // MARK: Reading a request's parts
+
+    static func event(_ cells: [String: Cell], policy: CompiledPolicy, field: String = "event") throws -> InputEvent {
+        let text = cells.compactMapValues(\.text).filter { !$0.value.isEmpty }
+        switch EventDecoder(policy: policy.checked).decode(text, at: InputLocation(file: field, line: 1)) {
+        case .success(let event): return event
+        case .failure(let error): throw APIError.invalid("invalid_event", "\(field): " + (error.column.map { "\($0): " } ?? "") + error.message)
+        }
+    }
+
+    static func member(_ snapshot: MemberSnapshot?, id: String, policy: CompiledPolicy) throws -> MemberState {
+        guard let snapshot else { return policy.newMember(id: id) }
+        guard snapshot.id == id else { throw APIError.invalid("invalid_member", "member.id `\(snapshot.id)` is not the event's member `\(id)`") }
+        do {
+            return try policy.restore(snapshot)
+        } catch let error as SnapshotError {
+            throw APIError.invalid("invalid_member", "member.\(error)")
+        }
+    }
+}
+
+/// An error a client can act on.
+enum APIError: Error {
+    case malformed(String)
+    case invalid(String, String)
+
+    var code: String {
+        switch self {
+        case .malformed: return "malformed_request"
+        case .invalid(let code, _): return code
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .malformed(let message), .invalid(_, let message): return message
+        }
+    }
+}
+
+/// Every error as JSON with a code and a message: the API's own (400), an unknown route (404),
+/// a body too large (413), anything else (500, logged).
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return Self.response(.badRequest, code: error.code, message: error.message)
+        } catch let error as HTTPResponseError {
+            switch error.status {
+            case .notFound:
+                return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(request.uri.path); see GET /v1/health, GET /v1/policy, POST /v1/evaluate, /v1/entitlements, /v1/simulate")
+            case .contentTooLarge:
+                return Self.response(.contentTooLarge, code: "body_too_large", message: "the body is larger than the service accepts; send fewer events per request")
+            default:
+                return Self.response(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+            }
+        } catch {
+            context.logger.error("request failed: \(error)")
+            return Self.response(.internalServerError, code: "internal_error", message: "the request could not be served: \(error)")
+        }
+    }
+
+    static func response(_ status: HTTPResponse.Status, code: String, message: String) -> Response {
+        JSONResponse(["error": ["code": code, "message": message]], status: status).encoded()
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PerkConfig
+import PerkServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a policy over HTTP as JSON, reloading it live when its files change.",
+        discussion: """
+            GET /v1/health, GET /v1/policy (name, version, hash, loaded_at, last_error), POST /v1/evaluate (a member's \
+            state and an event → the outcomes and the new state), POST /v1/entitlements, POST /v1/simulate. An edit \
+            of the policy or configuration that checks clean is swapped in between requests; one with errors is refused \
+            and logged, and GET /v1/policy shows it while the last good policy keeps serving. Stops on SIGINT or SIGTERM.
+            """)
+
+    @OptionGroup var configuration: ConfigOption
+
+    @Option(help: "The policy file, served as written (default: the configuration's policy, with its parameter values).")
+    var policy: String?
+
+    @Option(help: "The address to listen on (default: 127.0.0.1, or the configuration's serve.host).")
+    var host: String?
+
+    @Option(help: "The port (default: 8080, or the configuration's serve.port; 0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "Seconds between checks of the files for edits.")
+    var watchInterval: Double = 1
+
+    @Option(help: "The largest request body accepted, in bytes.")
+    var maxBody = 1 << 20
+
+    func run() async throws {
+        let config = try configuration.load()
+        let source: PolicyHandle.Source
+        if let policy {
+            source = .policy(policy)
+        } else if let path = config?.file {
+            source = .configuration(path)
+        } else {
+            throw missing("--policy", orConfig: "policy")
+        }
+        let handle: PolicyHandle
+        do {
+            handle = try PolicyHandle(source)
+        } catch {
+            printError("\(error)")
+            printError("error: the service did not start; fix the policy and start it again")
+            throw ExitCode.policyInvalid
+        }
+        var logger = Logger(label: "perk.serve")
+        logger.logLevel = .info
+        handle.watch(every: watchInterval) { [logger] swapped, error in
+            if swapped {
+                logger.info("policy reloaded", metadata: ["hash": "\(handle.current.hash)", "version": "\(handle.current.version ?? "")"])
+            } else {
+                logger.error("edit refused, still serving the last good policy:\n\(error ?? "")")
+            }
+        }
+        let host = host ?? config?.serve.host ?? "127.0.0.1"
+        let port = port ?? config?.serve.port ?? 8080
+        let loaded = handle.current
+        let app = Application(
+            router: PerkService(handle: handle, maxBodySize: maxBody).router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "perk"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                // Unbuffered, so a process watching the output sees it at once.
+                FileHandle.standardOutput.write(Data("perk serve: listening on http://\(host):\(bound) — \(loaded.name ?? "policy") version \(loaded.version ?? "-"), hash \(loaded.hash)\n".utf8))
+            },
+            logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// `perk serve` started for real on a loopback port and driven over HTTP: health, the policy,
+/// evaluating events with the member's state round-tripped, JSON errors, the body limit, and live
+/// reload — a broken edit refused while the last good policy serves, a clean one swapped in while
+/// requests run.
+final class ServeCommandTests: XCTestCase {
+    /// A running `perk serve`, stopped when the test ends.
+    private final class Server: @unchecked Sendable {
+        let process = Process()
+        var port = 0
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = TestPaths.productsDirectory.appendingPathComponent("perk")
+            process.arguments = ["serve"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The first line says where it listens.
+            var text = ""
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, !text.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            guard let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                  let port = Int(text[range].split(separator: ":").last!) else {
+                process.terminate()
+                throw NSError(domain: "perk serve did not start: \(text)", code: 1)
+            }
+            self.port = port
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+
+        /// Sends a request; returns the status and the JSON body.
+        func request(_ method: String, _ path: String, _ body: Any? = nil, raw: Data? = nil) throws -> (status: Int, json: [String: Any]) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            request.httpMethod = method
+            if let body { request.httpBody = try JSONSerialization.data(withJSONObject: body) }
+            if let raw { request.httpBody = raw }
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var result: (Data?, URLResponse?, Error?)
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                result = (data, response, error)
+                done.signal()
+            }.resume()
+            guard done.wait(timeout: .now() + 30) == .success else { throw NSError(domain: "timed out: \(method) \(path)", code: 2) }
+            if let error = result.2 { throw error }
+            let status = (result.1 as? HTTPURLResponse)?.statusCode ?? 0
+            let json = (try? JSONSerialization.jsonObject(with: result.0 ?? Data())) as? [String: Any] ?? [:]
+            return (status, json)
+        }
+    }
+
+    private func policyFile() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("perk-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("harbor-hotel.perk")
+        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk"), to: file)
+        return file
+    }
+
+    private var e1: [String: Any] { Self.e1 }
+    private static let e1Cells = ["id": "e1", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": "1234.56", "category": "room"]
+    private static var e1: [String: Any] { e1Cells }
+
+    /// Points the last outcome of an evaluation earned.
+    private func earned(_ json: [String: Any]) -> String? { Self.earned(json) }
+
+    private static func earned(_ json: [String: Any]) -> String? {
+        let outcomes = json["outcomes"] as? [[String: Any]]
+        return (outcomes?.last?["earned"] as? [[String: String]])?.first?["points"]
+    }
+
+    func testEvaluatingAndErrors() throws {
+        let server = try Server(["--policy", try policyFile().path, "--port", "0", "--max-body", "4096"])
+        defer { server.stop() }
+        let health = try server.request("GET", "/v1/health")
+        XCTAssertEqual(health.status, 200)
+        XCTAssertEqual(health.json["status"] as? String, "ok")
+        let policy = try server.request("GET", "/v1/policy")
+        XCTAssertEqual(policy.json["name"] as? String, "Harbor Hotel Rewards")
+        XCTAssertTrue(policy.json["last_error"] is NSNull, "\(policy.json)")
+        XCTAssertNotNil(policy.json["hash"] as? String)
+
+        // floor(1,234.56 / 10) = 123 at Regular; then 4,000 dining: spend before 1,234.56 → Regular, 400,
+        // and 5,234.56 in 12 months → Silver.
+        let first = try server.request("POST", "/v1/evaluate", ["event": e1])
+        XCTAssertEqual(first.status, 200, "\(first.json)")
+        XCTAssertEqual(earned(first.json), "123")
+        let member = try XCTUnwrap(first.json["member"] as? [String: Any])
+        let second = try server.request("POST", "/v1/evaluate", ["member": member, "trace": true, "event": [
+            "id": "e2", "date": "2024-05-03", "member": "M1", "type": "purchase", "amount": "4000.00", "category": "dining"]])
+        XCTAssertEqual(earned(second.json), "400", "\(second.json)")
+        let after = try XCTUnwrap(second.json["member"] as? [String: Any])
+        XCTAssertEqual(after["tier"] as? String, "Silver")
+        XCTAssertEqual((after["totals"] as? [String: String])?["earned"], "523")
+        let trace = ((second.json["outcomes"] as? [[String: Any]])?.last?["trace"] as? [[String: Any]]) ?? []
+        XCTAssertTrue(trace.contains { $0["rule"] as? String == "purchase_points" && $0["fired"] as? Bool == true }, "\(trace)")
+        let entitled = try server.request("POST", "/v1/entitlements", ["member": after, "date": "2024-05-04"])
+        XCTAssertEqual(entitled.status, 200, "\(entitled.json)")
+        XCTAssertTrue((entitled.json["entitlements"] as? [[String: Any]])?.contains { $0["benefit"] as? String == "purchase_discount" } ?? false, "\(entitled.json)")
+
+        func error(_ response: (status: Int, json: [String: Any])) -> (Int, String?, String?) {
+            let body = response.json["error"] as? [String: String]
+            return (response.status, body?["code"], body?["message"])
+        }
+        XCTAssertEqual(error(try server.request("POST", "/v1/evaluate", raw: Data("{".utf8))).0, 400)
+        XCTAssertEqual(error(try server.request("POST", "/v1/evaluate", raw: Data("{".utf8))).1, "malformed_request")
+        let noType = error(try server.request("POST", "/v1/evaluate", ["event": ["id": "x", "date": "2024-01-10", "member": "M1"]]))
+        XCTAssertEqual(noType.0, 400)
+        XCTAssertEqual(noType.1, "invalid_event")
+        XCTAssertEqual(noType.2, "event: type: missing; every event needs an id, a date, a member and a type")
+        let noEvent = error(try server.request("POST", "/v1/evaluate", ["trace": true]))
+        XCTAssertEqual(noEvent.1, "malformed_request")
+        XCTAssertEqual(noEvent.2, "event is missing")
+        let wrongMember = error(try server.request("POST", "/v1/evaluate", ["member": ["id": "M1", "tier": "Platinum"], "event": e1]))
+        XCTAssertEqual(wrongMember.1, "invalid_member")
+        XCTAssertTrue(wrongMember.2?.contains("no tier `Platinum`") ?? false, "\(wrongMember)")
+        XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).0, 404)
+        XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).1, "not_found")
+        let large = error(try server.request("POST", "/v1/evaluate", raw: Data(("{\"event\": {\"id\": \"" + String(repeating: "x", count: 10_000) + "\"}}").utf8)))
+        XCTAssertEqual(large.0, 413)
+        XCTAssertEqual(large.1, "body_too_large")
+    }
+
+    func testLiveReloadWhileRequestsRun() throws {
+        let file = try policyFile()
+        let original = try String(contentsOf: file, encoding: .utf8)
+        let server = try Server(["--policy", file.path, "--port", "0", "--watch-interval", "0.1"])
+        defer { server.stop() }
+        let firstHash = try server.request("GET", "/v1/policy").json["hash"] as? String
+
+        // A broken edit: refused, reported, the last good policy keeps serving.
+        try original.replacingOccurrences(of: "floor(amount * earn_rate)", with: "floor(amount * earn_rat)").write(to: file, atomically: true, encoding: .utf8)
+        var policy: [String: Any] = [:]
+        for _ in 0..<100 where (policy["last_error"] as? String) == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            policy = try server.request("GET", "/v1/policy").json
+        }
+        XCTAssertTrue((policy["last_error"] as? String)?.contains("unknown name `earn_rat`") ?? false, "\(policy)")
+        XCTAssertEqual(policy["hash"] as? String, firstHash)
+        XCTAssertEqual(earned(try server.request("POST", "/v1/evaluate", ["event": e1]).json), "123")
+
+        // A clean edit, while requests run: each is answered whole by one policy or the other.
+        let answers = LockedList()
+        let stop = LockedList()
+        let readers = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: readers) {
+                while stop.isEmpty {
+                    let answer = try? server.request("POST", "/v1/evaluate", ["event": Self.e1Cells])
+                    answers.append("\(answer?.status ?? 0) \(answer.flatMap { Self.earned($0.json) } ?? "none")")
+                }
+            }
+        }
+        try original.replacingOccurrences(of: "param earn_rate = 1 point per 10 CNY", with: "param earn_rate = 2 points per 10 CNY")
+            .write(to: file, atomically: true, encoding: .utf8)
+        for _ in 0..<100 where policy["hash"] as? String == firstHash || !(policy["last_error"] is NSNull) {
+            Thread.sleep(forTimeInterval: 0.1)
+            policy = try server.request("GET", "/v1/policy").json
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        stop.append("stop")
+        readers.wait()
+        XCTAssertNotEqual(policy["hash"] as? String, firstHash)
+        XCTAssertTrue(policy["last_error"] is NSNull, "\(policy)")
+        XCTAssertEqual(earned(try server.request("POST", "/v1/evaluate", ["event": e1]).json), "246")
+        XCTAssertFalse(answers.items.isEmpty)
+        XCTAssertTrue(Set(answers.items).isSubset(of: ["200 123", "200 246"]), "\(Set(answers.items))")
+    }
+}
+
+private final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    var items: [String] { lock.withLock { list } }
+    var isEmpty: Bool { lock.withLock { list.isEmpty } }
+    func append(_ item: String) { lock.withLock { list.append(item) } }
+}
