@@ -113,6 +113,16 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(entitled.status, 200, "\(entitled.json)")
         XCTAssertTrue((entitled.json["entitlements"] as? [[String: Any]])?.contains { $0["benefit"] as? String == "purchase_discount" } ?? false, "\(entitled.json)")
 
+        // The same two purchases as a small simulation: the members' rows and the summary.
+        let simulated = try server.request("POST", "/v1/simulate", ["events": [e1, [
+            "id": "e2", "date": "2024-05-03", "member": "M1", "type": "purchase", "amount": "4000.00", "category": "dining"]], "as_of": "2024-05-04"])
+        XCTAssertEqual(simulated.status, 200, "\(simulated.json)")
+        let rows = try XCTUnwrap(simulated.json["members"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(rows.first?["earned"] as? String, "523")
+        XCTAssertEqual(rows.first?["tier"] as? String, "Silver")
+        XCTAssertEqual(((simulated.json["summary"] as? [String: Any])?["rows"] as? [String: Int])?["read"], 2)
+
         func error(_ response: (status: Int, json: [String: Any])) -> (Int, String?, String?) {
             let body = response.json["error"] as? [String: String]
             return (response.status, body?["code"], body?["message"])

@@ -53,6 +53,8 @@ public struct Simulation: Sendable {
                 for event in try partitions.events(ofPartition: index) { byMember[event.member, default: []].append(event) }
                 return run(byMember, jobs: 1, progress: progress)
             })
+            // The partition's events are freed: give the pages back before the next is read.
+            returnFreedMemory()
         }
         if jobs <= 1 {
             (0..<partitions.count).forEach(work)
@@ -73,6 +75,7 @@ public struct Simulation: Sendable {
         for index in parts.indices {
             for policy in policies.indices { members[policy] += parts[index].members[policy] }
             parts[index] = Result(members: [], tallies: [], notApplied: 0)
+            if index % 16 == 15 { returnFreedMemory() }
         }
         // Partitions hold members by hash: one order, by id, for every policy, put in place.
         let order = members[0].indices.sorted { members[0][$0].member < members[0][$1].member }
