@@ -203,7 +203,6 @@ public struct Configuration: Sendable {
                 let compared = try compare.mapping(keys: ["policy", "parameters"])
                 var reference = PolicyReference(path: try compared["policy"].map { try path($0, "a policy file") } ?? main.path,
                                                 settings: PolicySettings(currency: main.settings.currency, timeZone: main.settings.timeZone))
-                reference.file = node.file
                 if let parameters = compared["parameters"] { try readParameters(parameters, into: &reference) }
                 simulate.compare = reference
             }
