@@ -143,9 +143,12 @@ public enum PolicyTestRunner {
                 files.append(path)
                 continue
             }
+            // Hidden folders (.build, .git) are not searched.
             let base = path.hasSuffix("/") ? path : path + "/"
-            let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
-            files += found.filter { $0.hasSuffix(".test.yaml") && !$0.hasPrefix(".build") }.sorted().map { base + $0 }
+            let root = URL(fileURLWithPath: path).standardizedFileURL.path + "/"
+            let found = FileManager.default.enumerator(at: URL(fileURLWithPath: path), includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])?
+                .compactMap { ($0 as? URL)?.standardizedFileURL.path } ?? []
+            files += found.filter { $0.hasSuffix(".test.yaml") && $0.hasPrefix(root) }.map { base + String($0.dropFirst(root.count)) }.sorted()
         }
         return files
     }
