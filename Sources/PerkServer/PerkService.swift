@@ -25,9 +25,9 @@ public struct PerkService: Sendable {
         router.add(middleware: JSONErrorMiddleware())
         router.get("/v1/health") { _, _ in JSONResponse(["status": "ok"]) }
         router.get("/v1/policy") { _, _ in JSONResponse(PolicyInfo(handle)) }
-        router.post("/v1/evaluate") { request, _ in try await JSONResponse(evaluate(try await body(request, as: EvaluateRequest.self))) }
-        router.post("/v1/entitlements") { request, _ in try await JSONResponse(entitlements(try await body(request, as: EntitlementsRequest.self))) }
-        router.post("/v1/simulate") { request, _ in try await JSONResponse(simulate(try await body(request, as: SimulateRequest.self))) }
+        router.post("/v1/evaluate") { request, _ in JSONResponse(try evaluate(try await body(request, as: EvaluateRequest.self))) }
+        router.post("/v1/entitlements") { request, _ in JSONResponse(try entitlements(try await body(request, as: EntitlementsRequest.self))) }
+        router.post("/v1/simulate") { request, _ in JSONResponse(try simulate(try await body(request, as: SimulateRequest.self))) }
         return router
     }
 

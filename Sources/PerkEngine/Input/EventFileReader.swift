@@ -130,11 +130,7 @@ public struct EventFileReader: Sendable {
                 // The header takes the lines before the part's first.
                 results.set(index, read(prefix + bytes[cuts[index].range], firstLine: cuts[index].firstLine - headerLines))
             }
-            if jobs <= 1 || parts.count == 1 {
-                parts.indices.forEach(work)
-            } else {
-                DispatchQueue.concurrentPerform(iterations: parts.count, execute: work)
-            }
+            runInParallel(parts.count, jobs: jobs, work)
             for partResults in results.values() { try deliver(partResults) }
         }
     }

@@ -56,11 +56,7 @@ public struct Simulation: Sendable {
             // The partition's events are freed: give the pages back before the next is read.
             returnFreedMemory()
         }
-        if jobs <= 1 {
-            (0..<partitions.count).forEach(work)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: partitions.count, execute: work)
-        }
+        runInParallel(partitions.count, jobs: jobs, work)
         var parts = try store.takeValues().map { try $0.get() }
         var tallies = policies.map { Tally(policy: $0) }
         for part in parts {
@@ -120,11 +116,7 @@ public struct Simulation: Sendable {
             store.set(chunk, (members, tallies))
             progress?(ids[chunks[chunk]].reduce(0) { $0 + (events[$1]?.count ?? 0) })
         }
-        if jobs <= 1 || chunkCount == 1 {
-            (0..<chunkCount).forEach(work)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
-        }
+        runInParallel(chunkCount, jobs: jobs, work)
         // Chunks are merged in member order: the same result whatever the number of jobs.
         var members = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0) }

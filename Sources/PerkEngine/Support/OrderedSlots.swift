@@ -22,3 +22,35 @@ final class OrderedSlots<Element: Sendable>: @unchecked Sendable {
         }
     }
 }
+
+/// Runs `work(0..<count)` on exactly `jobs` threads (one: on the caller's), each taking the next
+/// index as it finishes one, and returns when all are done. Unlike `concurrentPerform`, it never
+/// uses more threads than asked, so `--jobs` also bounds how much work is in memory at once.
+func runInParallel(_ count: Int, jobs: Int, _ work: @escaping @Sendable (Int) -> Void) {
+    guard jobs > 1, count > 1 else {
+        (0..<count).forEach(work)
+        return
+    }
+    let next = NextIndex()
+    let group = DispatchGroup()
+    for _ in 0..<min(jobs, count) {
+        DispatchQueue.global().async(group: group) {
+            while let index = next.take(below: count) { work(index) }
+        }
+    }
+    group.wait()
+}
+
+/// A counter threads take indices from.
+private final class NextIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take(below count: Int) -> Int? {
+        lock.withLock {
+            guard value < count else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}
