@@ -146,6 +146,21 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(large.1, "body_too_large")
     }
 
+    /// Through a configuration: its parameter values apply, /v1/policy lists them, and the
+    /// configuration's `serve.host` is where it listens.
+    func testServingAConfiguration() throws {
+        let file = try policyFile()
+        let config = file.deletingLastPathComponent().appendingPathComponent("perk.yaml")
+        try "policy: harbor-hotel.perk\nparameters:\n  earn_rate: 2 points per 10 CNY\nserve:\n  host: 127.0.0.1\n  port: 0\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let server = try Server(["--config", config.path])
+        defer { server.stop() }
+        let policy = try server.request("GET", "/v1/policy")
+        XCTAssertEqual(policy.json["parameters"] as? [String: String], ["earn_rate": "2 points per 10 CNY"])
+        // floor(1,234.56 × 2 / 10) = 246.
+        XCTAssertEqual(earned(try server.request("POST", "/v1/evaluate", ["event": e1]).json), "246")
+    }
+
     func testLiveReloadWhileRequestsRun() throws {
         let file = try policyFile()
         let original = try String(contentsOf: file, encoding: .utf8)
