@@ -123,6 +123,20 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(rows.first?["tier"] as? String, "Silver")
         XCTAssertEqual(((simulated.json["summary"] as? [String: Any])?["rows"] as? [String: Int])?["read"], 2)
 
+        // docs/openapi.yaml describes exactly the endpoints served: each answers (200, or 400 for an
+        // empty body), none is 404.
+        let openAPI = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let lines = openAPI.split(separator: "\n").map(String.init)
+        var documented: [String] = []
+        for (index, line) in lines.enumerated() where line.hasPrefix("  /v1/") && line.hasSuffix(":") {
+            let path = String(line.dropFirst(2).dropLast())
+            let method = lines[index + 1].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ":", with: "").uppercased()
+            documented.append("\(method) \(path)")
+            let answer = try server.request(method, path, method == "POST" ? [String: Any]() : nil)
+            XCTAssertEqual(answer.status, method == "GET" ? 200 : 400, "\(method) \(path): \(answer.json)")
+        }
+        XCTAssertEqual(documented, ["GET /v1/health", "GET /v1/policy", "POST /v1/evaluate", "POST /v1/entitlements", "POST /v1/simulate"])
+
         func error(_ response: (status: Int, json: [String: Any])) -> (Int, String?, String?) {
             let body = response.json["error"] as? [String: String]
             return (response.status, body?["code"], body?["message"])
