@@ -94,6 +94,45 @@ final class FormatterTests: XCTestCase {
         XCTAssertEqual(Formatter.format(SourceFile(name: "c.perk", text: source)), source)
     }
 
+    /// A comment after a block's `}` when `else` starts the next line ends the `} else {` line
+    /// (it was once moved into the block); with a comment of its own on the `else` line, it
+    /// stays above, in the block.
+    func testACommentAfterTheBraceBeforeElseEndsTheElseLine() {
+        let source = """
+            rule r on purchase {
+              if amount > 1 CNY {
+                earn 1 points
+              }  # big ones
+              else {
+                earn 2 points
+              }
+              if amount > 2 CNY {
+                earn 3 points
+              }  # first
+              else {  # second
+                earn 4 points
+              }
+            }
+
+            """
+        XCTAssertEqual(Formatter.format(SourceFile(name: "c.perk", text: source)), """
+            rule r on purchase {
+              if amount > 1 CNY {
+                earn 1 points
+              } else {  # big ones
+                earn 2 points
+              }
+              if amount > 2 CNY {
+                earn 3 points
+                # first
+              } else {  # second
+                earn 4 points
+              }
+            }
+
+            """)
+    }
+
     func testUnicodeOperatorsBecomeAscii() {
         let source = "param a = 2 × 3 ÷ 1\nparam b = a ≥ 1 and a ≤ 9 and a ≠ 4\n"
         XCTAssertEqual(Formatter.format(SourceFile(name: "u.perk", text: source)),

@@ -225,10 +225,22 @@ public struct Formatter {
             closeBlock(indent: indent, end: statement.span.end)
             return
         }
-        // Comments above the `else` line stay in the `then` block; one after `else {` ends its line.
+        // Comments above the `else` line stay in the `then` block; one after `else {` ends its line,
+        // and so does one written after the block's `}` when `else` starts the next line.
         let elseKeyword = statement.elseKeyword ?? SourceSpan(start: statement.span.end, end: statement.span.end)
+        var afterBrace: String?
+        if let brace = closingBrace(before: elseKeyword.start) {
+            flushComments(before: brace, indent: indent + 1)
+            let next = nextComment
+            if next < comments.count, comments[next].span.start < elseKeyword.start, line(of: comments[next].span.start) == line(of: brace),
+               !(next + 1 < comments.count && line(of: comments[next + 1].span.start) == line(of: elseKeyword.start)) {
+                afterBrace = comments[next].text
+                nextComment += 1
+            }
+        }
         flushComments(before: elseKeyword.start, indent: indent + 1)
         emit("}", indent: indent, span: elseKeyword, trailingOnLineOf: elseKeyword.start)
+        if let afterBrace { trailing[output.count - 1] = afterBrace }
         if otherwise.count == 1, case .ifThen = otherwise[0].kind {
             output[output.count - 1] += " else"
             ifChain(otherwise[0], indent: indent, continuing: true)
@@ -237,6 +249,23 @@ public struct Formatter {
             block(otherwise, indent: indent + 1)
             closeBlock(indent: indent, end: statement.span.end)
         }
+    }
+
+    /// Where the `}` that closes the block before `offset` is: the last byte before it that is not
+    /// a space, a line break or in a comment.
+    private func closingBrace(before offset: Int) -> Int? {
+        var index = offset - 1
+        while index >= 0 {
+            let byte = file.bytes[index]
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                index -= 1
+            } else if let comment = comments.last(where: { $0.span.start <= index && index < $0.span.end }) {
+                index = comment.span.start - 1
+            } else {
+                return byte == UInt8(ascii: "}") ? index : nil
+            }
+        }
+        return nil
     }
 
     /// A statement on one line (an `if` only inside a penalty step; elsewhere `ifChain` spreads it out).
