@@ -133,32 +133,54 @@ struct ExpressionCompiler {
         }
     }
 
+    /// What a name stands for where it is used, in the checker's order: a `let`, a field of the
+    /// aggregated event, a field of the rule's event, a member property, a tier, a parameter, a measure.
+    private enum Resolution {
+        case local(Int)
+        case aggregatedEvent
+        case ruleEvent
+        case member(MemberProperty)
+        case constant(Value)
+        case measure(Evaluate)
+    }
+
+    private func resolve(_ name: String, in scope: Scope) -> Resolution? {
+        if let slot = scope.locals[name] { return .local(slot) }
+        if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil { return .aggregatedEvent }
+        if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue { return .ruleEvent }
+        if let property = MemberProperty(rawValue: name) { return .member(property) }
+        if let rank = tierRanks[name] { return .constant(.tier(rank)) }
+        if let value = parameters[name] { return .constant(value) }
+        if let measure = measures[name] { return .measure(measure) }
+        return nil
+    }
+
     private func compileName(_ name: String, in scope: Scope) throws -> Evaluate {
-        if let slot = scope.locals[name] {
+        switch resolve(name, in: scope) {
+        case .local(let slot):
             return { frame in
                 guard slot < frame.locals.count else { throw EvaluationError("`\(name)` is used before it is set") }
                 return frame.locals[slot]
             }
-        }
-        if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil {
+        case .aggregatedEvent:
             return { frame in
                 guard let item = frame.aggregateItem else { throw EvaluationError("no event for `\(name)`") }
                 return try Self.property(name, of: item)
             }
-        }
-        if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue {
+        case .ruleEvent:
             return { frame in
                 guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
                 return try Self.property(name, of: current)
             }
-        }
-        if let property = MemberProperty(rawValue: name) {
+        case .member(let property):
             return { frame in Self.memberProperty(property, of: frame.member, on: frame.today) }
+        case .constant(let value):
+            return { _ in value }
+        case .measure(let measure):
+            return measure
+        case nil:
+            throw EvaluationError("unknown name `\(name)`")
         }
-        if let rank = tierRanks[name] { return { _ in .tier(rank) } }
-        if let value = parameters[name] { return { _ in value } }
-        if let measure = measures[name] { return measure }
-        throw EvaluationError("unknown name `\(name)`")
     }
 
     /// A field or recorded property of a history event.
@@ -320,11 +342,10 @@ struct ExpressionCompiler {
         case .literal, .rate, .string, .date, .bool:
             return true
         case .name(let name):
-            if scope.locals[name] != nil { return false }
-            if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil { return true }
-            if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue { return false }
-            if MemberProperty(rawValue: name) != nil { return false }
-            return tierRanks[name] != nil || parameters[name] != nil
+            switch resolve(name, in: scope) {
+            case .aggregatedEvent, .constant: return true
+            case .local, .ruleEvent, .member, .measure, nil: return false
+            }
         case .call(_, let arguments), .list(let arguments):
             return arguments.allSatisfy(inner)
         case .unary(_, let operand), .parenthesized(let operand):
