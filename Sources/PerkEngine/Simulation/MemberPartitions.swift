@@ -243,8 +243,9 @@ private struct RecordReader {
         let tag = bytes[offset]
         offset += 1
         func number() -> ExactNumber {
+            // Written from an ExactNumber, so already in lowest terms.
             let numerator = wide(), denominator = wide()
-            return ExactNumber(numerator: numerator, denominator: denominator)!
+            return ExactNumber(lowestTerms: numerator, denominator: denominator)
         }
         switch tag {
         case 0: return .number(number())

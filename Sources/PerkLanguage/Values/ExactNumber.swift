@@ -28,6 +28,13 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         self.denominator = sign * denominator / Int128(divisor)
     }
 
+    /// A fraction already in lowest terms with a positive denominator (a number written out and
+    /// read back), taken as it is, without dividing by the common divisor again.
+    package init(lowestTerms numerator: Int128, denominator: Int128) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
     /// Parses a decimal such as `5000.50`, `-3` or `1.2` (no exponent, no separators; at most 36
     /// digits).
     public init?(decimal text: some StringProtocol) {
