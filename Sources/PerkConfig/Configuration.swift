@@ -116,13 +116,23 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// A policy file written in `file`, which must exist: a mistake in its path is reported where
+    /// it is written, not later as a file that cannot be read.
+    static func policyPath(_ node: ConfigNode, in file: String) throws -> String {
+        let path = try paths(relativeTo: file)(node, "a policy file")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw node.error("there is no policy file `\(path)`; paths are relative to the folder of \(URL(fileURLWithPath: file).lastPathComponent)")
+        }
+        return path
+    }
+
     /// The policy and its settings (`policy`, `currency`, `timezone`, `parameters`) of a file's
     /// top-level keys: a configuration's, or a policy test file's.
     package static func policy(_ keys: [String: ConfigNode], file: String) throws -> PolicyReference {
         guard let policyNode = keys["policy"] else {
             throw ConfigError(file: file, line: 1, column: 1, path: "policy", message: "missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
         }
-        var policy = PolicyReference(path: try paths(relativeTo: file)(policyNode, "a policy file"))
+        var policy = PolicyReference(path: try policyPath(policyNode, in: file))
         policy.file = file
         if let currency = keys["currency"] {
             let code = try currency.text("an ISO 4217 currency code")
@@ -198,10 +208,10 @@ public struct Configuration: Sendable {
         if let compare = keys["compare"] {
             // A policy file, or a mapping: a policy (the main one by default) and parameter values.
             if case .scalar = compare.node {
-                simulate.compare = PolicyReference(path: try path(compare, "a policy file"), settings: PolicySettings(currency: main.settings.currency, timeZone: main.settings.timeZone))
+                simulate.compare = PolicyReference(path: try policyPath(compare, in: node.file), settings: PolicySettings(currency: main.settings.currency, timeZone: main.settings.timeZone))
             } else {
                 let compared = try compare.mapping(keys: ["policy", "parameters"])
-                var reference = PolicyReference(path: try compared["policy"].map { try path($0, "a policy file") } ?? main.path,
+                var reference = PolicyReference(path: try compared["policy"].map { try policyPath($0, in: node.file) } ?? main.path,
                                                 settings: PolicySettings(currency: main.settings.currency, timeZone: main.settings.timeZone))
                 if let parameters = compared["parameters"] { try readParameters(parameters, into: &reference) }
                 simulate.compare = reference

@@ -18,7 +18,7 @@ struct JSONResponse<Body: Encodable>: ResponseGenerator {
 
     func encoded() -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: Array(data))))
@@ -147,29 +147,17 @@ struct SimulateResponse: Encodable {
     let policy: PolicyStamp
 }
 
+/// A member's row of members.csv, as a JSON object with the same column names.
 struct MemberRow: Encodable {
-    let member: String, tier: String, status: String
-    let balance: String, earned: String, redeemed: String, expired: String, clawedBack: String, deducted: String
-    let forfeited: String, unrecovered: String, fees: String
+    let cells: [String: String]
 
     init(_ result: Simulation.MemberResult) {
-        member = result.member
-        tier = result.tier
-        status = result.status
-        let t = result.totals
-        balance = result.balance.description
-        earned = t.earned.description
-        redeemed = t.redeemed.description
-        expired = t.expired.description
-        clawedBack = t.clawedBack.description
-        deducted = t.deducted.description
-        forfeited = t.forfeited.description
-        unrecovered = t.unrecovered.description
-        fees = t.fees.multiplied(by: ExactNumber(100)).map { String(format: "%.2f", Double($0.rounded(.halfEven).numerator) / 100) } ?? t.fees.description
+        cells = Dictionary(uniqueKeysWithValues: zip(SimulationReport.memberColumns, SimulationReport.memberCells(result)))
     }
 
-    enum CodingKeys: String, CodingKey {
-        case member, tier, status, balance, earned, redeemed, expired, clawedBack = "clawed_back", deducted, forfeited, unrecovered, fees
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(cells)
     }
 }
 

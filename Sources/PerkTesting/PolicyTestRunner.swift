@@ -93,7 +93,7 @@ public enum PolicyTestRunner {
         guard let asOf = test.asOf ?? last?.adding(days: 1) else {
             return [Failure(subject: "the test has no events; give `as_of`", expected: nil, actual: nil, trace: [])]
         }
-        let ordered = events.enumerated().sorted { ($0.element.event.date, $0.offset) < ($1.element.event.date, $1.offset) }.map(\.element)
+        let ordered = events.inDateOrder(\.event.date)
         var scheduled: [String: [Outcome]] = [:]
         for (event, expect) in ordered {
             guard event.date < asOf else {

@@ -93,10 +93,12 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(error("input:\n  events: e.csv\n"),
                        "perk.yaml:1:1: error: policy: missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
         XCTAssertEqual(error("policy: [a, b]\n"), "perk.yaml:1:9: error: policy: expected a policy file, found a list")
-        XCTAssertEqual(error("policy: p.perk\ntimezone: Asia/Shangai\n"),
+        XCTAssertEqual(error("policy: policies/harbor-hotl.perk\n"),
+                       "perk.yaml:1:9: error: policy: there is no policy file `policies/harbor-hotl.perk`; paths are relative to the folder of perk.yaml")
+        XCTAssertEqual(error("policy: policies/harbor-hotel.perk\ntimezone: Asia/Shangai\n"),
                        "perk.yaml:2:11: error: timezone: unknown time zone `Asia/Shangai`; did you mean `Asia/Shanghai`?")
-        XCTAssertEqual(error("policy: p.perk\ncurrency: RMB\n"), "perk.yaml:2:11: error: currency: `RMB` is not an ISO 4217 currency code; the renminbi's code is `CNY`")
-        XCTAssertEqual(error("policy: p.perk\ninput:\n  date_format: DD/MM\n"),
+        XCTAssertEqual(error("policy: policies/harbor-hotel.perk\ncurrency: RMB\n"), "perk.yaml:2:11: error: currency: `RMB` is not an ISO 4217 currency code; the renminbi's code is `CNY`")
+        XCTAssertEqual(error("policy: policies/harbor-hotel.perk\ninput:\n  date_format: DD/MM\n"),
                        "perk.yaml:3:16: error: input.date_format: `DD/MM` is not a date format; use YYYY, MM and DD once each, as in `DD/MM/YYYY` or `YYYYMMDD`")
         XCTAssertEqual(error("policy: p.perk\npolicy: q.perk\n"), "perk.yaml:1:1: error: the key `policy` is given twice; keep one")
         XCTAssertTrue(error("policy: p.perk\n  - x: [\n").hasPrefix("perk.yaml:2:"))
@@ -110,7 +112,7 @@ final class ConfigurationTests: XCTestCase {
                        "perk.yaml:3:3: error: parameters.silver_spnd: the policy declares no such parameter; did you mean `silver_spend`?")
         // The column points into the value: `per` needs what follows it.
         XCTAssertEqual(error(base + "  earn_rate: \"1 point per\"\n", compile: true).prefix(41), "perk.yaml:3:23: error: parameters.earn_ra")
-        XCTAssertEqual(error("policy: p.perk\nparamters: {}\n"), "perk.yaml:2:1: error: paramters: unknown key; did you mean `parameters`?")
+        XCTAssertEqual(error("policy: policies/harbor-hotel.perk\nparamters: {}\n"), "perk.yaml:2:1: error: paramters: unknown key; did you mean `parameters`?")
     }
 
     func testTheInputMappingIsCheckedAgainstThePolicy() throws {

@@ -53,3 +53,11 @@ public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
         "\(location): " + (column.map { "\($0): " } ?? "") + message
     }
 }
+
+extension Sequence {
+    /// The elements in the order a member's events are applied: by date, the same date in the
+    /// order given (a stable sort, which `sorted` alone does not promise).
+    public func inDateOrder(_ date: (Element) -> CivilDate) -> [Element] {
+        enumerated().sorted { (date($0.element), $0.offset) < (date($1.element), $1.offset) }.map(\.element)
+    }
+}

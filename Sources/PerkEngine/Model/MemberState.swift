@@ -46,7 +46,7 @@ public struct MemberState: Hashable, Sendable {
 
     /// The events the policy can still see, oldest first.
     public var history: [RecordedEvent] {
-        histories.joined().enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+        histories.joined().inDateOrder(\.date)
     }
 
     /// Where the recorded event with this id is: its type and index in `histories`.

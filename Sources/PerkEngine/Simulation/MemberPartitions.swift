@@ -194,24 +194,20 @@ private struct RecordWriter {
         }
     }
 
-    mutating func unsigned(_ value: UInt64) {
+    mutating func unsigned(_ value: UInt64) { varint(value) }
+
+    mutating func signed(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    mutating func wide(_ value: Int128) { varint(UInt128(bitPattern: (value << 1) ^ (value >> 127))) }
+
+    /// Seven bits a byte, lowest first; the high bit says another byte follows.
+    private mutating func varint<Word: FixedWidthInteger & UnsignedInteger>(_ value: Word) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
             value >>= 7
         }
         bytes.append(UInt8(value))
-    }
-
-    mutating func signed(_ value: Int64) { unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
-
-    mutating func wide(_ value: Int128) {
-        var zigzag = UInt128(bitPattern: (value << 1) ^ (value >> 127))
-        while zigzag >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: zigzag) | 0x80)
-            zigzag >>= 7
-        }
-        bytes.append(UInt8(zigzag))
     }
 
     mutating func string(_ text: String) {
@@ -266,31 +262,26 @@ private struct RecordReader {
         }
     }
 
-    mutating func unsigned() -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = bytes[offset]
-            offset += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
-    }
+    mutating func unsigned() -> UInt64 { varint(UInt64.self) }
 
     mutating func signed() -> Int64 {
-        let zigzag = unsigned()
+        let zigzag = varint(UInt64.self)
         return Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
     }
 
     mutating func wide() -> Int128 {
-        var value: UInt128 = 0
-        var shift: UInt128 = 0
+        let zigzag = varint(UInt128.self)
+        return Int128(bitPattern: zigzag >> 1) ^ -Int128(bitPattern: zigzag & 1)
+    }
+
+    private mutating func varint<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) -> Word {
+        var value: Word = 0
+        var shift = 0
         while true {
             let byte = bytes[offset]
             offset += 1
-            value |= UInt128(byte & 0x7F) << shift
-            if byte < 0x80 { return Int128(bitPattern: value >> 1) ^ -Int128(bitPattern: value & 1) }
+            value |= Word(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
             shift += 7
         }
     }

@@ -108,7 +108,7 @@ public struct Simulation: Sendable {
             var tallies = policies.map { Tally(policy: $0) }
             var members = Array(repeating: [MemberResult](), count: policies.count)
             for id in ids[chunks[chunk]] {
-                let ordered = (events[id] ?? []).enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+                let ordered = (events[id] ?? []).inDateOrder(\.date)
                 for (index, policy) in policies.enumerated() {
                     members[index].append(replay(id, ordered, under: policy, into: &tallies[index]))
                 }

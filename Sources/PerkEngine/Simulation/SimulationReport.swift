@@ -31,11 +31,16 @@ public enum SimulationReport {
     public static func membersCSV(_ members: [Simulation.MemberResult]) -> String {
         var text = memberColumns.joined(separator: ",") + "\n"
         for row in members {
-            let t = row.totals
-            text += ([csvCell(row.member), csvCell(row.tier), row.status] + [row.balance, t.earned, t.redeemed, t.expired, t.clawedBack,
-                     t.deducted, t.forfeited, t.unrecovered].map(\.description) + [money(t.fees)]).joined(separator: ",") + "\n"
+            text += memberCells(row).map(csvCell).joined(separator: ",") + "\n"
         }
         return text
+    }
+
+    /// A member's values for `memberColumns`, in order: points as integers, fees with 2 decimals.
+    public static func memberCells(_ row: Simulation.MemberResult) -> [String] {
+        let t = row.totals
+        return [row.member, row.tier, row.status] + [row.balance, t.earned, t.redeemed, t.expired, t.clawedBack,
+                t.deducted, t.forfeited, t.unrecovered].map(\.description) + [money(t.fees)]
     }
 
     /// `compare.csv`: each member's tier and balance under both policies, and the differences.

@@ -99,7 +99,8 @@ extension PolicyChecker {
         let problems = parsed.diagnostics.hasErrors ? parsed.diagnostics : parsed.diagnostics + checker.diagnostics
         if let first = problems.first(where: \.isError) {
             let column = max(0, file.location(of: first.span.start).column - 1 - prefix.count)
-            return .failure(ParameterOverrideError(name: override.name, column: column, message: "`\(override.text)`: \(first.message)"))
+            return .failure(ParameterOverrideError(name: override.name, column: column,
+                                                   message: "`\(override.text)`: \(first.message)" + (first.help.map { "; \($0)" } ?? "")))
         }
         guard parsed.policy.declarations.count == 1, case .param(let param) = parsed.policy.declarations[0].kind,
               let type = checked.parameters.first?.type else {

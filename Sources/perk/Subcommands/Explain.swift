@@ -45,8 +45,7 @@ struct Explain: ParsableCommand {
         }
         let birthday = try members.map(InputFiles.readBirthdays)?[member]
         let asOfDate = try InputFiles.asOf(asOf, lastEvent: input.events.map(\.date).max())
-        let mine = input.events.enumerated().filter { $0.element.member == member }
-            .sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+        let mine = input.events.filter { $0.member == member }.inDateOrder(\.date)
         guard !mine.isEmpty else {
             printError("error: member `\(member)` has no events in \(events)")
             throw ExitCode.runFailed
