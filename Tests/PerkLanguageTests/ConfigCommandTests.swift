@@ -49,9 +49,9 @@ final class ConfigCommandTests: XCTestCase {
         let result = try perk(["simulate"], in: directory)
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent("results/members.csv"), encoding: .utf8), """
-            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees
-            M1,Regular,active,435,935,500,0,0,0,0,0,0.00
-            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00
+            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees,qualifying_tier
+            M1,Regular,active,435,935,500,0,0,0,0,0,0.00,Regular
+            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00,Regular
 
             """)
         // A flag wins over the file: as of 2024-03-05, only M1's January and M2's March 2 purchases
@@ -60,7 +60,7 @@ final class ConfigCommandTests: XCTestCase {
         XCTAssertEqual(early.status, 0, early.output)
         let members = try String(contentsOf: directory.appendingPathComponent("early/members.csv"), encoding: .utf8)
         XCTAssertTrue(members.contains("M1,Regular,active,123,123,"), members)
-        XCTAssertTrue(members.contains("M2,Gold,active,2500,2500,0,0,0,0,0,0,0.00"), members)
+        XCTAssertTrue(members.contains("M2,Gold,active,2500,2500,0,0,0,0,0,0,0.00,Gold\n"), members)
     }
 
     /// policies/harbor-hotel.yaml compares the policy with itself at Gold from 15,000 CNY: the

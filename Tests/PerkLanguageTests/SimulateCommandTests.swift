@@ -28,9 +28,9 @@ final class SimulateCommandTests: XCTestCase {
                                "--members", "policies/harbor-hotel-members.csv", "--as-of", "2025-05-04", "--out", out.path])
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertEqual(try text(out, "members.csv"), """
-            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees
-            M1,Regular,active,435,935,500,0,0,0,0,0,0.00
-            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00
+            member,tier,status,balance,earned,redeemed,expired,clawed_back,deducted,forfeited,unrecovered,fees,qualifying_tier
+            M1,Regular,active,435,935,500,0,0,0,0,0,0.00,Regular
+            M2,Regular,active,2000,2500,0,0,500,0,0,0,20.00,Regular
 
             """)
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try text(out, "summary.json").utf8)) as? [String: Any])
@@ -40,6 +40,9 @@ final class SimulateCommandTests: XCTestCase {
         let events = try XCTUnwrap(policy["events"] as? [String: [String: Any]])
         XCTAssertEqual(events["redeem"]?["denied"] as? [String: Int], ["below_minimum": 1])
         XCTAssertEqual(policy["tier_movements"] as? [String: Int], ["upgrades": 2, "downgrades": 2])
+        // On 2025-05-04 the window (2024-05-04, 2025-05-04] holds M1's 105.00 dining and nothing of M2's.
+        let qualifying = try XCTUnwrap(policy["members_per_qualifying_tier"] as? [[String: Any]])
+        XCTAssertEqual(qualifying.map { "\($0["tier"]!) \($0["members"]!)" }, ["Regular 2", "Silver 0", "Gold 0", "Diamond 0"])
         let liability = try XCTUnwrap(policy["liability"] as? [String: Any])
         XCTAssertEqual((liability["amount"] as? NSNumber)?.decimalValue, Decimal(string: "243.5"))  // 2,435 points × 0.1 CNY
         let html = try text(out, "report.html")
@@ -76,7 +79,7 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertEqual(rejected.first, "file,line,column,reason")
         XCTAssertEqual(rejected.dropFirst().map { $0.split(separator: ",")[1] }, ["3", "4", "5", "6"])
         XCTAssertTrue(rejected[2].contains("purchse"), String(rejected[2]))
-        XCTAssertEqual(try text(out, "members.csv").split(separator: "\n").last, "M1,Regular,active,10,10,0,0,0,0,0,0,0.00")
+        XCTAssertEqual(try text(out, "members.csv").split(separator: "\n").last, "M1,Regular,active,10,10,0,0,0,0,0,0,0.00,Regular")
         XCTAssertTrue(skipped.output.contains("\"skipped\" : 4"), skipped.output)
         XCTAssertTrue(skipped.output.contains("\"read\" : 5"), skipped.output)
     }

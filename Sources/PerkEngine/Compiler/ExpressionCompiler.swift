@@ -311,7 +311,9 @@ struct ExpressionCompiler {
             }
         }
         let properties = Set([value, filter].compactMap { $0 }.flatMap(Self.names).compactMap { inner.aggregate?.field($0) == nil ? EventProperty(rawValue: $0) : nil })
-        let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type)
+        // The term reads only the aggregated event and constants: its text says what it is.
+        let key = [value, filter].map { $0.map(Formatter.expression) ?? "-" }.joined(separator: " where ")
+        let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type, key: key)
         return { frame in
             let (from, to) = try bounds(&frame)
             if let total = frame.member.windowSum(term, type: type, from: from, through: to) { return zero.with(total) }

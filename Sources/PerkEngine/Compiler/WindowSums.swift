@@ -22,10 +22,17 @@ struct WindowTerm: Sendable {
 final class WindowTermRegistry: @unchecked Sendable {
     /// Terms by event type index; read only once compilation is over.
     private(set) var terms: [Int: [WindowTerm]] = [:]
+    /// Each term's index by its type and its value and filter as written, so aggregates that
+    /// differ only in their window (or appear twice) share one running total.
+    private var indices: [String: Int] = [:]
 
-    /// Adds a term over events of `type`; returns its index among that type's terms.
-    func register(_ term: WindowTerm, type: Int) -> Int {
+    /// Adds a term over events of `type`, or finds the same one; returns its index among that
+    /// type's terms. `key` is the term's value and filter in canonical form.
+    func register(_ term: WindowTerm, type: Int, key: String) -> Int {
+        let fullKey = "\(type) \(key)"
+        if let index = indices[fullKey] { return index }
         terms[type, default: []].append(term)
+        indices[fullKey] = terms[type]!.count - 1
         return terms[type]!.count - 1
     }
 }

@@ -257,6 +257,14 @@ extension CompiledPolicy {
         member.lots.removeAll { $0.remaining.isZero && ($0.expiresOn.map { $0 <= day } ?? false) }
     }
 
+    /// The tier the ladder's measure gives a member on a date — what a review at the start of
+    /// that day would give — or nil when the policy has no tiers or the measure cannot be computed.
+    public func qualifyingTier(of member: MemberState, on date: CivilDate) -> Int? {
+        guard effects.measure != nil else { return nil }
+        var frame = Frame(member: member, today: date, event: nil)
+        return try? effects.qualifyingTier(&frame)
+    }
+
     /// The benefits a member has on a date, with their values (`purchase_discount: 10%`).
     public func entitlements(of member: MemberState, on date: CivilDate) -> [(benefit: String, value: Value?)] {
         var frame = Frame(member: member, today: date, event: nil)

@@ -27,6 +27,9 @@ public struct Simulation: Sendable {
     public struct MemberResult: Sendable, Equatable {
         public let member: String
         public let tier: String
+        /// The tier the ladder's measure gives on the as-of day (what a review then would give);
+        /// empty without tiers.
+        public let qualifyingTier: String
         public let status: String
         public let balance: ExactNumber
         public let totals: MemberState.Totals
@@ -149,9 +152,11 @@ public struct Simulation: Sendable {
         closeMonths(through: asOf)
         tally.count(policy.advance(&state, to: asOf))
         if month.start < asOf { tally.closeMonth(month, with: state) }
-        tally.finish(state)
-        return MemberResult(member: id, tier: policy.tierNames.isEmpty ? "" : policy.tierNames[state.tier], status: state.status.name,
-                            balance: state.balance, totals: state.totals)
+        let qualifying = policy.qualifyingTier(of: state, on: asOf)
+        tally.finish(state, qualifyingTier: qualifying)
+        func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
+        return MemberResult(member: id, tier: name(policy.tierNames.isEmpty ? nil : state.tier), qualifyingTier: name(qualifying),
+                            status: state.status.name, balance: state.balance, totals: state.totals)
     }
 }
 

@@ -23,9 +23,10 @@ public enum SimulationReport {
         enum CodingKeys: String, CodingKey { case read, skipped, applied, rejected, notApplied = "not_applied" }
     }
 
-    /// The columns `members.csv` starts with.
+    /// The columns of `members.csv`: the fixed columns, then the tier the measure gives
+    /// on the as-of day.
     public static let memberColumns = ["member", "tier", "status", "balance", "earned", "redeemed", "expired", "clawed_back",
-                                       "deducted", "forfeited", "unrecovered", "fees"]
+                                       "deducted", "forfeited", "unrecovered", "fees", "qualifying_tier"]
 
     /// `members.csv`: one row per member, sorted by member.
     public static func membersCSV(_ members: [Simulation.MemberResult]) -> String {
@@ -40,7 +41,7 @@ public enum SimulationReport {
     public static func memberCells(_ row: Simulation.MemberResult) -> [String] {
         let t = row.totals
         return [row.member, row.tier, row.status] + [row.balance, t.earned, t.redeemed, t.expired, t.clawedBack,
-                t.deducted, t.forfeited, t.unrecovered].map(\.description) + [money(t.fees)]
+                t.deducted, t.forfeited, t.unrecovered].map(\.description) + [money(t.fees), row.qualifyingTier]
     }
 
     /// `compare.csv`: each member's tier and balance under both policies, and the differences.
@@ -95,6 +96,8 @@ public enum SimulationReport {
         public let members: Int
         public let totals: [String: Decimal]
         public let membersPerTier: [TierCount]
+        /// Members by the tier the ladder's measure gives them on the as-of day.
+        public let membersPerQualifyingTier: [TierCount]
         public let membersPerStatus: [String: Int]
         public let tierMovements: [String: Int]
         public let notices: Int
@@ -121,6 +124,7 @@ public enum SimulationReport {
                       "expired": decimal(t.expired), "clawed_back": decimal(t.clawedBack), "deducted": decimal(t.deducted),
                       "forfeited": decimal(t.forfeited), "unrecovered": decimal(t.unrecovered), "fees": decimal(t.fees, money: true)]
             membersPerTier = tally.tierNames.enumerated().map { TierCount(tier: $0.element, members: tally.membersPerTier[$0.offset]) }
+            membersPerQualifyingTier = tally.tierNames.enumerated().map { TierCount(tier: $0.element, members: tally.membersPerQualifyingTier[$0.offset]) }
             membersPerStatus = ["active": 0, "frozen": 0, "cancelled": 0].merging(tally.membersPerStatus, uniquingKeysWith: +)
             tierMovements = ["upgrades": tally.upgrades, "downgrades": tally.downgrades]
             notices = tally.notices
@@ -145,7 +149,7 @@ public enum SimulationReport {
 
         enum CodingKeys: String, CodingKey {
             case name, version, parameters, currency, members, totals, notices, events, liability, monthly
-            case membersPerTier = "members_per_tier", membersPerStatus = "members_per_status", tierMovements = "tier_movements"
+            case membersPerTier = "members_per_tier", membersPerQualifyingTier = "members_per_qualifying_tier", membersPerStatus = "members_per_status", tierMovements = "tier_movements"
             case benefitUses = "benefit_uses"
         }
     }

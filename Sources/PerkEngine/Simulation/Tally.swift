@@ -23,6 +23,8 @@ public struct Tally: Sendable {
     public var totals = MemberState.Totals()
     public var balance = ExactNumber.zero
     public var membersPerTier: [Int]
+    /// Members by the tier the ladder's measure gives them on the as-of day.
+    public var membersPerQualifyingTier: [Int]
     public var membersPerStatus: [String: Int] = [:]
     /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
     /// its end (at the as-of day for the last).
@@ -44,6 +46,7 @@ public struct Tally: Sendable {
         tierNames = policy.tierNames
         pointValue = policy.pointValue
         membersPerTier = Array(repeating: 0, count: max(policy.tierNames.count, 1))
+        membersPerQualifyingTier = membersPerTier
     }
 
     /// The points members hold at the end, in money at the policy's point value.
@@ -92,10 +95,11 @@ public struct Tally: Sendable {
         months[month] = tally
     }
 
-    /// Records a member's final state.
-    mutating func finish(_ state: MemberState) {
+    /// Records a member's final state, and the tier the measure gives them then.
+    mutating func finish(_ state: MemberState, qualifyingTier: Int?) {
         members += 1
         membersPerTier[min(state.tier, membersPerTier.count - 1)] += 1
+        if let qualifyingTier { membersPerQualifyingTier[qualifyingTier] += 1 }
         membersPerStatus[state.status.name, default: 0] += 1
         balance = balance.adding(state.balance) ?? balance
         totals.add(state.totals)
@@ -114,6 +118,7 @@ public struct Tally: Sendable {
         totals.add(other.totals)
         balance = balance.adding(other.balance) ?? balance
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
+        membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
         for (month, tally) in other.months {
             var mine = months[month] ?? MonthTally(tiers: membersPerTier.count)

@@ -22,6 +22,14 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             self.denominator = 1
             return
         }
+        // Ordinary values fit in 64 bits, where division is far cheaper than in 128.
+        if let n = Int64(exactly: numerator), let d = Int64(exactly: denominator), n != .min, d != .min {
+            let divisor = Int64(Self.binaryGCD(n.magnitude, d.magnitude))
+            let sign: Int64 = d < 0 ? -1 : 1
+            self.numerator = Int128(sign * (n / divisor))
+            self.denominator = Int128(sign * (d / divisor))
+            return
+        }
         let divisor = Self.gcd(numerator.magnitude, denominator.magnitude)
         let sign: Int128 = denominator < 0 ? -1 : 1
         self.numerator = sign * numerator / Int128(divisor)
@@ -135,6 +143,10 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The greatest integer not above this number.
     public var floor: ExactNumber {
         if denominator == 1 { return self }
+        if let n = Int64(exactly: numerator), let d = Int64(exactly: denominator) {
+            let quotient = n / d
+            return ExactNumber(lowestTerms: Int128(n % d != 0 && n < 0 ? quotient - 1 : quotient), 1)
+        }
         let quotient = numerator / denominator
         let adjusted = numerator % denominator != 0 && numerator < 0 ? quotient - 1 : quotient
         return ExactNumber(numerator: adjusted, denominator: 1)!
@@ -165,6 +177,12 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public static func < (a: ExactNumber, b: ExactNumber) -> Bool {
+        if a.denominator == b.denominator { return a.numerator < b.numerator }
+        if let an = Int64(exactly: a.numerator), let ad = Int64(exactly: a.denominator),
+           let bn = Int64(exactly: b.numerator), let bd = Int64(exactly: b.denominator) {
+            // Products of 64-bit values cannot overflow 128 bits.
+            return Int128(an) * Int128(bd) < Int128(bn) * Int128(ad)
+        }
         // a/b < c/d  ⇔  a·d < c·b, with 256-bit products so nothing overflows.
         let left = a.numerator.multipliedFullWidth(by: b.denominator)
         let right = b.numerator.multipliedFullWidth(by: a.denominator)

@@ -13,6 +13,9 @@ enum SummaryTable {
         }
         row("members") { "\($0.members)" }
         for tier in a.membersPerTier.indices { row("  \(a.membersPerTier[tier].tier)") { tier < $0.membersPerTier.count ? "\($0.membersPerTier[tier].members)" : "-" } }
+        if !a.membersPerQualifyingTier.isEmpty {
+            row("qualifying on \(summary.asOf)") { $0.membersPerQualifyingTier.map { "\($0.members)" }.joined(separator: " / ") }
+        }
         for status in ["active", "frozen", "cancelled"] { row("  \(status)") { "\($0.membersPerStatus[status] ?? 0)" } }
         for column in ["balance", "earned", "redeemed", "expired", "clawed_back", "deducted", "forfeited", "unrecovered"] {
             row(column == "balance" ? "points balance" : "points \(column.replacingOccurrences(of: "_", with: " "))") { "\($0.totals[column] ?? 0)" }
