@@ -11,11 +11,12 @@ Steps:
  3. checks that the three implementations give the hand-worked results on edge-cases.csv;
  4. times, one after the other, each as its own process (wall clock, and peak RSS from wait4):
     the hand-written program, DuckDB (w2_duckdb.sql, at each --duckdb-threads), `perk simulate
-    --policy w2.perk --jobs J` for each --jobs, the diagnostic w2-earning-only.perk, and the
-    reference policy policies/harbor-hotel.perk;
- 5. checks that all of them agree on points issued, balance and members per final tier (the
-    earning-only variant: points and balance; the reference policy is a different programme and
-    is only timed), prints a table and writes it as JSON into the data directory.
+    --policy w2.perk --jobs J` for each --jobs, and the reference policy
+    policies/harbor-hotel.perk;
+ 5. checks that all of them agree on points issued, balance and members per final tier (perk's
+    final tier is each member's qualifying tier on the as-of day; the reference policy is a
+    different programme and is only timed), prints a table and writes it as JSON into the data
+    directory.
 
 Needs Python 3 and, for DuckDB, `python3 -m pip install duckdb`. `run.py duckdb FILE` runs only
 the SQL (the runner uses it as the DuckDB child process).
@@ -86,15 +87,15 @@ def perk_result(out_dir):
         policy = json.load(f)["policy"]
     return {"earned": int(policy["totals"]["earned"]), "balance": int(policy["totals"]["balance"]),
             "members": policy["members"],
-            "members_per_tier": {row["tier"]: row["members"] for row in policy["members_per_tier"]}}
+            "members_per_tier": {row["tier"]: row["members"] for row in policy["members_per_qualifying_tier"]}}
 
 
-def read_members(path):
+def read_members(path, tier_column="tier"):
     """member -> (balance, tier) from a CSV with member, balance and tier columns."""
     import csv
 
     with open(path, newline="") as f:
-        return {row["member"]: (int(row["balance"]), row["tier"]) for row in csv.DictReader(f)}
+        return {row["member"]: (int(row["balance"]), row[tier_column]) for row in csv.DictReader(f)}
 
 
 def last_json_line(text):
@@ -121,7 +122,6 @@ def main():
     parser.add_argument("--jobs", default="1,2", help="perk simulate --jobs values, comma-separated")
     parser.add_argument("--duckdb-threads", default="1,2", help="DuckDB thread counts, comma-separated")
     parser.add_argument("--skip-reference", action="store_true", help="do not time policies/harbor-hotel.perk")
-    parser.add_argument("--skip-diagnostic", action="store_true", help="do not time w2-earning-only.perk")
     parser.add_argument("--skip-member-check", action="store_true",
                         help="do not compare every member's balance and final tier (an untimed extra run of the hand-written program and DuckDB)")
     args = parser.parse_args()
@@ -153,9 +153,8 @@ def main():
             print("compiling HandWritten/main.swift (swiftc -O) ...", flush=True)
             subprocess.run(["swiftc", "-O", source, "-o", handwritten], check=True)
     w2_policy = os.path.join(HERE, "w2.perk")
-    earning_only = os.path.join(HERE, "w2-earning-only.perk")
     reference = os.path.join(REPO, "policies", "harbor-hotel.perk")
-    subprocess.run([perk, "check", w2_policy, earning_only], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([perk, "check", w2_policy], check=True, stdout=subprocess.DEVNULL)
 
     def duckdb_command(file, t):
         return [sys.executable, os.path.abspath(__file__), "duckdb", file, "--threads", str(t)]
@@ -195,11 +194,6 @@ def main():
     for j in jobs:
         out = os.path.join(args.data_dir, f"out-{size}-w2-jobs{j}")
         measure(f"perk simulate w2.perk --jobs {j}", perk_command(w2_policy, events_file, out, j), "perk", out)
-    if not args.skip_diagnostic:
-        for j in jobs[:1]:
-            out = os.path.join(args.data_dir, f"out-{size}-earning-only-jobs{j}")
-            measure(f"perk simulate w2-earning-only.perk --jobs {j} (diagnostic)", perk_command(earning_only, events_file, out, j),
-                    "diagnostic", out, checked=("earned", "balance"))
     if not args.skip_reference:
         for j in jobs:
             out = os.path.join(args.data_dir, f"out-{size}-harbor-jobs{j}")
@@ -215,7 +209,7 @@ def main():
         duck_members = os.path.join(args.data_dir, f"members-{size}-duckdb.csv")
         run_measured([handwritten, events_file, "--members-out", hand_members])
         run_measured(duckdb_command(events_file, max(threads or [0])) + ["--members-out", duck_members])
-        perk_members = read_members(os.path.join(args.data_dir, f"out-{size}-w2-jobs{jobs[0]}", "members.csv"))
+        perk_members = read_members(os.path.join(args.data_dir, f"out-{size}-w2-jobs{jobs[0]}", "members.csv"), "qualifying_tier")
         for name, path in [("hand-written", hand_members), ("DuckDB", duck_members)]:
             other = read_members(path)
             differing = [m for m in perk_members.keys() | other.keys() if perk_members.get(m) != other.get(m)]
@@ -242,8 +236,6 @@ def main():
         own = f"{row['perk_own_seconds']:.1f} s" if row["perk_own_seconds"] is not None else ""
         agrees = "baseline" if row is base else ("yes" if row["checked"] and not any(d.startswith(row["label"] + ":") for d in disagreements)
                                                  else ("not checked" if not row["checked"] else "NO"))
-        if row["kind"] == "diagnostic" and agrees == "yes":
-            agrees = "yes (no tiers)"
         print(f"{row['label']:58} {row['seconds']:9.2f} {events / row['seconds']:11,.0f} {row['seconds'] / base['seconds']:7.1f}x "
               f"{row['peak_rss_mib']:7,.0f} MiB {own:>11}  {agrees}")
     print("'after read': what perk reports itself (replay and writing the results, after reading the input)")

@@ -68,6 +68,14 @@ import Testing
             let floor = a >= 0 ? a / b : -((-a + b - 1) / b)
             #expect(matches(x.floor, (floor, 1)))
             if c != 0 { #expect(matches(x.divided(by: y), reduced(a * d, b * c))) }
+            #expect((x < y) == (a * d < c * b))
+            #expect((x == y) == (a * d == c * b))
+            // Beyond 64 bits the same answers come from 128-bit arithmetic.
+            let scale = ExactNumber(numerator: Int128(10).power(20), denominator: 1)!
+            let (bigX, bigY) = (x.multiplied(by: scale)!, y.multiplied(by: scale)!)
+            #expect((bigX < bigY) == (x < y))
+            #expect(bigX.adding(bigY) == x.adding(y)!.multiplied(by: scale))
+            #expect(bigX.floor == ExactNumber(numerator: (Int128(a) * Int128(10).power(20)).floorDivided(by: Int128(b)), denominator: 1))
         }
     }
 
@@ -126,8 +134,24 @@ import Testing
         #expect(d("1970-01-01").weekday == 4)  // a Thursday
         #expect(d("1969-12-28").weekday == 7)  // a Sunday
         #expect(d("2024-03-01").dayNumber - d("2024-02-01").dayNumber == 29)
-        for day in stride(from: -800_000, to: 2_900_000, by: 997) {
-            #expect(CivilDate(dayNumber: day)?.dayNumber ?? day == day)
+        for day in stride(from: -719_162, to: 2_932_897, by: 997) {
+            let date = CivilDate(dayNumber: day)
+            #expect(date?.dayNumber == day)
+            // The calendar fields kept beside the day number name the same day.
+            #expect(date.flatMap { CivilDate(year: $0.year, month: $0.month, day: $0.day) }?.dayNumber == day)
+            let next = date?.adding(days: 1)
+            #expect(next.map { (date!.year, date!.month, date!.day) < ($0.year, $0.month, $0.day) && date! < $0 } ?? true)
         }
+        #expect(CivilDate(dayNumber: -719_163) == nil)  // 0000-12-31
+        #expect(CivilDate(dayNumber: 2_932_897) == nil)  // 10000-01-01
+    }
+}
+
+extension Int128 {
+    func power(_ exponent: Int) -> Int128 { (0..<exponent).reduce(1) { result, _ in result * self } }
+    /// Division rounding toward minus infinity.
+    func floorDivided(by divisor: Int128) -> Int128 {
+        let quotient = self / divisor
+        return self % divisor != 0 && (self < 0) != (divisor < 0) ? quotient - 1 : quotient
     }
 }

@@ -27,10 +27,11 @@ extension CompiledPolicy {
     public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false, entitlements: Bool = true,
                       directory: EventDirectory? = nil) -> [Outcome] {
         var outcomes = advance(&member, to: event.date)
-        var outcome = Outcome(kind: .event(id: event.id, type: event.type), date: event.date)
+        let kind = Outcome.Kind.event(id: event.id, type: event.type)
         if let rejection = unresolvedReference(event, member: member, directory: directory) {
-            outcome.rejection = rejection
-            outcomes.append(outcome)
+            var refused = Outcome(kind: kind, date: event.date)
+            refused.rejection = rejection
+            outcomes.append(refused)
             return outcomes
         }
         // Refusal is undone from journals, so neither the history nor the lots are copied.
@@ -41,7 +42,7 @@ extension CompiledPolicy {
             frame: Frame(member: MemberState(id: member.id), today: event.date,
                          event: RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields),
                          seen: trace ? [] : nil),
-            outcome: outcome, effects: effects)
+            outcome: Outcome(kind: kind, date: event.date), effects: effects)
         swap(&member, &execution.frame.member)
         if let type = recordedTypes[event.type] {
             execution.recordedAt = record(execution.frame.event!, type: type, in: &execution.frame.member)
@@ -87,7 +88,7 @@ extension CompiledPolicy {
                 if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
             swap(&member, &execution.frame.member)
-            outcome = execution.outcome
+            outcomes.append(execution.outcome)
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
             // and the rules' trace, but none of the effects.
@@ -98,15 +99,16 @@ extension CompiledPolicy {
             } else {
                 rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
             }
-            outcome.rejection = rejection
-            outcome.entitlements = execution.outcome.entitlements
-            outcome.trace = execution.outcome.trace
+            var refused = Outcome(kind: kind, date: event.date)
+            refused.rejection = rejection
+            refused.entitlements = execution.outcome.entitlements
+            refused.trace = execution.outcome.trace
             if trace {
-                outcome.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
+                refused.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
             }
+            outcomes.append(refused)
         }
         forgetWhatNoWindowSees(&member, on: event.date)
-        outcomes.append(outcome)
         return outcomes
     }
 

@@ -27,7 +27,8 @@ public final class CompiledPolicy: Sendable {
     /// The longest quota period of any benefit (older uses are dropped).
     let quotaPeriods: [String: Period]
 
-    struct CompiledRule: Sendable {
+    /// A class, so the rules an event runs are walked without copying each one.
+    final class CompiledRule: Sendable {
         let name: String
         /// nil: every event type.
         let eventType: String?
@@ -35,6 +36,14 @@ public final class CompiledPolicy: Sendable {
         let body: Perform
         /// For a penalty: how many matching events the window holds, and the steps.
         let penalty: Penalty?
+
+        init(name: String, eventType: String?, condition: Evaluate?, body: @escaping Perform, penalty: Penalty?) {
+            self.name = name
+            self.eventType = eventType
+            self.condition = condition
+            self.body = body
+            self.penalty = penalty
+        }
     }
 
     struct Penalty: Sendable {

@@ -227,8 +227,9 @@ private struct RecordReader {
         let date = CivilDate(dayNumber: Int(signed()))!
         let type = names[Int(unsigned())]
         let id = string(), member = string()
-        var fields: [String: Value] = [:]
-        for _ in 0..<unsigned() {
+        let count = Int(unsigned())
+        var fields = [String: Value](minimumCapacity: count)
+        for _ in 0..<count {
             let name = names[Int(unsigned())]
             fields[name] = value()
         }

@@ -78,21 +78,20 @@ public struct Tally: Sendable {
             let earned = outcome.pointsEarned
             let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
             if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
-                var tally = months[month] ?? MonthTally(tiers: membersPerTier.count)
-                tally.issued = tally.issued.adding(earned) ?? tally.issued
-                tally.redeemed = tally.redeemed.adding(outcome.redeemed) ?? tally.redeemed
-                tally.expired = tally.expired.adding(expired) ?? tally.expired
-                months[month] = tally
+                let tiers = membersPerTier.count
+                months[month, default: MonthTally(tiers: tiers)].issued.add(earned)
+                months[month, default: MonthTally(tiers: tiers)].redeemed.add(outcome.redeemed)
+                months[month, default: MonthTally(tiers: tiers)].expired.add(expired)
             }
         }
     }
 
     /// Records a member's state at the end of `month`.
     mutating func closeMonth(_ month: Month, with state: MemberState) {
-        var tally = months[month] ?? MonthTally(tiers: membersPerTier.count)
-        tally.balance = tally.balance.adding(state.balance) ?? tally.balance
-        tally.membersPerTier[min(state.tier, tally.membersPerTier.count - 1)] += 1
-        months[month] = tally
+        // Changed in place: a copy taken out of the dictionary would copy its tier counts.
+        let tiers = membersPerTier.count
+        months[month, default: MonthTally(tiers: tiers)].balance.add(state.balance)
+        months[month, default: MonthTally(tiers: tiers)].membersPerTier[min(state.tier, tiers - 1)] += 1
     }
 
     /// Records a member's final state, and the tier the measure gives them then.
@@ -101,7 +100,7 @@ public struct Tally: Sendable {
         membersPerTier[min(state.tier, membersPerTier.count - 1)] += 1
         if let qualifyingTier { membersPerQualifyingTier[qualifyingTier] += 1 }
         membersPerStatus[state.status.name, default: 0] += 1
-        balance = balance.adding(state.balance) ?? balance
+        balance.add(state.balance)
         totals.add(state.totals)
     }
 
@@ -116,16 +115,16 @@ public struct Tally: Sendable {
         downgrades += other.downgrades
         notices += other.notices
         totals.add(other.totals)
-        balance = balance.adding(other.balance) ?? balance
+        balance.add(other.balance)
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
         membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
         for (month, tally) in other.months {
             var mine = months[month] ?? MonthTally(tiers: membersPerTier.count)
-            mine.issued = mine.issued.adding(tally.issued) ?? mine.issued
-            mine.redeemed = mine.redeemed.adding(tally.redeemed) ?? mine.redeemed
-            mine.expired = mine.expired.adding(tally.expired) ?? mine.expired
-            mine.balance = mine.balance.adding(tally.balance) ?? mine.balance
+            mine.issued.add(tally.issued)
+            mine.redeemed.add(tally.redeemed)
+            mine.expired.add(tally.expired)
+            mine.balance.add(tally.balance)
             mine.membersPerTier = zip(mine.membersPerTier, tally.membersPerTier).map(+)
             months[month] = mine
         }
@@ -135,14 +134,20 @@ public struct Tally: Sendable {
 extension MemberState.Totals {
     /// Adds another member's totals.
     mutating func add(_ other: Self) {
-        func plus(_ a: inout ExactNumber, _ b: ExactNumber) { a = a.adding(b) ?? a }
-        plus(&earned, other.earned)
-        plus(&redeemed, other.redeemed)
-        plus(&expired, other.expired)
-        plus(&clawedBack, other.clawedBack)
-        plus(&deducted, other.deducted)
-        plus(&forfeited, other.forfeited)
-        plus(&unrecovered, other.unrecovered)
-        plus(&fees, other.fees)
+        earned.add(other.earned)
+        redeemed.add(other.redeemed)
+        expired.add(other.expired)
+        clawedBack.add(other.clawedBack)
+        deducted.add(other.deducted)
+        forfeited.add(other.forfeited)
+        unrecovered.add(other.unrecovered)
+        fees.add(other.fees)
+    }
+}
+
+extension ExactNumber {
+    /// Adds `other` to a running total (a tally's sums stay far below the overflow bound).
+    mutating func add(_ other: ExactNumber) {
+        self = adding(other) ?? self
     }
 }

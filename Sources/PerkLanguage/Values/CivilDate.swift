@@ -1,18 +1,30 @@
 /// A calendar date (no time, no zone), with the calendar arithmetic policies need: month
 /// arithmetic clamps to the month's end (2024-02-29 − 12 months = 2023-02-28), leap years count.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    // Both forms are kept, in 8 bytes: the day number for ordering and day arithmetic, the
+    // calendar fields for month arithmetic. Equality, hashing and order use the day number.
+    private let number: Int32
+    private let yearField: Int16
+    private let monthField: UInt8
+    private let dayField: UInt8
+
+    public var year: Int { Int(yearField) }
+    public var month: Int { Int(monthField) }
+    public var day: Int { Int(dayField) }
 
     /// A valid date, or nil (2023-02-29, month 13).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year), (1...9999).contains(year) else {
             return nil
         }
-        self.year = year
-        self.month = month
-        self.day = day
+        self.init(year: year, month: month, day: day, dayNumber: Self.dayNumber(year: year, month: month, day: day))
+    }
+
+    private init(year: Int, month: Int, day: Int, dayNumber: Int) {
+        yearField = Int16(year)
+        monthField = UInt8(month)
+        dayField = UInt8(day)
+        number = Int32(dayNumber)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -57,8 +69,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
-    public var dayNumber: Int {
+    /// Days since 1970-01-01 (negative before).
+    public var dayNumber: Int { Int(number) }
+
+    /// Howard Hinnant's `days_from_civil`.
+    private static func dayNumber(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -69,6 +84,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The date `dayNumber` days after 1970-01-01 (`civil_from_days`); nil outside years 1–9999.
     public init?(dayNumber: Int) {
+        guard (Self.firstDayNumber...Self.lastDayNumber).contains(dayNumber) else { return nil }
         let z = dayNumber + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -77,8 +93,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * dayOfYear + 2) / 153
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day, dayNumber: dayNumber)
     }
+
+    /// 0001-01-01 and 9999-12-31.
+    private static let firstDayNumber = dayNumber(year: 1, month: 1, day: 1), lastDayNumber = dayNumber(year: 9999, month: 12, day: 31)
 
     public func adding(days: Int) -> CivilDate? { CivilDate(dayNumber: dayNumber + days) }
 
@@ -106,9 +125,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return (monday0 + 7) % 7 + 1
     }
 
-    public static func < (a: CivilDate, b: CivilDate) -> Bool {
-        (a.year, a.month, a.day) < (b.year, b.month, b.day)
-    }
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.number < b.number }
+    public static func == (a: CivilDate, b: CivilDate) -> Bool { a.number == b.number }
+    public func hash(into hasher: inout Hasher) { hasher.combine(number) }
 
     /// `YYYY-MM-DD`.
     public var description: String {
