@@ -89,6 +89,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Stein's algorithm: shifts and subtractions only, far cheaper than 128-bit division.
     private static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
         if a == 0 || b == 0 { return max(a | b, 1) }
+        if a == 1 || b == 1 { return 1 }  // an integer's denominator: the usual case
         var (x, y) = (a, b)
         let shift = (x | y).trailingZeroBitCount
         x >>= x.trailingZeroBitCount
