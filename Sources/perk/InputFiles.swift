@@ -7,15 +7,6 @@ import PerkLanguage
 /// Reads the event and member files commands take: CSV or JSON Lines by extension (or
 /// `--input-format`), gzip-compressed when the name ends in `.gz`.
 enum InputFiles {
-    /// Every event of a file, and every malformed row with the reason.
-    struct Events {
-        var events: [InputEvent] = []
-        var directory = EventDirectory()
-        var malformed: [InputError] = []
-        /// Rows read, well-formed or not.
-        var rows: Int { events.count + malformed.count }
-    }
-
     /// A policy file, checked and compiled as written; its diagnostics end the run with `policyInvalid`.
     static func compilePolicy(_ path: String) throws -> CompiledPolicy {
         try compilePolicy(Configuration.PolicyReference(path: path))
@@ -96,21 +87,6 @@ enum InputFiles {
             for result in results { try each(result) }
         }
         try blocks.finish()
-    }
-
-    /// Every event of a file, and every malformed row with the reason.
-    static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping) throws -> Events {
-        var read = Events()
-        try readEvents(path, format: format, policy: policy, mapping: mapping) { next in
-            switch next {
-            case .success(let event):
-                read.events.append(event)
-                read.directory.record(event)
-            case .failure(let error):
-                read.malformed.append(error)
-            }
-        }
-        return read
     }
 
     /// Birthdays by member; a malformed row ends the run.

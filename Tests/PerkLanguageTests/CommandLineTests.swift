@@ -125,6 +125,35 @@ final class ExplainCommandTests: XCTestCase {
         }
     }
 
+    /// Explain keeps only the member's events; a reference to an event the member does not have
+    /// is looked up in a second pass, so the refusal still says why.
+    func testExplainSaysWhyAReferenceCannotBeFollowed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let events = directory.appendingPathComponent("events.csv")
+        try """
+            id,date,member,type,amount,category,original
+            p1,2024-01-10,M2,purchase,100.00,room,
+            r1,2024-01-11,M1,refund,10.00,,p1
+            r2,2024-01-12,M1,refund,10.00,,p3
+            r3,2024-01-12,M1,refund,10.00,,p404
+            p3,2024-01-20,M1,purchase,100.00,room,
+
+            """.write(to: events, atomically: true, encoding: .utf8)
+        let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", events.path, "--member", "M1"])
+        XCTAssertEqual(result.status, 0, result.output)
+        for line in [
+            "            REJECTED other_member: original p1 belongs to another member",
+            "            REJECTED not_yet_applied: original p3 is not applied yet (it comes later, or was refused)",
+            "            REJECTED unknown_original: no event p404",
+            "            +10 points by purchase_points",  // p3: floor(100 / 10)
+        ] {
+            XCTAssertTrue(result.output.contains(line + "\n"), "missing: \(line)\n\(result.output)")
+        }
+        XCTAssertFalse(result.output.contains("2024-01-10"), "M2's purchase is not M1's: \(result.output)")
+    }
+
     func testMalformedRowsAreListedAndNothingIsExplained() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

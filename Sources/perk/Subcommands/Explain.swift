@@ -36,20 +36,43 @@ struct Explain: ParsableCommand {
         let members = members ?? config?.input.members
         let compiled = try InputFiles.compilePolicy(reference)
         try InputFiles.checkMapping(config, against: compiled)
-        let input = try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled,
-                                              mapping: config?.input.mapping ?? InputMapping())
-        for error in input.malformed { printError("error: \(error)") }
-        if !input.malformed.isEmpty {
-            printError("error: \(input.malformed.count) malformed row\(input.malformed.count == 1 ? "" : "s"); fix them and run again")
+        let format = inputFormat ?? config?.input.format, mapping = config?.input.mapping ?? InputMapping()
+        // The file is streamed: only this member's events are kept, not the whole file.
+        var found: [InputEvent] = [], malformed = 0, lastDate: CivilDate?
+        try InputFiles.readEvents(events, format: format, policy: compiled, mapping: mapping) { next in
+            switch next {
+            case .success(let event):
+                if event.member == member { found.append(event) }
+                if lastDate.map({ $0 < event.date }) ?? true { lastDate = event.date }
+            case .failure(let error):
+                printError("error: \(error)")
+                malformed += 1
+            }
+        }
+        if malformed > 0 {
+            printError("error: \(malformed) malformed row\(malformed == 1 ? "" : "s"); fix them and run again")
             throw ExitCode.runFailed
         }
         let birthday = try members.map(InputFiles.readBirthdays)?[member]
-        let asOfDate = try InputFiles.asOf(asOf, lastEvent: input.events.map(\.date).max())
-        let mine = input.events.filter { $0.member == member }.inDateOrder(\.date)
+        let asOfDate = try InputFiles.asOf(asOf, lastEvent: lastDate)
+        let mine = found.inDateOrder(\.date)
         guard !mine.isEmpty else {
             printError("error: member `\(member)` has no events in \(events)")
             throw ExitCode.runFailed
         }
+        // Events the member's events refer to but the member does not have (another member's,
+        // or a wrong id): a second pass finds where they are, so a refusal can say why.
+        let own = Set(mine.map(\.id))
+        let elsewhere = Set(mine.flatMap { $0.fields.values.compactMap { value -> String? in
+            if case .event(let id) = value, !own.contains(id) { return id } else { return nil }
+        } })
+        var directory = EventDirectory()
+        if !elsewhere.isEmpty {
+            try InputFiles.readEvents(events, format: format, policy: compiled, mapping: mapping) { next in
+                if case .success(let event) = next, elsewhere.contains(event.id) { directory.record(event) }
+            }
+        }
+        for event in mine { directory.record(event) }
         let name = compiled.checked.name.map { "\"\($0)\"" } ?? reference.path
         print("Member \(member)" + (birthday.map { " (birthday \(String(format: "%02d-%02d", $0.month, $0.day)))" } ?? "") + " under \(name)\n")
         var state = compiled.newMember(id: member, birthday: birthday)
@@ -59,7 +82,7 @@ struct Explain: ParsableCommand {
                 skipped += 1
                 continue
             }
-            for outcome in compiled.apply(event, to: &state, trace: true, directory: input.directory) {
+            for outcome in compiled.apply(event, to: &state, trace: true, directory: directory) {
                 print(OutcomeText.render(outcome, event: outcome.kind == .scheduled ? nil : event))
             }
         }
