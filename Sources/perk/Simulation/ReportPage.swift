@@ -113,15 +113,18 @@ extension ReportPage {
 
     /// Where the members end: per tier and per status.
     private static func distributions(_ p: PolicyTotals) -> String {
-        let tiers = p.membersPerTier.isEmpty
-            ? empty("The policy has no tiers.")
-            : horizontalBars(p.membersPerTier.enumerated().map { Bar(label: $0.element.tier, count: $0.element.members, color: Palette.tier($0.offset)) },
-                             total: p.members)
+        func bars(_ counts: [SimulationReport.TierCount]) -> String {
+            counts.isEmpty
+                ? empty("The policy has no tiers.")
+                : horizontalBars(counts.enumerated().map { Bar(label: $0.element.tier, count: $0.element.members, color: Palette.tier($0.offset)) },
+                                 total: p.members)
+        }
         let statuses = p.membersPerStatus.keys.sorted(by: statusOrder).map { Bar(label: $0, count: p.membersPerStatus[$0] ?? 0, color: Palette.status($0)) }
         return section("members", "Members at the end", """
             <div class="two">
-            <figure><figcaption>Members per tier</figcaption>\(tiers)</figure>
+            <figure><figcaption>Members per tier</figcaption>\(bars(p.membersPerTier))</figure>
             <figure><figcaption>Members per status</figcaption>\(horizontalBars(statuses, total: p.members))</figure>
+            <figure><figcaption>Members per tier the measure gives on the as-of day (what a review then would give)</figcaption>\(bars(p.membersPerQualifyingTier))</figure>
             </div>
             """)
     }
