@@ -54,9 +54,10 @@ let package = Package(
         .testTarget(name: "PerkEngineTests", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], exclude: ["Simulations"]),
         .testTarget(name: "PerkConfigTests", dependencies: ["PerkConfig", "PerkEngine", "PerkLanguage"]),
         .testTarget(name: "PerkTestingTests", dependencies: ["PerkTesting", "PerkConfig"]),
-        // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`).
+        // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`, `perk-bench-read`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),
+        .executableTarget(name: "perk-bench-read", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Read"),
         // Seeded synthetic event streams with every event type: `swift run -c release perk-generate --help`.
         .executableTarget(name: "perk-generate", dependencies: ["PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Generate"),
     ]

@@ -13,19 +13,22 @@ final class EventInputTests: XCTestCase {
         return PolicyChecker.check(file).policy!
     }()
 
-    private func read(_ text: String, format: EventFileFormat = .csv) -> [Result<InputEvent, InputError>] {
-        var reader = EventFileReader(bytes: Array(text.utf8), format: format, file: "events", decoder: EventDecoder(policy: Self.harbor))
+    private func read(_ text: String, format: EventFileFormat = .csv, mapping: InputMapping = InputMapping()) -> [Result<InputEvent, InputError>] {
+        let bytes = Array(text.utf8), decoder = EventDecoder(policy: Self.harbor, mapping: mapping)
+        var reader = EventFileReader(bytes: bytes, format: format, file: "events", decoder: decoder)
         var results: [Result<InputEvent, InputError>] = []
         while let next = reader.next() { results.append(next) }
+        // In parts of a row or so, each read by the header's columns: the same.
+        XCTAssertEqual(EventFileReader.readAll(bytes, format: format, file: "events", decoder: decoder, jobs: 2, partSize: 8), results)
         return results
     }
 
-    private func events(_ text: String, format: EventFileFormat = .csv) throws -> [InputEvent] {
-        try read(text, format: format).map { try $0.get() }
+    private func events(_ text: String, format: EventFileFormat = .csv, mapping: InputMapping = InputMapping()) throws -> [InputEvent] {
+        try read(text, format: format, mapping: mapping).map { try $0.get() }
     }
 
-    private func errors(_ text: String, format: EventFileFormat = .csv) -> [String] {
-        read(text, format: format).compactMap { if case .failure(let error) = $0 { return error.description } else { return nil } }
+    private func errors(_ text: String, format: EventFileFormat = .csv, mapping: InputMapping = InputMapping()) -> [String] {
+        read(text, format: format, mapping: mapping).compactMap { if case .failure(let error) = $0 { return error.description } else { return nil } }
     }
 
     private func n(_ text: String) -> ExactNumber { ExactNumber(decimal: text)! }
@@ -105,6 +108,103 @@ final class EventInputTests: XCTestCase {
             "events:12: this row has 12 cells but the header has 11; each row needs one cell per column, empty for unused fields",
             "events:13: this row cannot be read: a quoted cell is never closed; close it with `\"`",
         ])
+    }
+
+    /// Columns, types and dates named the file's way; messages name the file's columns.
+    func testAMappedFileIsReadByItsOwnNames() throws {
+        let mapping = InputMapping(columns: ["id": "txn", "date": "dt", "member": "card_no", "type": "kind", "amount": "amt"],
+                                   types: ["SALE": "purchase", "RDM": "redeem", "OLD": "purchse"], ignored: ["note"],
+                                   dateFormat: DateFormat("DD/MM/YYYY"))
+        let text = """
+            txn,dt,card_no,kind,amt,category,note,points
+            t1,10/01/2024,C1,SALE,12.50,room,"paid in cash, at the desk",
+            t2,10/01/2024,C1,SALE,12.50,room,,5
+            t3,11/01/2024,C1,RDM,7.00,,,100
+            t4,2024-01-10,C1,SALE,1.00,room,,
+            t5,12/01/2024,C2,purchase,1.00,spa,,
+            t6,12/01/2024,C1,SALE,1.005,room,,
+            t7,12/01/2024,,SALE,1.00,room,,
+            t8,12/01/2024,C1,OLD,1.00,room,,
+            t9,13/01/2024,C1,SALE,+3.00,dining,x,
+            """
+        XCTAssertEqual(errors(text, mapping: mapping), [
+            // The ignored `note` holds text on lines 2 and 10; `points` is no field of a purchase.
+            "events:3: points: `purchase` events have no field `points`; leave the cell empty",
+            // A redeem's fields are checked before the cells it may not fill (`amt`): the file has no `bill`.
+            "events:4: bill: missing; a `redeem` event needs `bill` (money)",
+            "events:5: dt: `2024-01-10` is not a date; write it as DD/MM/YYYY",
+            "events:7: amt: `1.005` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56",
+            "events:8: card_no: missing; every event needs an id, a date, a member and a type",
+            // The type the mapping gives is the one checked.
+            "events:9: kind: unknown event type `purchse`; did you mean `purchase`?",
+        ])
+        let read = self.read(text, mapping: mapping).compactMap { try? $0.get() }
+        XCTAssertEqual(read.map(\.id), ["t1", "t5", "t9"])
+        XCTAssertEqual(read.map(\.type), ["purchase", "purchase", "purchase"])
+        XCTAssertEqual(read.map(\.member), ["C1", "C2", "C1"])
+        XCTAssertEqual(read.map(\.date.description), ["2024-01-10", "2024-01-12", "2024-01-13"])
+        XCTAssertEqual(read.map(\.fields), [
+            ["amount": .money(n("12.5")), "category": .text("room")],
+            ["amount": .money(n("1")), "category": .text("spa")],
+            ["amount": .money(n("3")), "category": .text("dining")],
+        ])
+        XCTAssertEqual(read.map(\.location.line), [2, 6, 10])
+    }
+
+    /// Of several cells a type may not fill, the first by name is reported, wherever it is; a field
+    /// the file has no column for is missing.
+    func testCellsATypeMayNotFill() {
+        XCTAssertEqual(errors("""
+            id,date,member,type,zeta,amount,category,alpha
+            e1,2024-01-10,M1,join,z,,,a
+            e2,2024-01-10,M1,join,z,,,
+            e3,2024-01-10,M1,purchase,,5.00,room,
+            e4,2024-01-10,M1,use,,5.00,room,
+            e5,2024-01-10,M1,purchase,,.50,room,
+            """), [
+            "events:2: alpha: `join` events have no field `alpha`; leave the cell empty",
+            "events:3: zeta: `join` events have no field `zeta`; leave the cell empty",
+            "events:5: benefit: missing; a `use` event needs `benefit` (text)",
+            "events:6: amount: `.50` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56",
+        ])
+        let decoder = EventDecoder(policy: Self.harbor)
+        let api = decoder.decode(["id": "e1", "date": "2024-01-10", "member": "M1", "type": "use", "benefit": "spa", "category": "x"],
+                                 at: InputLocation(file: "api", line: 1))
+        XCTAssertEqual(api, .failure(InputError(InputLocation(file: "api", line: 1), column: "category",
+                                                "`use` events have no field `category`; leave the cell empty")))
+    }
+
+    /// A line break inside quotes moves the next row's line on; a byte-order mark counts only at
+    /// the start of the file, not at the start of a row (nor of a part read on its own).
+    func testLineNumbersAfterQuotedLineBreaks() throws {
+        let text = "id,date,member,type,amount,category\r\n"
+            + "e1,2024-01-10,M1,\"purchase\",1.00,\"two\nlines\"\r\n"
+            + "e2,2024-01-10,M1,purchase,1.00,\"say \"\"hi\"\"\"\r\n"
+            + "\u{FEFF}e3,2024-01-10,M1,purchase,1.00,room\n"
+            + "e4,2024-01-10,M1,purchase,1.00,room,\n"
+        let results = read(text)
+        let read = results.compactMap { try? $0.get() }
+        XCTAssertEqual(read.map(\.id), ["e1", "e2", "\u{FEFF}e3"])
+        XCTAssertEqual(read.map(\.location.line), [2, 4, 5])
+        XCTAssertEqual(read.map { $0.fields["category"] }, [.text("two\nlines"), .text("say \"hi\""), .text("room")])
+        XCTAssertEqual(errors(text), ["events:6: this row has 7 cells but the header has 6; each row needs one cell per column, empty for unused fields"])
+    }
+
+    func testJSONLinesByTheMapping() throws {
+        let mapping = InputMapping(columns: ["member": "card_no"], types: ["SALE": "purchase"], ignored: ["note"])
+        let text = """
+            {"id": "e1", "date": "2024-01-10", "card_no": "C1", "type": "SALE", "amount": 5, "category": "room", "note": "x"}
+            {"id": "e2", "date": "2024-01-10", "card_no": "C1", "type": "join", "amount": "5"}
+            {"id": "e3", "date": "2024-01-10", "type": "join"}
+            """
+        XCTAssertEqual(errors(text, format: .jsonLines, mapping: mapping), [
+            "events:2: amount: `join` events have no field `amount`; leave the cell empty",
+            "events:3: card_no: missing; every event needs an id, a date, a member and a type",
+        ])
+        let read = try XCTUnwrap(self.read(text, format: .jsonLines, mapping: mapping).first?.get())
+        XCTAssertEqual(read.member, "C1")
+        XCTAssertEqual(read.type, "purchase")
+        XCTAssertEqual(read.fields, ["amount": .money(n("5")), "category": .text("room")])
     }
 
     func testInvalidUTF8IsOneBadRowNotABadFile() {

@@ -8,10 +8,11 @@ public struct EventDecoder: Sendable {
     /// Columns every event has; the others are the event types' fields.
     public static let standardColumns = ["id", "date", "member", "type"]
 
-    private let eventTypes: [String: EventType]
+    /// The declared event types; a plan and a row's type refer to them by index.
+    private let eventTypes: [EventType]
+    private let typeIndices: [String: Int]
     /// The columns an event of each type may fill.
-    private let columns: [String: Set<String>]
-    private let declaredTypes: [String]
+    private let columns: [Set<String>]
     private let tierRanks: [String: Int]
     private let timeZone: TimeZone
     /// How the file's columns and values map to events.
@@ -19,49 +20,76 @@ public struct EventDecoder: Sendable {
 
     public init(policy: CheckedPolicy, mapping: InputMapping = InputMapping()) {
         self.mapping = mapping
-        eventTypes = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, $0) })
-        declaredTypes = policy.eventTypes.map(\.name)
-        columns = Dictionary(uniqueKeysWithValues: policy.eventTypes.map { ($0.name, Set(Self.standardColumns).union($0.fields.map(\.name))) })
+        eventTypes = policy.eventTypes
+        typeIndices = Dictionary(uniqueKeysWithValues: policy.eventTypes.enumerated().map { ($0.element.name, $0.offset) })
+        columns = policy.eventTypes.map { Set(Self.standardColumns).union($0.fields.map(\.name)) }
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
         timeZone = TimeZone(identifier: policy.timeZone) ?? TimeZone(secondsFromGMT: 0)!
     }
 
+    /// Where the standard columns and each type's fields are in rows of the given columns (named
+    /// by the standard column or field each holds, nil for one left unread; no name twice).
+    func plan(columns names: [String?]) -> ColumnPlan {
+        let named = names.indices.filter { names[$0] != nil }.sorted { names[$0]! < names[$1]! }
+        return ColumnPlan(names: names, standard: Self.standardColumns.map { names.firstIndex(of: $0) },
+                          types: eventTypes.indices.map { index in
+                              (eventTypes[index].fields.map { names.firstIndex(of: $0.name) }, named.filter { !columns[index].contains(names[$0]!) })
+                          })
+    }
+
     /// Decodes a row given as its non-empty cells by column name.
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
+        var plan = plan(columns: Array(cells.keys))
+        return decode(Array(cells.values), plan: &plan, at: location)
+    }
+
+    /// Decodes a row given as one cell per column of `plan`, empty for none.
+    func decode(_ row: [String], plan: inout ColumnPlan, at location: InputLocation) -> Result<InputEvent, InputError> {
         func fail(_ column: String?, _ message: String) -> Result<InputEvent, InputError> {
             .failure(InputError(location, column: column.map(mapping.column(for:)), message))
         }
-        for column in Self.standardColumns where cells[column] == nil {
-            return fail(column, "missing; every event needs an id, a date, a member and a type")
+        func cell(_ column: Int?) -> String? { column.flatMap { row[$0].isEmpty ? nil : row[$0] } }
+        guard let id = cell(plan.standard[0]), let dateCell = cell(plan.standard[1]), let member = cell(plan.standard[2]),
+              let typeCell = cell(plan.standard[3]) else {
+            let missing = Self.standardColumns.indices.first { cell(plan.standard[$0]) == nil }!
+            return fail(Self.standardColumns[missing], "missing; every event needs an id, a date, a member and a type")
         }
-        let typeName = mapping.types[cells["type"]!] ?? cells["type"]!
-        guard let type = eventTypes[typeName] else {
-            let hint = Suggestions.didYouMean(typeName, among: declaredTypes).map { "; \($0)" }
-                ?? "; the policy declares " + declaredTypes.map { "`\($0)`" }.joined(separator: ", ")
-            return fail("type", "unknown event type `\(typeName)`\(hint)")
+        let typeIndex: Int
+        if let last = plan.lastType, last.cell == typeCell {
+            typeIndex = last.index
+        } else {
+            let typeName = mapping.types[typeCell] ?? typeCell
+            guard let index = typeIndices[typeName] else {
+                let declaredTypes = eventTypes.map(\.name)
+                let hint = Suggestions.didYouMean(typeName, among: declaredTypes).map { "; \($0)" }
+                    ?? "; the policy declares " + declaredTypes.map { "`\($0)`" }.joined(separator: ", ")
+                return fail("type", "unknown event type `\(typeName)`\(hint)")
+            }
+            typeIndex = index
+            plan.lastType = (typeCell, index)
         }
-        let dateCell = cells["date"]!
+        let type = eventTypes[typeIndex]
         let date = mapping.dateFormat.map { $0.date(dateCell) } ?? Self.date(dateCell, in: timeZone)
         guard let date else {
             let expected = mapping.dateFormat.map { "write it as \($0)" }
                 ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
             return fail("date", "`\(dateCell)` is not a date; \(expected)")
         }
-        var fields: [String: Value] = [:]
-        for (name, fieldType) in type.fields {
-            guard let cell = cells[name] else {
-                return fail(name, "missing; a `\(typeName)` event needs `\(name)` (\(fieldType))")
+        let typeColumns = plan.types[typeIndex]
+        var fields: [String: Value] = .init(minimumCapacity: type.fields.count)
+        for ((name, fieldType), column) in zip(type.fields, typeColumns.fields) {
+            guard let text = cell(column) else {
+                return fail(name, "missing; a `\(type.name)` event needs `\(name)` (\(fieldType))")
             }
-            switch value(cell, as: fieldType) {
+            switch value(text, as: fieldType) {
             case .success(let value): fields[name] = value
             case .failure(let message): return fail(name, message.text)
             }
         }
-        if let known = columns[typeName], cells.count > known.count || cells.keys.contains(where: { !known.contains($0) }),
-           let extra = cells.keys.filter({ !known.contains($0) }).sorted().first {
-            return fail(extra, "`\(typeName)` events have no field `\(extra)`; leave the cell empty")
+        if let column = typeColumns.others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
+            return fail(extra, "`\(type.name)` events have no field `\(extra)`; leave the cell empty")
         }
-        return .success(InputEvent(id: cells["id"]!, date: date, member: cells["member"]!, type: typeName, fields: fields, location: location))
+        return .success(InputEvent(id: id, date: date, member: member, type: type.name, fields: fields, location: location))
     }
 
     struct Message: Error { let text: String }
@@ -116,10 +144,10 @@ public struct EventDecoder: Sendable {
 
     /// `-12`, `1234.56`: ASCII digits, an optional sign and at most `maxPlaces` decimals.
     static func decimal(_ text: String, maxPlaces: Int) -> ExactNumber? {
-        let unsigned = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
-        let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, parts.count == 1 || parts[1].count <= maxPlaces else { return nil }
-        return ExactNumber(decimal: text.hasPrefix("+") ? String(text.dropFirst()) : text)
+        let utf8 = text.utf8
+        // Any text after a second point, or not digits, is for `ExactNumber` to refuse.
+        if let point = utf8.lastIndex(of: UInt8(ascii: ".")), utf8.distance(from: point, to: utf8.endIndex) - 1 > maxPlaces { return nil }
+        return utf8.first == UInt8(ascii: "+") ? ExactNumber(decimal: text[utf8.index(after: utf8.startIndex)...]) : ExactNumber(decimal: text)
     }
 
     static func duration(_ text: String) -> Value? {
@@ -175,4 +203,18 @@ public struct EventDecoder: Sendable {
         let local = utc + zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc)))
         return CivilDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
+}
+
+/// Where a file's standard columns and each event type's fields are, resolved once from its
+/// header (or a row's column names) so that rows are read by position.
+struct ColumnPlan: Sendable {
+    /// The standard column or field each column holds; nil for one left unread.
+    let names: [String?]
+    /// The columns holding `EventDecoder.standardColumns`, in that order; nil for one not there.
+    let standard: [Int?]
+    /// By the decoder's index of each event type: the column of each of its fields in declaration
+    /// order (nil for one not there), and the columns it may not fill, by their names' order.
+    let types: [(fields: [Int?], others: [Int])]
+    /// The last type cell read and the index of the event type it names.
+    var lastType: (cell: String, index: Int)?
 }

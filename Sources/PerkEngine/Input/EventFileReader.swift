@@ -24,21 +24,30 @@ public struct EventFileReader: Sendable {
     private let file: String
     private let format: EventFileFormat
     private var csv: CSVReader
-    private var header: [String?]?
+    /// Where the columns the header names are; nil before it is read.
+    private var plan: ColumnPlan?
+    /// The cells of the row being read (its storage reused from row to row).
+    private var row: [String] = []
     private var failedHeader = false
     private var lines: [ArraySlice<UInt8>] = []
     private var lineIndex = 0
-    private let bytes: [UInt8]
+    private let bytes: ArraySlice<UInt8>
     private let firstLine: Int
 
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
     public init(bytes: [UInt8], format: EventFileFormat, file: String, decoder: EventDecoder, firstLine: Int = 1) {
+        self.init(bytes[...], format: format, file: file, decoder: decoder, firstLine: firstLine, plan: nil)
+    }
+
+    /// Reads `bytes`: a whole file, or given the `plan` of a CSV file's header, a part after it.
+    private init(_ bytes: ArraySlice<UInt8>, format: EventFileFormat, file: String, decoder: EventDecoder, firstLine: Int, plan: ColumnPlan?) {
         self.decoder = decoder
         self.file = file
         self.format = format
         self.bytes = bytes
         self.firstLine = firstLine
-        self.csv = CSVReader(format == .csv ? bytes : [], firstLine: firstLine)
+        self.csv = CSVReader(format == .csv ? bytes : [], firstLine: firstLine, atStart: plan == nil)
+        self.plan = plan
     }
 
     /// Reads a whole file held in memory; see `read(blocks:...)`.
@@ -62,8 +71,8 @@ public struct EventFileReader: Sendable {
     public static func read(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
                             jobs: Int, partSize: Int = 1 << 22,
                             deliver: ([Result<InputEvent, InputError>]) throws -> Void) rethrows {
-        @Sendable func read(_ bytes: [UInt8], firstLine: Int) -> [Result<InputEvent, InputError>] {
-            var reader = EventFileReader(bytes: bytes, format: format, file: file, decoder: decoder, firstLine: firstLine)
+        @Sendable func read(_ reader: EventFileReader) -> [Result<InputEvent, InputError>] {
+            var reader = reader
             var results: [Result<InputEvent, InputError>] = []
             while let next = reader.next() { results.append(next) }
             return results
@@ -86,8 +95,8 @@ public struct EventFileReader: Sendable {
                 pending += block
             }
         }
-        // A CSV header goes in front of every part; a bad one is reported alone.
-        var header: [UInt8] = []
+        // Every part of a CSV file is read by the header's columns; a bad header is reported alone.
+        var plan: ColumnPlan?
         var line = 1
         if format == .csv {
             var headerEnd: Int?
@@ -99,14 +108,13 @@ public struct EventFileReader: Sendable {
                     try fill(pending.count * 2)
                 }
             }
-            guard let end = headerEnd else { return try deliver(read(pending, firstLine: 1)) }
-            header = Array(pending[..<end])
-            let headerResults = read(header, firstLine: 1)
-            guard headerResults.isEmpty else { return try deliver(headerResults) }
+            guard let end = headerEnd else { return try deliver(read(EventFileReader(bytes: pending, format: format, file: file, decoder: decoder))) }
+            var header = EventFileReader(bytes: Array(pending[..<end]), format: format, file: file, decoder: decoder)
+            if let failure = header.next() { return try deliver([failure]) }
+            plan = header.plan
             start = end
-            line += newlines(in: header[...])
+            line += newlines(in: pending[..<end])
         }
-        let headerLines = newlines(in: header[...])
         while true {
             try fill(batchSize)
             guard start < pending.count else { return }
@@ -125,10 +133,10 @@ public struct EventFileReader: Sendable {
             }
             start = last
             let results = OrderedSlots<[Result<InputEvent, InputError>]>(count: parts.count)
-            let cuts = parts, bytes = pending, prefix = header
+            let cuts = parts, bytes = pending, columns = plan
             let work: @Sendable (Int) -> Void = { index in
-                // The header takes the lines before the part's first.
-                results.set(index, read(prefix + bytes[cuts[index].range], firstLine: cuts[index].firstLine - headerLines))
+                let (range, firstLine) = cuts[index]
+                results.set(index, read(EventFileReader(bytes[range], format: format, file: file, decoder: decoder, firstLine: firstLine, plan: columns)))
             }
             runInParallel(parts.count, jobs: jobs, work)
             for partResults in results.values() { try deliver(partResults) }
@@ -174,7 +182,7 @@ public struct EventFileReader: Sendable {
 
     private mutating func nextCSV() -> Result<InputEvent, InputError>? {
         if failedHeader { return nil }
-        guard let header else {
+        if plan == nil {
             guard let first = csv.next() else { return nil }
             switch first {
             case .failure(let problem):
@@ -192,26 +200,24 @@ public struct EventFileReader: Sendable {
                         + " column; it must name the id, date, member and type columns"
                     return .failure(InputError(InputLocation(file: file, line: row.line), message))
                 }
-                self.header = names
-                return nextCSV()
+                plan = decoder.plan(columns: names)
             }
         }
-        guard let next = csv.next() else { return nil }
-        switch next {
-        case .failure(let problem):
-            return .failure(error(for: problem))
-        case .success(let row):
-            let location = InputLocation(file: file, line: row.line)
-            if row.cells == [""] { return nextCSV() }  // a blank line
-            guard row.cells.count == header.count else {
-                return .failure(InputError(location, "this row has \(row.cells.count) cells but the header has \(header.count); each row needs one cell per column, empty for unused fields"))
+        while let next = csv.next(into: &row) {
+            switch next {
+            case .failure(let problem):
+                return .failure(error(for: problem))
+            case .success(let line):
+                if row.count == 1 && row[0].isEmpty { continue }  // a blank line
+                let location = InputLocation(file: file, line: line)
+                let columns = plan!.names.count
+                guard row.count == columns else {
+                    return .failure(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
+                }
+                return decoder.decode(row, plan: &plan!, at: location)
             }
-            var cells: [String: String] = [:]
-            for (name, cell) in zip(header, row.cells) where !cell.isEmpty {
-                if let name { cells[name] = cell }
-            }
-            return decoder.decode(cells, at: location)
         }
+        return nil
     }
 
     private func error(for problem: CSVReader.Problem) -> InputError {
