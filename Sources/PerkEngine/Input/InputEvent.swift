@@ -58,6 +58,9 @@ extension Sequence {
     /// The elements in the order a member's events are applied: by date, the same date in the
     /// order given (a stable sort, which `sorted` alone does not promise).
     public func inDateOrder(_ date: (Element) -> CivilDate) -> [Element] {
-        enumerated().sorted { (date($0.element), $0.offset) < (date($1.element), $1.offset) }.map(\.element)
+        let items = Array(self)
+        // Often in order already; otherwise positions are sorted, so each element is copied once.
+        if zip(items, items.dropFirst()).allSatisfy({ date($0) <= date($1) }) { return items }
+        return items.indices.sorted { (date(items[$0]), $0) < (date(items[$1]), $1) }.map { items[$0] }
     }
 }

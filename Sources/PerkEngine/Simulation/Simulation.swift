@@ -135,9 +135,9 @@ public struct Simulation: Sendable {
     /// One member's events under one policy, tallied month by month.
     private func replay(_ id: String, _ ordered: [InputEvent], under policy: CompiledPolicy, into tally: inout Tally) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
-        let applied = ordered.filter { $0.date < asOf }
+        let applied = ordered.prefix { $0.date < asOf }
         // Close each month at the start of the next (or at the as-of day).
-        var month = Month(applied[0].date)
+        var month = Month(applied.first!.date)
         func closeMonths(through date: CivilDate) {
             while month.next.start <= date {
                 tally.count(policy.advance(&state, to: month.next.start))
