@@ -13,7 +13,7 @@ guard arguments.count > 1, let data = FileManager.default.contents(atPath: argum
     exit(2)
 }
 let policyPath = arguments.count > 2 ? arguments[2]
-    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../W2/w2-earning-only.perk").path
+    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../W2/w2.perk").path
 let policy = try CompiledPolicy.compile(SourceFile(contentsOfFile: policyPath)).get()
 let bytes = Array(data)
 
