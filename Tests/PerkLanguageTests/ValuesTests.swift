@@ -142,6 +142,8 @@ import Testing
             let next = date?.adding(days: 1)
             #expect(next.map { (date!.year, date!.month, date!.day) < ($0.year, $0.month, $0.day) && date! < $0 } ?? true)
         }
+        #expect(CivilDate(dayNumber: -719_162) == d("0001-01-01"))
+        #expect(CivilDate(dayNumber: 2_932_896) == d("9999-12-31"))
         #expect(CivilDate(dayNumber: -719_163) == nil)  // 0000-12-31
         #expect(CivilDate(dayNumber: 2_932_897) == nil)  // 10000-01-01
     }

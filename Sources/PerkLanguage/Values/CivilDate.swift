@@ -96,8 +96,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day, dayNumber: dayNumber)
     }
 
-    /// 0001-01-01 and 9999-12-31.
-    private static let firstDayNumber = dayNumber(year: 1, month: 1, day: 1), lastDayNumber = dayNumber(year: 9999, month: 12, day: 31)
+    /// The day numbers of 0001-01-01 and 9999-12-31 (a test checks them).
+    private static let firstDayNumber = -719_162, lastDayNumber = 2_932_896
 
     public func adding(days: Int) -> CivilDate? { CivilDate(dayNumber: dayNumber + days) }
 
