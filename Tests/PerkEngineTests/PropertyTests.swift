@@ -21,7 +21,7 @@ final class PropertyTests: XCTestCase {
             let id = "e\(index)"
             let roll = Int.random(in: 0..<100, using: &random)
             var type = "purchase"
-            var fields: [String: Value] = [:]
+            var fields = EventFields()
             switch roll {
             case 0..<55:
                 let fen = Int.random(in: 0...800_000, using: &random)

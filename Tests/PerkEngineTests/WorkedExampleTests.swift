@@ -12,7 +12,7 @@ final class WorkedExampleTests: XCTestCase {
 
     private func n(_ text: String) -> ExactNumber { ExactNumber(decimal: text)! }
 
-    private func event(_ id: String, _ date: String, _ type: String, _ fields: [String: Value]) -> InputEvent {
+    private func event(_ id: String, _ date: String, _ type: String, _ fields: EventFields) -> InputEvent {
         InputEvent(id: id, date: CivilDate(iso: date)!, member: "M1", type: type, fields: fields, location: InputLocation(file: "test", line: 0))
     }
 

@@ -76,7 +76,7 @@ public struct EventDecoder: Sendable {
             return fail("date", "`\(dateCell)` is not a date; \(expected)")
         }
         let typeColumns = plan.types[typeIndex]
-        var fields: [String: Value] = .init(minimumCapacity: type.fields.count)
+        var fields = EventFields(minimumCapacity: type.fields.count)
         for ((name, fieldType), column) in zip(type.fields, typeColumns.fields) {
             guard let text = cell(column) else {
                 return fail(name, "missing; a `\(type.name)` event needs `\(name)` (\(fieldType))")

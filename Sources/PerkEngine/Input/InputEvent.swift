@@ -8,11 +8,11 @@ public struct InputEvent: Hashable, Sendable {
     public let member: String
     public let type: String
     /// Field values, typed as the policy declares the fields (a reference to another event is `.event(id)`).
-    public let fields: [String: Value]
+    public let fields: EventFields
     /// Where it was read from, for messages.
     public let location: InputLocation
 
-    public init(id: String, date: CivilDate, member: String, type: String, fields: [String: Value], location: InputLocation) {
+    public init(id: String, date: CivilDate, member: String, type: String, fields: EventFields, location: InputLocation) {
         self.id = id
         self.date = date
         self.member = member

@@ -165,7 +165,7 @@ extension CompiledPolicy {
         }
         snapshot.history = member.histories.joined().map { event in
             MemberSnapshot.EventSnapshot(id: event.id, type: event.type, date: event.date.description,
-                                         fields: event.fields.mapValues(\.snapshot), earned: event.earned.snapshotText, refunded: event.refunded.snapshotText)
+                                         fields: Dictionary(uniqueKeysWithValues: event.fields.map { ($0.name, $0.value.snapshot) }), earned: event.earned.snapshotText, refunded: event.refunded.snapshotText)
         }
         snapshot.benefitUses = member.benefitUses.mapValues { $0.map(\.description) }
         let t = member.totals
@@ -230,7 +230,7 @@ extension CompiledPolicy {
                 guard checked.eventType(named: event.type) != nil else { throw fail("\(field).type", "the policy declares no event type `\(event.type)`") }
                 continue
             }
-            var fields: [String: Value] = [:]
+            var fields = EventFields()
             for (name, value) in event.fields {
                 guard let parsed = Value(snapshot: value) else { throw fail("\(field).fields.\(name)", "`\(value)` is not a value such as {\"money\": \"12.30\"}") }
                 fields[name] = parsed

@@ -96,7 +96,7 @@ public struct RecordedEvent: Hashable, Sendable {
     public let id: String
     public let type: String
     public let date: CivilDate
-    public let fields: [String: Value]
+    public let fields: EventFields
     /// Points the event earned (after caps).
     public var earned = ExactNumber.zero
     /// Money refunded against it so far.

@@ -228,7 +228,7 @@ private struct RecordReader {
         let type = names[Int(unsigned())]
         let id = string(), member = string()
         let count = Int(unsigned())
-        var fields = [String: Value](minimumCapacity: count)
+        var fields = EventFields(minimumCapacity: count)
         for _ in 0..<count {
             let name = names[Int(unsigned())]
             fields[name] = value()

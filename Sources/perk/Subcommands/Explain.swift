@@ -63,8 +63,8 @@ struct Explain: ParsableCommand {
         // Events the member's events refer to but the member does not have (another member's,
         // or a wrong id): a second pass finds where they are, so a refusal can say why.
         let own = Set(mine.map(\.id))
-        let elsewhere = Set(mine.flatMap { $0.fields.values.compactMap { value -> String? in
-            if case .event(let id) = value, !own.contains(id) { return id } else { return nil }
+        let elsewhere = Set(mine.flatMap { $0.fields.compactMap { field -> String? in
+            if case .event(let id) = field.value, !own.contains(id) { return id } else { return nil }
         } })
         var directory = EventDirectory()
         if !elsewhere.isEmpty {
@@ -100,7 +100,7 @@ enum OutcomeText {
         var lines: [String] = []
         let pad = String(repeating: " ", count: 12)
         if let event {
-            let fields = event.fields.keys.sorted().map { "\($0) \(describe(event.fields[$0]!))" }.joined(separator: ", ")
+            let fields = event.fields.map { "\($0.name) \(describe($0.value))" }.joined(separator: ", ")
             lines.append("\(event.date)  \(event.type) \(event.id)" + (fields.isEmpty ? "" : "  (\(fields))"))
         } else {
             lines.append("\(outcome.date)  scheduled")

@@ -1,0 +1,54 @@
+/// An event's field values by name. Events have a handful of fields, so they are kept sorted by
+/// name in one small array: cheaper to build, read and free than a dictionary per event (millions
+/// of events pass through a simulation), and iterated in the same order in every run.
+public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    public struct Field: Hashable, Sendable {
+        public let name: String
+        public var value: Value
+    }
+
+    /// Sorted by name, each name once.
+    private var fields: [Field] = []
+
+    public init() {}
+
+    /// Room for `count` fields without growing.
+    public init(minimumCapacity count: Int) { fields.reserveCapacity(count) }
+
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        fields.reserveCapacity(elements.count)
+        for (name, value) in elements { self[name] = value }
+    }
+
+    /// The value of the field `name`, if the event has it. Setting nil removes the field.
+    public subscript(name: String) -> Value? {
+        get {
+            for field in fields where field.name == name { return field.value }
+            return nil
+        }
+        set {
+            if let index = fields.firstIndex(where: { $0.name == name }) {
+                if let newValue { fields[index].value = newValue } else { fields.remove(at: index) }
+                return
+            }
+            guard let newValue else { return }
+            // Fields usually arrive in name order: the search from the end stops at once.
+            var index = fields.count
+            while index > 0 && fields[index - 1].name > name { index -= 1 }
+            fields.insert(Field(name: name, value: newValue), at: index)
+        }
+    }
+
+    public var count: Int { fields.count }
+    public var isEmpty: Bool { fields.isEmpty }
+    /// The fields' names, sorted.
+    public var names: [String] { fields.map(\.name) }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var base: IndexingIterator<[Field]>
+        public mutating func next() -> (name: String, value: Value)? { base.next().map { ($0.name, $0.value) } }
+    }
+
+    /// The fields in name order.
+    public func makeIterator() -> Iterator { Iterator(base: fields.makeIterator()) }
+}
