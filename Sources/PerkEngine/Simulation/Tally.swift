@@ -78,20 +78,28 @@ public struct Tally: Sendable {
             let earned = outcome.pointsEarned
             let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
             if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
-                let tiers = membersPerTier.count
-                months[month, default: MonthTally(tiers: tiers)].issued.add(earned)
-                months[month, default: MonthTally(tiers: tiers)].redeemed.add(outcome.redeemed)
-                months[month, default: MonthTally(tiers: tiers)].expired.add(expired)
+                changeMonth(month) { tally in
+                    tally.issued.add(earned)
+                    tally.redeemed.add(outcome.redeemed)
+                    tally.expired.add(expired)
+                }
             }
         }
     }
 
     /// Records a member's state at the end of `month`.
     mutating func closeMonth(_ month: Month, with state: MemberState) {
-        // Changed in place: a copy taken out of the dictionary would copy its tier counts.
         let tiers = membersPerTier.count
-        months[month, default: MonthTally(tiers: tiers)].balance.add(state.balance)
-        months[month, default: MonthTally(tiers: tiers)].membersPerTier[min(state.tier, tiers - 1)] += 1
+        changeMonth(month) { tally in
+            tally.balance.add(state.balance)
+            tally.membersPerTier[min(state.tier, tiers - 1)] += 1
+        }
+    }
+
+    /// Changes a month's tally in place (a copy taken out of the dictionary would copy its tier
+    /// counts), with one look-up.
+    private mutating func changeMonth(_ month: Month, _ change: (inout MonthTally) -> Void) {
+        change(&months[month, default: MonthTally(tiers: membersPerTier.count)])
     }
 
     /// Records a member's final state, and the tier the measure gives them then.
