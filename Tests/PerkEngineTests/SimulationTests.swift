@@ -31,7 +31,8 @@ final class SimulationTests: XCTestCase {
                           policies: [CompiledPolicy] = [WorkedExampleTests.policy], jobs: Int = 2,
                           file: StaticString = #filePath, line: UInt = #line) throws -> Simulation.Result {
         let partitions = MemberPartitions(file: "events", policy: policies[0], count: 3, spillThreshold: 64)
-        for event in events { try partitions.add(event) }
+        // In batches, as `perk simulate` adds them.
+        for start in stride(from: 0, to: events.count, by: 5) { try partitions.add(partitions.encode(Array(events[start..<min(start + 5, events.count)]))) }
         XCTAssertEqual(partitions.events, events.count, file: file, line: line)
         let partitioned = try Simulation(policies: policies, birthdays: birthdays, directory: try partitions.directory(), asOf: asOf)
             .run(partitions, jobs: jobs)
@@ -42,6 +43,29 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(partitioned.tallies.map(\.rejected), whole.tallies.map(\.rejected), file: file, line: line)
         XCTAssertEqual(partitioned.tallies.map(\.applied), whole.tallies.map(\.applied), file: file, line: line)
         return partitioned
+    }
+
+    /// Partitions give back every event as it was added, in order per partition — also one whose
+    /// type and fields the policy does not declare (an API caller's), whose names are written out.
+    func testPartitionsGiveEventsBackAsAdded() throws {
+        let partitions = MemberPartitions(file: "events", policy: WorkedExampleTests.policy, count: 2, spillThreshold: 40)
+        let events = (0..<30).map { index in
+            InputEvent(id: "e\(index)", date: CivilDate(dayNumber: 19_000 + index)!, member: "M\(index % 4)",
+                       type: index == 7 ? "gift" : "purchase",
+                       fields: index == 7 ? ["note": .text("hello, world"), "amount": .money(ExactNumber(numerator: 12345, denominator: 100)!)]
+                                          : ["amount": .money(ExactNumber(index)), "category": .text("room")],
+                       location: InputLocation(file: "events", line: index + 2))
+        }
+        try partitions.add(partitions.encode(Array(events[..<13])))
+        try partitions.add(partitions.encode(Array(events[13...])))
+        let back = try (0..<2).flatMap { try partitions.events(ofPartition: $0) }
+        XCTAssertEqual(Set(back), Set(events))
+        for partition in 0..<2 {
+            let mine = events.filter { partitions.partition(of: $0.member) == partition }
+            XCTAssertEqual(try partitions.events(ofPartition: partition), mine)
+        }
+        XCTAssertEqual(partitions.types, ["purchase", "gift"])
+        XCTAssertEqual(partitions.lastDate, CivilDate(dayNumber: 19_029))
     }
 
     func testHandWorkedCases() throws {

@@ -71,11 +71,21 @@ public struct EventFileReader: Sendable {
     public static func read(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
                             jobs: Int, partSize: Int = 1 << 22,
                             deliver: ([Result<InputEvent, InputError>]) throws -> Void) rethrows {
-        @Sendable func read(_ reader: EventFileReader) -> [Result<InputEvent, InputError>] {
+        try read(blocks: next, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize, transform: { $0 }, deliver: deliver)
+    }
+
+    /// The same, with each part's results first turned into something else by `transform`, on
+    /// the thread that read the part (so that work runs in parallel too); `deliver` receives what
+    /// it made, in file order.
+    public static func read<Part: Sendable>(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
+                                            jobs: Int, partSize: Int = 1 << 22,
+                                            transform: @escaping @Sendable ([Result<InputEvent, InputError>]) -> Part,
+                                            deliver: (Part) throws -> Void) rethrows {
+        @Sendable func read(_ reader: EventFileReader) -> Part {
             var reader = reader
             var results: [Result<InputEvent, InputError>] = []
             while let next = reader.next() { results.append(next) }
-            return results
+            return transform(results)
         }
         let batchSize = partSize * max(jobs, 1) * 2
         var pending: [UInt8] = []
@@ -110,7 +120,7 @@ public struct EventFileReader: Sendable {
             }
             guard let end = headerEnd else { return try deliver(read(EventFileReader(bytes: pending, format: format, file: file, decoder: decoder))) }
             var header = EventFileReader(bytes: Array(pending[..<end]), format: format, file: file, decoder: decoder)
-            if let failure = header.next() { return try deliver([failure]) }
+            if let failure = header.next() { return try deliver(transform([failure])) }
             plan = header.plan
             start = end
             line += newlines(in: pending[..<end])
@@ -132,7 +142,7 @@ public struct EventFileReader: Sendable {
                 partStart = end
             }
             start = last
-            let results = OrderedSlots<[Result<InputEvent, InputError>]>(count: parts.count)
+            let results = OrderedSlots<Part>(count: parts.count)
             let cuts = parts, bytes = pending, columns = plan
             let work: @Sendable (Int) -> Void = { index in
                 let (range, firstLine) = cuts[index]

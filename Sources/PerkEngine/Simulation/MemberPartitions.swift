@@ -7,8 +7,9 @@ import PerkLanguage
 /// loads one partition at a time, so memory grows with the members of a partition and not with
 /// the events of the input. The files are removed when the partitions are.
 ///
-/// Events are added from one thread; once they all are, partitions may be read from several
-/// threads at once, each partition from one.
+/// Batches of events are encoded on any thread (`encode`) and added from one (`add`), in input
+/// order; once they all are, partitions may be read from several threads at once, each partition
+/// from one.
 public final class MemberPartitions: @unchecked Sendable {
     /// The file the events were read from (for their locations).
     public let file: String
@@ -26,9 +27,9 @@ public final class MemberPartitions: @unchecked Sendable {
     private var spilled: [FileHandle?]
     private let spillThreshold: Int
     private var folder: URL?
-    /// Type and field names, written as their index here.
-    private var names: [String] = []
-    private var nameIndex: [String: Int] = [:]
+    /// The policy's event type and field names, written as their index here.
+    private let names: [String]
+    private let nameIndex: [String: Int]
 
     /// - Parameters:
     ///   - policy: the policy the events were decoded for (which fields refer to other events).
@@ -39,6 +40,12 @@ public final class MemberPartitions: @unchecked Sendable {
         self.count = count
         self.spillThreshold = spillThreshold
         references = policy.references
+        var names: [String] = []
+        for type in policy.checked.eventTypes {
+            for name in [type.name] + type.fields.map(\.name) where !names.contains(name) { names.append(name) }
+        }
+        self.names = names
+        nameIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
         buffers = Array(repeating: [], count: count)
         spilled = Array(repeating: nil, count: count)
     }
@@ -55,21 +62,51 @@ public final class MemberPartitions: @unchecked Sendable {
         return Int(hash % UInt64(count))
     }
 
-    /// Adds an event to its member's partition.
-    public func add(_ event: InputEvent) throws {
-        events += 1
-        if lastDate.map({ $0 < event.date }) ?? true { lastDate = event.date }
-        types.insert(event.type)
-        for (field, _) in references[event.type] ?? [] {
-            if case .event(let id)? = event.fields[field] { referencedIDs.insert(id) }
+    /// Events encoded as their partitions' records, ready to be added.
+    public struct Batch: Sendable {
+        /// By partition: the records of its events, in the order given.
+        fileprivate var records: [[UInt8]]
+        fileprivate var events = 0
+        fileprivate var lastDate: CivilDate?
+        fileprivate var types: Set<String> = []
+        fileprivate var referencedIDs: Set<String> = []
+    }
+
+    /// Encodes events for their members' partitions. Reads nothing that `add` changes, so batches
+    /// can be encoded on several threads while others are added.
+    public func encode(_ events: [InputEvent]) -> Batch {
+        var batch = Batch(records: Array(repeating: [], count: count))
+        var lastType: String?
+        for event in events {
+            batch.events += 1
+            if batch.lastDate.map({ $0 < event.date }) ?? true { batch.lastDate = event.date }
+            if event.type != lastType {
+                batch.types.insert(event.type)
+                lastType = event.type
+            }
+            for (field, _) in references[event.type] ?? [] {
+                if case .event(let id)? = event.fields[field] { batch.referencedIDs.insert(id) }
+            }
+            let index = partition(of: event.member)
+            // The buffer is moved out and back, so appending does not copy it.
+            var record = RecordWriter(bytes: [])
+            swap(&record.bytes, &batch.records[index])
+            record.write(event, nameIndex: { self.nameIndex[$0] })
+            swap(&record.bytes, &batch.records[index])
         }
-        let index = partition(of: event.member)
-        // The buffer is moved out and back, so appending does not copy it.
-        var record = RecordWriter(bytes: [])
-        swap(&record.bytes, &buffers[index])
-        record.write(event, nameIndex: { self.index(of: $0) })
-        swap(&record.bytes, &buffers[index])
-        if buffers[index].count >= spillThreshold { try spill(index) }
+        return batch
+    }
+
+    /// Adds a batch's events to their partitions, after those of earlier batches.
+    public func add(_ batch: Batch) throws {
+        events += batch.events
+        if let date = batch.lastDate, lastDate.map({ $0 < date }) ?? true { lastDate = date }
+        types.formUnion(batch.types)
+        referencedIDs.formUnion(batch.referencedIDs)
+        for index in batch.records.indices where !batch.records[index].isEmpty {
+            buffers[index] += batch.records[index]
+            if buffers[index].count >= spillThreshold { try spill(index) }
+        }
     }
 
     /// A partition's events, in the order they were added.
@@ -100,13 +137,6 @@ public final class MemberPartitions: @unchecked Sendable {
             for event in try events(ofPartition: index) where referencedIDs.contains(event.id) { directory.record(event) }
         }
         return directory
-    }
-
-    private func index(of name: String) -> Int {
-        if let index = nameIndex[name] { return index }
-        names.append(name)
-        nameIndex[name] = names.count - 1
-        return names.count - 1
     }
 
     private func spill(_ index: Int) throws {
@@ -144,15 +174,25 @@ public final class MemberPartitions: @unchecked Sendable {
 private struct RecordWriter {
     var bytes: [UInt8]
 
-    mutating func write(_ event: InputEvent, nameIndex: (String) -> Int) {
+    /// - Parameter nameIndex: a type or field name's index in the policy's names (nil for a
+    ///   name the policy does not declare, written out instead).
+    mutating func write(_ event: InputEvent, nameIndex: (String) -> Int?) {
+        func name(_ text: String) {
+            if let index = nameIndex(text) {
+                unsigned(UInt64(index + 1))
+            } else {
+                unsigned(0)
+                string(text)
+            }
+        }
         unsigned(UInt64(event.location.line))
         signed(Int64(event.date.dayNumber))
-        unsigned(UInt64(nameIndex(event.type)))
+        name(event.type)
         string(event.id)
         string(event.member)
         unsigned(UInt64(event.fields.count))
-        for (name, value) in event.fields {
-            unsigned(UInt64(nameIndex(name)))
+        for (field, value) in event.fields {
+            name(field)
             write(value)
         }
     }
@@ -225,15 +265,21 @@ private struct RecordReader {
         guard offset < bytes.count else { return nil }
         let line = Int(unsigned())
         let date = CivilDate(dayNumber: Int(signed()))!
-        let type = names[Int(unsigned())]
+        let type = name(names)
         let id = string(), member = string()
         let count = Int(unsigned())
         var fields = EventFields(minimumCapacity: count)
         for _ in 0..<count {
-            let name = names[Int(unsigned())]
-            fields[name] = value()
+            let field = name(names)
+            fields[field] = value()
         }
         return InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: file, line: line))
+    }
+
+    /// A name written by its index in `names` plus one, or 0 and the name itself.
+    mutating func name(_ names: [String]) -> String {
+        let index = Int(unsigned())
+        return index == 0 ? string() : names[index - 1]
     }
 
     mutating func value() -> Value {

@@ -71,19 +71,26 @@ struct Simulate: ParsableCommand {
         let partitions = MemberPartitions(file: events, policy: compiled[0])
         var malformed: [InputError] = []
         let progress = Progress()
-        try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled[0],
-                                  mapping: config?.input.mapping ?? InputMapping(), jobs: jobs) { next in
-            switch next {
-            case .success(let event):
-                do {
-                    try partitions.add(event)
-                } catch {
-                    printError("error: \(error)")
-                    throw ExitCode.runFailed
+        // Each part of the file is encoded for the partitions on the thread that read it.
+        let encode: @Sendable ([Result<InputEvent, InputError>]) -> (MemberPartitions.Batch, [InputError]) = { results in
+            var events: [InputEvent] = [], errors: [InputError] = []
+            for result in results {
+                switch result {
+                case .success(let event): events.append(event)
+                case .failure(let error): errors.append(error)
                 }
-            case .failure(let error):
-                malformed.append(error)
             }
+            return (partitions.encode(events), errors)
+        }
+        try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled[0],
+                                  mapping: config?.input.mapping ?? InputMapping(), jobs: jobs, transform: encode) { batch, errors in
+            do {
+                try partitions.add(batch)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode.runFailed
+            }
+            malformed += errors
             progress.read(partitions.events + malformed.count)
         }
         if !malformed.isEmpty {
