@@ -109,6 +109,11 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             guard let sum = add(numerator, other.numerator) else { return nil }
             return ExactNumber(numerator: sum, denominator: denominator)
         }
+        if let a = Int64(exactly: numerator), let b = Int64(exactly: denominator),
+           let c = Int64(exactly: other.numerator), let d = Int64(exactly: other.denominator) {
+            // Products of 64-bit parts, and their sum, cannot overflow 128 bits.
+            return ExactNumber(numerator: Int128(a) * Int128(d) + Int128(c) * Int128(b), denominator: Int128(b) * Int128(d))
+        }
         guard let a = mul(numerator, other.denominator), let b = mul(other.numerator, denominator),
               let sum = add(a, b), let den = mul(denominator, other.denominator) else { return nil }
         return ExactNumber(numerator: sum, denominator: den)
