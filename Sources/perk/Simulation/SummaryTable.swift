@@ -13,10 +13,14 @@ enum SummaryTable {
         }
         row("members") { "\($0.members)" }
         for tier in a.membersPerTier.indices { row("  \(a.membersPerTier[tier].tier)") { tier < $0.membersPerTier.count ? "\($0.membersPerTier[tier].members)" : "-" } }
-        if !a.membersPerQualifyingTier.isEmpty {
-            row("qualifying on \(summary.asOf)") { $0.membersPerQualifyingTier.map { "\($0.members)" }.joined(separator: " / ") }
-        }
         for status in ["active", "frozen", "cancelled"] { row("  \(status)") { "\($0.membersPerStatus[status] ?? 0)" } }
+        if !a.membersPerQualifyingTier.isEmpty {
+            // The tier the measure gives on the as-of day, whatever the tier the members hold.
+            rows.append(("qualifying on \(summary.asOf)", "", compared.map { _ in "" }))
+            for tier in a.membersPerQualifyingTier.indices {
+                row("  \(a.membersPerQualifyingTier[tier].tier)") { tier < $0.membersPerQualifyingTier.count ? "\($0.membersPerQualifyingTier[tier].members)" : "-" }
+            }
+        }
         for column in ["balance", "earned", "redeemed", "expired", "clawed_back", "deducted", "forfeited", "unrecovered"] {
             row(column == "balance" ? "points balance" : "points \(column.replacingOccurrences(of: "_", with: " "))") { "\($0.totals[column] ?? 0)" }
         }
