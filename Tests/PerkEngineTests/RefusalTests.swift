@@ -26,6 +26,46 @@ final class RefusalTests: XCTestCase {
     }
 }
 
+/// Expressions of the tier alone are computed once per tier when the policy is compiled; they must
+/// behave as if computed when they run, including failing only for the tier where they fail.
+final class TierExpressionTests: XCTestCase {
+    func testAnExpressionOfTheTierGivesEachTiersValueAndFailsOnlyWhereItFails() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            measure spend = sum(amount of purchase, last 12 months)
+            tiers by spend {
+              tier Basic { share: 0 }
+              tier Plus at 100 CNY { share: 2 }
+              tier Top at 1,000 CNY { share: 4 }
+            }
+            rule shared on purchase where tier >= Plus { earn floor(10 points / tier.share) }
+            rule flat on purchase { earn if tier == Top then 7 points else 1 point }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        let event = InputEvent(id: "e1", date: CivilDate(iso: "2024-01-01")!, member: "M", type: "purchase",
+                               fields: ["amount": .money(ExactNumber(10))], location: InputLocation(file: "t", line: 1))
+        func earned(atTier tier: Int) -> [String] {
+            var member = policy.openingMember(id: "M", tier: tier, tierReached: CivilDate(iso: "2023-12-01")!)
+            return policy.apply(event, to: &member).last!.earned.map { "\($0.rule) \($0.points)" }
+        }
+        // Basic: `shared` does not apply (its division by 0 is never computed); 1 point flat.
+        XCTAssertEqual(earned(atTier: 0), ["flat 1"])
+        // Plus: floor(10 / 2) = 5; Top: floor(10 / 4) = 2, and 7 flat.
+        XCTAssertEqual(earned(atTier: 1), ["shared 5", "flat 1"])
+        XCTAssertEqual(earned(atTier: 2), ["shared 2", "flat 7"])
+
+        // Without the guard, Basic's share of 0 is a division by zero when the rule runs.
+        let unguarded = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source.replacingOccurrences(of: " where tier >= Plus", with: ""))).get()
+        var basic = unguarded.openingMember(id: "M")
+        let refused = unguarded.apply(event, to: &basic).last!
+        XCTAssertEqual(refused.rejection?.code, "evaluation_error")
+        XCTAssertEqual(refused.rejection?.rule, "shared")
+        var plus = unguarded.openingMember(id: "M", tier: 1, tierReached: CivilDate(iso: "2023-12-01")!)
+        XCTAssertEqual(unguarded.apply(event, to: &plus).last!.earned.map(\.points), [ExactNumber(5), ExactNumber(1)])
+    }
+}
+
 final class AggregateTests: XCTestCase {
     func testAnEmptySumIsZeroOfItsUnit() throws {
         // Nothing bought today yet: the day's earned points are 0 points, so the cap leaves 100 points.

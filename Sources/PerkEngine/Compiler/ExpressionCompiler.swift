@@ -45,6 +45,37 @@ struct ExpressionCompiler {
     }
 
     func compile(_ expr: Expr, in scope: Scope) throws -> Evaluate {
+        let compiled = try compileNode(expr, in: scope)
+        return tabulatedByTier(expr, compiled, in: scope) ?? compiled
+    }
+
+    /// An expression that reads the member's tier and otherwise only constants (`tier >= Gold`,
+    /// `tier.discount`) is a function of the tier's rank: computed once per tier here, it is a
+    /// look-up when it runs. Nil when the expression reads anything else, or some tier's value
+    /// cannot be computed (that error then happens when it runs, as before).
+    private func tabulatedByTier(_ expr: Expr, _ compiled: @escaping Evaluate, in scope: Scope) -> Evaluate? {
+        let tiers = tierRanks.count
+        if case .name = expr.kind { return nil }  // a name alone is a look-up already
+        guard tiers > 1,
+              Self.names(in: expr).contains(where: { if case .member(.tier) = resolve($0, in: scope) { return true } else { return false } }),
+              readsOnly(expr, in: scope, throughMembers: true, { resolution in
+                  switch resolution {
+                  case .constant, .member(.tier): return true
+                  default: return false
+                  }
+              }) else { return nil }
+        var table: [Value] = []
+        for rank in 0..<tiers {
+            var frame = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+            frame.member.tier = rank
+            guard let value = try? compiled(&frame) else { return nil }
+            table.append(value)
+        }
+        let values = table
+        return { frame in frame.member.tier < values.count ? values[frame.member.tier] : try compiled(&frame) }
+    }
+
+    private func compileNode(_ expr: Expr, in scope: Scope) throws -> Evaluate {
         switch expr.kind {
         case .literal(let literal):
             let value = try Self.value(of: literal)
@@ -339,15 +370,26 @@ struct ExpressionCompiler {
     /// Whether an expression reads nothing but the aggregated event's fields and properties and
     /// constants (names resolve as in `compileName`).
     private func readsOnlyTheAggregatedEvent(_ expr: Expr, in scope: Scope) -> Bool {
-        let inner = { (e: Expr) in readsOnlyTheAggregatedEvent(e, in: scope) }
+        readsOnly(expr, in: scope, throughMembers: false) { resolution in
+            switch resolution {
+            case .aggregatedEvent, .constant: return true
+            default: return false
+            }
+        }
+    }
+
+    /// Whether every name an expression reads resolves to what `allowed` accepts; `throughMembers`:
+    /// whether `base.attribute` may be read (a tier's attribute) when its base may. Aggregates
+    /// read the history, so they never qualify.
+    private func readsOnly(_ expr: Expr, in scope: Scope, throughMembers: Bool, _ allowed: (Resolution?) -> Bool) -> Bool {
+        func inner(_ e: Expr) -> Bool { readsOnly(e, in: scope, throughMembers: throughMembers, allowed) }
         switch expr.kind {
         case .literal, .rate, .string, .date, .bool:
             return true
         case .name(let name):
-            switch resolve(name, in: scope) {
-            case .aggregatedEvent, .constant: return true
-            case .local, .ruleEvent, .member, .measure, nil: return false
-            }
+            return allowed(resolve(name, in: scope))
+        case .member(let base, _):
+            return throughMembers && inner(base)
         case .call(_, let arguments), .list(let arguments):
             return arguments.allSatisfy(inner)
         case .unary(_, let operand), .parenthesized(let operand):
@@ -356,7 +398,7 @@ struct ExpressionCompiler {
             return inner(left) && inner(right)
         case .between(let a, let b, let c), .conditional(let a, let b, let c):
             return inner(a) && inner(b) && inner(c)
-        case .member, .count, .sum, .invalid:
+        case .count, .sum, .invalid:
             return false
         }
     }
