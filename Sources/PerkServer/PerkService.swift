@@ -18,6 +18,11 @@ public struct PerkService: Sendable {
         self.maxBodySize = maxBodySize
     }
 
+    /// The endpoints `router()` serves, for messages about those it does not.
+    static let endpoints: [(method: HTTPRequest.Method, path: String)] = [
+        (.get, "/v1/health"), (.get, "/v1/policy"), (.post, "/v1/evaluate"), (.post, "/v1/entitlements"), (.post, "/v1/simulate"),
+    ]
+
     /// The routes: `GET /v1/health`, `GET /v1/policy`, `POST /v1/evaluate`, `POST /v1/entitlements`,
     /// `POST /v1/simulate`.
     public func router() -> Router<BasicRequestContext> {
@@ -166,7 +171,17 @@ struct JSONErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPResponseError {
             switch error.status {
             case .notFound:
-                return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(request.uri.path); see GET /v1/health, GET /v1/policy, POST /v1/evaluate, /v1/entitlements, /v1/simulate")
+                let path = request.uri.path
+                let allowed = PerkService.endpoints.filter { $0.path == path }.map(\.method)
+                guard allowed.isEmpty else {
+                    // A known endpoint asked with another method: 405, with the methods it takes.
+                    var response = Self.response(.methodNotAllowed, code: "method_not_allowed",
+                                                 message: "\(path) takes \(allowed.map(\.rawValue).joined(separator: ", ")), not \(request.method)")
+                    response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    return response
+                }
+                let endpoints = PerkService.endpoints.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
+                return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(path); the endpoints are \(endpoints)")
             case .contentTooLarge:
                 return Self.response(.contentTooLarge, code: "body_too_large", message: "the body is larger than the service accepts; send fewer events per request")
             default:

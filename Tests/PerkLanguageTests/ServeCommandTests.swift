@@ -155,6 +155,11 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(wrongMember.2?.contains("no tier `Platinum`") ?? false, "\(wrongMember)")
         XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).0, 404)
         XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).1, "not_found")
+        // A known endpoint with the wrong method is 405, naming the method it takes.
+        let wrongMethod = error(try server.request("GET", "/v1/evaluate"))
+        XCTAssertEqual(wrongMethod.0, 405)
+        XCTAssertEqual(wrongMethod.1, "method_not_allowed")
+        XCTAssertEqual(wrongMethod.2, "/v1/evaluate takes POST, not GET")
         let large = error(try server.request("POST", "/v1/evaluate", raw: Data(("{\"event\": {\"id\": \"" + String(repeating: "x", count: 10_000) + "\"}}").utf8)))
         XCTAssertEqual(large.0, 413)
         XCTAssertEqual(large.1, "body_too_large")
