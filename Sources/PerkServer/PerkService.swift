@@ -18,22 +18,36 @@ public struct PerkService: Sendable {
         self.maxBodySize = maxBodySize
     }
 
-    /// The endpoints `router()` serves, for messages about those it does not.
-    static let endpoints: [(method: HTTPRequest.Method, path: String)] = [
-        (.get, "/v1/health"), (.get, "/v1/policy"), (.post, "/v1/evaluate"), (.post, "/v1/entitlements"), (.post, "/v1/simulate"),
-    ]
-
     /// The routes: `GET /v1/health`, `GET /v1/policy`, `POST /v1/evaluate`, `POST /v1/entitlements`,
     /// `POST /v1/simulate`.
     public func router() -> Router<BasicRequestContext> {
+        let routes: [Endpoint] = [
+            Endpoint(.get, "/v1/health") { _ in JSONResponse(["status": "ok"]).encoded() },
+            Endpoint(.get, "/v1/policy") { _ in JSONResponse(PolicyInfo(handle)).encoded() },
+            Endpoint(.post, "/v1/evaluate") { request in JSONResponse(try evaluate(try await body(request, as: EvaluateRequest.self))).encoded() },
+            Endpoint(.post, "/v1/entitlements") { request in JSONResponse(try entitlements(try await body(request, as: EntitlementsRequest.self))).encoded() },
+            Endpoint(.post, "/v1/simulate") { request in JSONResponse(try simulate(try await body(request, as: SimulateRequest.self))).encoded() },
+        ]
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware())
-        router.get("/v1/health") { _, _ in JSONResponse(["status": "ok"]) }
-        router.get("/v1/policy") { _, _ in JSONResponse(PolicyInfo(handle)) }
-        router.post("/v1/evaluate") { request, _ in JSONResponse(try evaluate(try await body(request, as: EvaluateRequest.self))) }
-        router.post("/v1/entitlements") { request, _ in JSONResponse(try entitlements(try await body(request, as: EntitlementsRequest.self))) }
-        router.post("/v1/simulate") { request, _ in JSONResponse(try simulate(try await body(request, as: SimulateRequest.self))) }
+        // The error middleware knows the routes, to tell an unknown path from a wrong method.
+        router.add(middleware: JSONErrorMiddleware(endpoints: routes.map { ($0.method, $0.path) }))
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method) { request, _ in try await route.serve(request) }
+        }
         return router
+    }
+
+    /// One route: its method, its path, and what answers it.
+    private struct Endpoint: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let serve: @Sendable (Request) async throws -> Response
+
+        init(_ method: HTTPRequest.Method, _ path: String, serve: @escaping @Sendable (Request) async throws -> Response) {
+            self.method = method
+            self.path = path
+            self.serve = serve
+        }
     }
 
     /// Reads a request's JSON body (at most `maxBodySize` bytes).
@@ -162,6 +176,8 @@ enum APIError: Error {
 /// a body too large (413), anything else (500, logged).
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    /// Every route's method and path.
+    let endpoints: [(method: HTTPRequest.Method, path: String)]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -172,7 +188,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
             switch error.status {
             case .notFound:
                 let path = request.uri.path
-                let allowed = PerkService.endpoints.filter { $0.path == path }.map(\.method)
+                let allowed = endpoints.filter { $0.path == path }.map(\.method)
                 guard allowed.isEmpty else {
                     // A known endpoint asked with another method: 405, with the methods it takes.
                     var response = Self.response(.methodNotAllowed, code: "method_not_allowed",
@@ -180,8 +196,8 @@ struct JSONErrorMiddleware: RouterMiddleware {
                     response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
                     return response
                 }
-                let endpoints = PerkService.endpoints.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
-                return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(path); the endpoints are \(endpoints)")
+                let served = endpoints.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
+                return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(path); the endpoints are \(served)")
             case .contentTooLarge:
                 return Self.response(.contentTooLarge, code: "body_too_large", message: "the body is larger than the service accepts; send fewer events per request")
             default:
