@@ -27,7 +27,7 @@ struct ExpressionCompiler {
         self.policy = policy
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
         typeIndex = Dictionary(uniqueKeysWithValues: policy.eventTypes.enumerated().map { ($0.element.name, $0.offset) })
-        let constant = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+        let constant = Frame.detached
         for parameter in policy.parameters {
             var frame = constant
             parameters[parameter.name] = try compile(parameter.value, in: Scope())(&frame)
@@ -66,7 +66,7 @@ struct ExpressionCompiler {
               }) else { return nil }
         var table: [Value] = []
         for rank in 0..<tiers {
-            var frame = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+            var frame = Frame.detached
             frame.member.tier = rank
             guard let value = try? compiled(&frame) else { return nil }
             table.append(value)

@@ -15,6 +15,10 @@ struct Frame {
 }
 
 extension Frame {
+    /// A frame with a blank member, a fixed day and no event: for what reads none of them
+    /// (constants, running-total terms, expressions of the tier with the tier set).
+    static var detached: Frame { Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil) }
+
     /// Sets a `let` value's slot.
     mutating func bind(_ slot: Int, to value: Value) {
         if slot >= locals.count { locals.append(contentsOf: repeatElement(.bool(false), count: slot + 1 - locals.count)) }

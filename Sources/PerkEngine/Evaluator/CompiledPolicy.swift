@@ -93,7 +93,7 @@ public final class CompiledPolicy: Sendable {
     public init(_ checked: CheckedPolicy) throws {
         self.checked = checked
         let compiler = try ExpressionCompiler(policy: checked)
-        let constant = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+        let constant = Frame.detached
         func constantValue(_ expr: Expr?) throws -> Value? {
             guard let expr else { return nil }
             var frame = constant

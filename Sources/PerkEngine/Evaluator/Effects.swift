@@ -23,7 +23,7 @@ final class Effects: Sendable {
     /// The running-total terms of each event type's aggregates, by type index.
     let windowTerms: [[WindowTerm]]
     /// A frame to compute terms in (they read only the event they are given).
-    private let termFrame = Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil)
+    private let termFrame = Frame.detached
 
     init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
          noticeLead: Value?, benefits: [Benefit], windowTerms: [[WindowTerm]]) {
