@@ -46,7 +46,10 @@ struct ExpressionCompiler {
 
     func compile(_ expr: Expr, in scope: Scope) throws -> Evaluate {
         let compiled = try compileNode(expr, in: scope)
-        return tabulatedByTier(expr, compiled, in: scope) ?? compiled
+        // Not `??`: a closure through a generic operator comes back wrapped in conversion thunks,
+        // paid on every call.
+        if let tabulated = tabulatedByTier(expr, compiled, in: scope) { return tabulated }
+        return compiled
     }
 
     /// An expression that reads the member's tier and otherwise only constants (`tier >= Gold`,
