@@ -99,7 +99,7 @@ struct ExpressionCompiler {
         case .member(let base, let field):
             return try compileMember(base, field.name, in: scope)
         case .call(let callee, let arguments):
-            return try compileCall(callee.name, arguments.map { try compile($0, in: scope) })
+            return try compileCall(callee.name, arguments, in: scope)
         case .unary(.not, let operand):
             let inner = try compile(operand, in: scope)
             return { frame in .bool(!(try inner(&frame)).isTrue) }
@@ -259,11 +259,13 @@ struct ExpressionCompiler {
         }
     }
 
-    private func compileCall(_ name: String, _ arguments: [Evaluate]) throws -> Evaluate {
+    /// A built-in function's call. Arguments are compiled one by one into the closures that use
+    /// them, never kept in an array (a closure taken out of an array is called through thunks).
+    private func compileCall(_ name: String, _ arguments: [Expr], in scope: Scope) throws -> Evaluate {
         guard let function = BuiltinFunction(rawValue: name) else { throw EvaluationError("unknown function `\(name)`") }
         switch function {
         case .floor, .ceil, .round, .abs:
-            let argument = arguments[0]
+            let argument = try compile(arguments[0], in: scope)
             return { frame in
                 let value = try argument(&frame)
                 guard let x = value.amount else { throw EvaluationError("`\(name)` of \(value)") }
@@ -275,17 +277,19 @@ struct ExpressionCompiler {
                 }
             }
         case .min, .max:
-            return { frame in
-                var best = try arguments[0](&frame)
-                for argument in arguments.dropFirst() {
-                    let value = try argument(&frame)
-                    let order = try Value.compare(value, best)
-                    if function == .min ? order < 0 : order > 0 { best = value }
+            // Left to right, the first of equals kept: `min(a, b, c)` is `min(min(a, b), c)`.
+            var best = try compile(arguments[0], in: scope)
+            for argument in arguments.dropFirst() {
+                let soFar = best, next = try compile(argument, in: scope)
+                best = { frame in
+                    let current = try soFar(&frame), value = try next(&frame)
+                    let order = try Value.compare(value, current)
+                    return (function == .min ? order < 0 : order > 0) ? value : current
                 }
-                return best
             }
+            return best
         case .day, .month, .year, .weekday:
-            let argument = arguments[0]
+            let argument = try compile(arguments[0], in: scope)
             return { frame in
                 guard case .date(let date) = try argument(&frame) else { throw EvaluationError("`\(name)` needs a date") }
                 switch function {

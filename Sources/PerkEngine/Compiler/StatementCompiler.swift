@@ -23,7 +23,7 @@ struct Execution {
         let entry = frame.member.histories[type][index]
         historyJournal.append((type, index, entry.earned, entry.refunded))
         change(&frame.member.histories[type][index])
-        effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame.member)
+        effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame)
     }
 }
 
@@ -35,16 +35,23 @@ struct Denial: Error {
 }
 
 extension ExpressionCompiler {
+    /// A block's statements in order, chained closure to closure (a closure kept in an array is
+    /// called through conversion thunks).
     func compileBlock(_ statements: [Statement], in scope: Scope) throws -> Perform {
         var scope = scope
-        var steps: [Perform] = []
+        var block: Perform?
         for statement in statements {
-            steps.append(try compileStatement(statement, in: &scope))
+            let step = try compileStatement(statement, in: &scope)
+            if let before = block {
+                block = { execution in
+                    try before(&execution)
+                    try step(&execution)
+                }
+            } else {
+                block = step
+            }
         }
-        let compiled = steps
-        return { execution in
-            for step in compiled { try step(&execution) }
-        }
+        return block ?? { _ in }
     }
 
     private func points(_ value: Value, _ what: String) throws -> ExactNumber {

@@ -8,13 +8,31 @@ struct WindowTerm: Sendable {
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
 
-    /// What `event` adds to the aggregate.
-    func contribution(of event: RecordedEvent, in frame: inout Frame) throws -> ExactNumber {
-        frame.aggregateItem = event
+    /// What the frame's aggregated event adds to the aggregate.
+    private func contribution(in frame: inout Frame) throws -> ExactNumber {
         if let filter, !(try filter(&frame)).isTrue { return .zero }
         guard let value else { return .one }
         guard let amount = try value(&frame).amount else { throw EvaluationError("an aggregate's term is not a number") }
         return amount
+    }
+
+    /// For each of `terms`, what `event` adds (at 2k) and the running total through it (at 2k + 1),
+    /// continuing `previous`, the running totals through the event before it (nil: there is none).
+    /// Empty when a term cannot be computed or `previous` is empty. `frame` lends its aggregated
+    /// event's slot.
+    static func sums(_ terms: [WindowTerm], of event: RecordedEvent, after previous: [ExactNumber]?, in frame: inout Frame) -> [ExactNumber] {
+        if let previous, previous.count != 2 * terms.count { return [] }
+        let saved = frame.aggregateItem
+        frame.aggregateItem = event
+        defer { frame.aggregateItem = saved }
+        var sums: [ExactNumber] = []
+        sums.reserveCapacity(2 * terms.count)
+        for (k, term) in terms.enumerated() {
+            guard let own = try? term.contribution(in: &frame), let total = (previous?[2 * k + 1] ?? .zero).adding(own) else { return [] }
+            sums.append(own)
+            sums.append(total)
+        }
+        return sums
     }
 }
 
@@ -60,28 +78,18 @@ extension MemberState {
         return last[2 * term + 1].subtracting(start[2 * term + 1].subtracting(start[2 * term])!)
     }
 
-    /// Recomputes the running totals of events of `type` from `start` on, after an event was
-    /// recorded there or changed. A term that cannot be computed leaves the totals from there on
-    /// empty, so windows that reach them are walked (and report the error where it matters).
-    mutating func refreshWindowSums(ofType type: Int, from start: Int, terms: [WindowTerm], frame: Frame) {
-        guard !terms.isEmpty, type < histories.count else { return }
-        var frame = frame
-        var previous: [ExactNumber]? = start > 0 ? histories[type][start - 1].windowSums : Array(repeating: .zero, count: 2 * terms.count)
-        for index in start..<histories[type].count {
-            var sums: [ExactNumber] = []
-            if let before = previous, before.count == 2 * terms.count {
-                sums.reserveCapacity(2 * terms.count)
-                for (k, term) in terms.enumerated() {
-                    guard let own = try? term.contribution(of: histories[type][index], in: &frame),
-                          let total = before[2 * k + 1].adding(own) else {
-                        sums = []
-                        break
-                    }
-                    sums.append(own)
-                    sums.append(total)
-                }
-            }
-            histories[type][index].windowSums = sums
+}
+
+extension Frame {
+    /// Recomputes the running totals of the member's events of `type` from `start` on, after an
+    /// event was recorded there or changed. A term that cannot be computed leaves the totals from
+    /// there on empty, so windows that reach them are walked (and report the error where it matters).
+    mutating func refreshWindowSums(ofType type: Int, from start: Int, terms: [WindowTerm]) {
+        guard !terms.isEmpty, type < member.histories.count else { return }
+        var previous: [ExactNumber]? = start > 0 ? member.histories[type][start - 1].windowSums : nil
+        for index in start..<member.histories[type].count {
+            let sums = WindowTerm.sums(terms, of: member.histories[type][index], after: previous, in: &self)
+            member.histories[type][index].windowSums = sums
             previous = sums
         }
     }

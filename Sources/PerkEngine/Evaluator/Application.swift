@@ -44,29 +44,26 @@ extension CompiledPolicy {
                          seen: trace ? [] : nil),
             outcome: Outcome(kind: kind, date: event.date), effects: effects)
         swap(&member, &execution.frame.member)
-        if let type = recordedTypes[event.type] {
-            execution.recordedAt = record(execution.frame.event!, type: type, in: &execution.frame.member)
-        }
+        if let type = recordedTypes[event.type] { execution.recordedAt = record(type: type, in: &execution.frame) }
         func rollBack() {
-            var restored = execution.frame.member
             for change in execution.historyJournal.reversed() {
-                restored.histories[change.type][change.index].earned = change.earned
-                restored.histories[change.type][change.index].refunded = change.refunded
+                execution.frame.member.histories[change.type][change.index].earned = change.earned
+                execution.frame.member.histories[change.type][change.index].refunded = change.refunded
             }
             for change in execution.lotJournal.reversed() {
                 if let remaining = change.remaining {
-                    restored.lots[change.index].remaining = remaining
+                    execution.frame.member.lots[change.index].remaining = remaining
                 } else {
-                    restored.lots.remove(at: change.index)
+                    execution.frame.member.lots.remove(at: change.index)
                 }
             }
-            if let (type, index) = execution.recordedAt { restored.histories[type].remove(at: index) }
+            if let (type, index) = execution.recordedAt { execution.frame.member.histories[type].remove(at: index) }
             for type in Set(execution.historyJournal.map(\.type) + (execution.recordedAt.map { [$0.type] } ?? [])) {
-                effects.refreshWindowSums(ofType: type, from: 0, in: &restored)
+                effects.refreshWindowSums(ofType: type, from: 0, in: &execution.frame)
             }
             member = before
-            member.histories = restored.histories
-            member.lots = restored.lots
+            member.histories = execution.frame.member.histories
+            member.lots = execution.frame.member.lots
         }
         do {
             if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
@@ -112,13 +109,20 @@ extension CompiledPolicy {
         return outcomes
     }
 
-    /// Records an event in its type's history, in date order (an event older than the newest goes
-    /// before it), and brings the running totals up to date. Returns where it went.
-    func record(_ event: RecordedEvent, type: Int, in member: inout MemberState) -> (type: Int, index: Int) {
-        if member.histories.count < typeCount { member.histories += Array(repeating: [], count: typeCount - member.histories.count) }
-        let index = Self.insertionIndex(in: member.histories[type], for: event.date, \.date)
-        member.histories[type].insert(event, at: index)
-        effects.refreshWindowSums(ofType: type, from: index, in: &member)
+    /// Records the frame's event in its type's history, in date order (an event older than the
+    /// newest goes before it), with its running totals. Returns where it went.
+    func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
+        var event = frame.event!
+        if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
+        let index = Self.insertionIndex(in: frame.member.histories[type], for: event.date, \.date)
+        if index == frame.member.histories[type].count, type < effects.windowTerms.count, !effects.windowTerms[type].isEmpty {
+            // The usual case, the newest event: its totals continue the last one's.
+            event.windowSums = WindowTerm.sums(effects.windowTerms[type], of: event, after: frame.member.histories[type].last?.windowSums, in: &frame)
+            frame.member.histories[type].append(event)
+        } else {
+            frame.member.histories[type].insert(event, at: index)
+            effects.refreshWindowSums(ofType: type, from: index, in: &frame)
+        }
         return (type, index)
     }
 

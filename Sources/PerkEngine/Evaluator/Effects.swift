@@ -22,8 +22,6 @@ final class Effects: Sendable {
     let benefits: [Benefit]
     /// The running-total terms of each event type's aggregates, by type index.
     let windowTerms: [[WindowTerm]]
-    /// A frame to compute terms in (they read only the event they are given).
-    private let termFrame = Frame.detached
 
     init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
          noticeLead: Value?, benefits: [Benefit], windowTerms: [[WindowTerm]]) {
@@ -40,12 +38,12 @@ final class Effects: Sendable {
 
     // MARK: History
 
-    /// Recomputes running totals of `type`'s recorded events from `start` on (only if a term
-    /// reads `changed`, when given).
-    func refreshWindowSums(ofType type: Int, from start: Int, changed: EventProperty? = nil, in member: inout MemberState) {
+    /// Recomputes running totals of the frame member's recorded events of `type` from `start` on
+    /// (only if a term reads `changed`, when given).
+    func refreshWindowSums(ofType type: Int, from start: Int, changed: EventProperty? = nil, in frame: inout Frame) {
         guard type < windowTerms.count, !windowTerms[type].isEmpty else { return }
         if let changed, !windowTerms[type].contains(where: { $0.properties.contains(changed) }) { return }
-        member.refreshWindowSums(ofType: type, from: start, terms: windowTerms[type], frame: termFrame)
+        frame.refreshWindowSums(ofType: type, from: start, terms: windowTerms[type])
     }
 
     // MARK: Lots

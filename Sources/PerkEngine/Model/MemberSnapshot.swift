@@ -239,7 +239,10 @@ extension CompiledPolicy {
             var recorded = RecordedEvent(id: event.id, type: event.type, date: date, fields: fields)
             recorded.earned = try number(event.earned, "\(field).earned")
             recorded.refunded = try number(event.refunded, "\(field).refunded")
-            _ = record(recorded, type: type, in: &member)
+            var frame = Frame(member: MemberState(id: member.id), today: date, event: recorded)
+            swap(&member, &frame.member)
+            _ = record(type: type, in: &frame)
+            swap(&member, &frame.member)
         }
         member.benefitUses = try snapshot.benefitUses.mapValues { try $0.map { try day($0, "benefit_uses")! } }
         func total(_ key: String) throws -> ExactNumber { try snapshot.totals[key].map { try number($0, "totals.\(key)") } ?? .zero }
