@@ -64,6 +64,36 @@ final class TierExpressionTests: XCTestCase {
         var plus = unguarded.openingMember(id: "M", tier: 1, tierReached: CivilDate(iso: "2023-12-01")!)
         XCTAssertEqual(unguarded.apply(event, to: &plus).last!.earned.map(\.points), [ExactNumber(5), ExactNumber(1)])
     }
+
+    func testEntitlementsDependOnTierStatusAndBirthdayMonth() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            measure spend = sum(amount of purchase, last 12 months)
+            tiers by spend {
+              tier Basic { off: 0% }
+              tier Plus at 100 CNY { off: 5% }
+            }
+            benefit discount "discount" value tier.off
+            benefit cake "cake" for birthday_month else not_birthday for not frozen else frozen
+            benefit lounge "lounge" for tier >= Plus and active
+            """
+        // The same with a benefit that reads the balance: nothing is computed ahead of time.
+        let withBalance = source + "\nbenefit rich \"rich\" for balance >= 100 points\n"
+        for text in [source, withBalance] {
+            let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: text)).get()
+            func entitlements(tier: Int, status: MemberState.Status = .active, birthday: String) -> [String] {
+                let member = policy.openingMember(id: "M", birthday: Birthday(birthday), tier: tier, tierReached: CivilDate(iso: "2023-12-01")!,
+                                                  status: status)
+                return policy.entitlements(of: member, on: CivilDate(iso: "2024-01-10")!).map { "\($0.benefit) \($0.value.map(\.description) ?? "-")" }
+            }
+            let frozen = MemberState.Status.frozen(until: CivilDate(iso: "2024-02-01")!)
+            XCTAssertEqual(entitlements(tier: 0, birthday: "01-31"), ["discount 0%", "cake -"])
+            XCTAssertEqual(entitlements(tier: 1, birthday: "03-01"), ["discount 5%", "lounge -"])
+            XCTAssertEqual(entitlements(tier: 1, status: frozen, birthday: "01-01"), ["discount 5%"])
+            XCTAssertEqual(entitlements(tier: 1, status: .cancelled, birthday: "1990-01-05"), ["discount 5%", "cake -"])
+        }
+    }
 }
 
 final class AggregateTests: XCTestCase {

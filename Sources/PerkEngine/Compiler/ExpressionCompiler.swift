@@ -48,34 +48,42 @@ struct ExpressionCompiler {
         let compiled = try compileNode(expr, in: scope)
         // Not `??`: a closure through a generic operator comes back wrapped in conversion thunks,
         // paid on every call.
-        if let tabulated = tabulatedByTier(expr, compiled, in: scope) { return tabulated }
+        if let tabulated = tabulatedByStanding(expr, compiled, in: scope) { return tabulated }
         return compiled
     }
 
-    /// An expression that reads the member's tier and otherwise only constants (`tier >= Gold`,
-    /// `tier.discount`) is a function of the tier's rank: computed once per tier here, it is a
-    /// look-up when it runs. Nil when the expression reads anything else, or some tier's value
-    /// cannot be computed (that error then happens when it runs, as before).
-    private func tabulatedByTier(_ expr: Expr, _ compiled: @escaping Evaluate, in scope: Scope) -> Evaluate? {
-        let tiers = tierRanks.count
+    /// An expression that reads the member's standing (tier, status, birthday month) and
+    /// otherwise only constants (`tier >= Gold`, `tier.discount`, `not frozen`) takes a handful of
+    /// values: computed once for each standing here, it is a look-up when it runs. Nil when the
+    /// expression reads anything else or no standing, or some standing's value cannot be computed
+    /// (that error then happens when it runs, as before).
+    private func tabulatedByStanding(_ expr: Expr, _ compiled: @escaping Evaluate, in scope: Scope) -> Evaluate? {
         if case .name = expr.kind { return nil }  // a name alone is a look-up already
-        guard tiers > 1,
-              Self.names(in: expr).contains(where: { if case .member(.tier) = resolve($0, in: scope) { return true } else { return false } }),
-              readsOnly(expr, in: scope, throughMembers: true, { resolution in
-                  switch resolution {
-                  case .constant, .member(.tier): return true
-                  default: return false
-                  }
-              }) else { return nil }
+        guard Self.names(in: expr).contains(where: { if case .member(let property) = resolve($0, in: scope) { Standing.reads(property) } else { false } }),
+              let values = standingTable(expr, compiled, in: scope) else { return nil }
+        return { frame in
+            let standing = frame.standing
+            return standing < values.count ? values[standing] : try compiled(&frame)
+        }
+    }
+
+    /// An expression's value in each standing (by `Frame.standing`), when it reads nothing but the
+    /// standing and constants and every value can be computed.
+    func standingTable(_ expr: Expr, _ compiled: Evaluate, in scope: Scope) -> [Value]? {
+        guard readsOnly(expr, in: scope, throughMembers: true, { resolution in
+            switch resolution {
+            case .constant: return true
+            case .member(let property): return Standing.reads(property)
+            default: return false
+            }
+        }) else { return nil }
         var table: [Value] = []
-        for rank in 0..<tiers {
-            var frame = Frame.detached
-            frame.member.tier = rank
+        for standing in 0..<Standing.count(tiers: tierRanks.count) {
+            var frame = Standing.frame(standing)
             guard let value = try? compiled(&frame) else { return nil }
             table.append(value)
         }
-        let values = table
-        return { frame in frame.member.tier < values.count ? values[frame.member.tier] : try compiled(&frame) }
+        return table
     }
 
     private func compileNode(_ expr: Expr, in scope: Scope) throws -> Evaluate {

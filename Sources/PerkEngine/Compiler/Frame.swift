@@ -28,3 +28,40 @@ extension Frame {
 
 /// A compiled expression: every name, field and unit resolved when the policy was compiled.
 typealias Evaluate = @Sendable (inout Frame) throws -> Value
+
+/// A member's standing: tier, status, and whether the frame's day is in their birthday month —
+/// all that expressions such as `tier >= Gold`, `tier.discount` or `not frozen` read. Standings
+/// are numbered from 0 to `count(tiers:)`, so such an expression can be tabulated.
+enum Standing {
+    /// Whether a member property is part of the standing.
+    static func reads(_ property: MemberProperty) -> Bool {
+        switch property {
+        case .tier, .frozen, .cancelled, .active, .birthdayMonth: return true
+        case .balance, .today: return false
+        }
+    }
+
+    static func count(tiers: Int) -> Int { max(tiers, 1) * 6 }
+
+    /// A detached frame whose member has standing `number`.
+    static func frame(_ number: Int) -> Frame {
+        var frame = Frame.detached
+        frame.member.tier = number / 6
+        frame.member.status = [.active, .frozen(until: frame.today), .cancelled][number / 2 % 3]
+        if number % 2 == 1 { frame.member.birthday = Birthday(frame.today.description) }
+        return frame
+    }
+}
+
+extension Frame {
+    /// The member's standing (see `Standing`).
+    var standing: Int {
+        let status: Int
+        switch member.status {
+        case .active: status = 0
+        case .frozen: status = 1
+        case .cancelled: status = 2
+        }
+        return (member.tier * 3 + status) * 2 + (member.birthday?.month == today.month ? 1 : 0)
+    }
+}

@@ -123,6 +123,7 @@ public final class CompiledPolicy: Sendable {
             alignToEndOf: checked.expiry?.alignToEndOf,
             noticeLead: try constantValue(checked.expiry?.notice),
             benefits: benefits,
+            entitlementsByStanding: Self.entitlementsByStanding(checked, benefits, compiler),
             // Every aggregate is compiled by now: the registry holds all running-total terms.
             windowTerms: checked.eventTypes.indices.map { compiler.windowTerms.terms[$0] ?? [] })
         var references: [String: [(field: String, type: String)]] = [:]
@@ -144,6 +145,29 @@ public final class CompiledPolicy: Sendable {
         let values = try checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { try constantValue($0.value)?.amount }
         pointValue = values.count == 1 ? values[0] : nil
         quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })
+    }
+
+    /// The entitlements in force in each standing, when every benefit's conditions and value read
+    /// nothing but the member's standing (tier, status, birthday month) and constants.
+    private static func entitlementsByStanding(_ checked: CheckedPolicy, _ benefits: [Effects.Benefit],
+                                               _ compiler: ExpressionCompiler) -> [[(benefit: String, value: Value?)]]? {
+        var tables: [(name: String, conditions: [[Value]], value: [Value]?)] = []
+        for (declaration, benefit) in zip(checked.benefits, benefits) {
+            var conditions: [[Value]] = []
+            for (condition, compiled) in zip(declaration.conditions, benefit.conditions) {
+                guard let table = compiler.standingTable(condition.expr, compiled.check, in: .init()) else { return nil }
+                conditions.append(table)
+            }
+            var value: [Value]?
+            if let expr = declaration.value, let compiled = benefit.value {
+                guard let table = compiler.standingTable(expr, compiled, in: .init()) else { return nil }
+                value = table
+            }
+            tables.append((benefit.name, conditions, value))
+        }
+        return (0..<Standing.count(tiers: compiler.tierRanks.count)).map { standing in
+            tables.filter { $0.conditions.allSatisfy { $0[standing].isTrue } }.map { (benefit: $0.name, value: $0.value?[standing]) }
+        }
     }
 
     /// Rules and penalties, in the policy's order.

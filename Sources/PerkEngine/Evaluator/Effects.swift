@@ -20,11 +20,14 @@ final class Effects: Sendable {
     let alignToEndOf: Period?
     let noticeLead: Value?
     let benefits: [Benefit]
+    /// The entitlements in force in each standing (`Frame.standing`), when every benefit reads
+    /// nothing but the standing and constants.
+    let entitlementsByStanding: [[(benefit: String, value: Value?)]]?
     /// The running-total terms of each event type's aggregates, by type index.
     let windowTerms: [[WindowTerm]]
 
     init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
-         noticeLead: Value?, benefits: [Benefit], windowTerms: [[WindowTerm]]) {
+         noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [[WindowTerm]]) {
         self.tierNames = tierNames
         self.thresholds = thresholds
         self.measure = measure
@@ -33,6 +36,7 @@ final class Effects: Sendable {
         self.alignToEndOf = alignToEndOf
         self.noticeLead = noticeLead
         self.benefits = benefits
+        self.entitlementsByStanding = entitlementsByStanding
         self.windowTerms = windowTerms
     }
 
@@ -167,6 +171,7 @@ final class Effects: Sendable {
 
     /// The entitlements in force for the frame's member and day, with their values.
     func entitlements(_ frame: inout Frame) throws -> [(benefit: String, value: Value?)] {
+        if let entitlementsByStanding, frame.standing < entitlementsByStanding.count { return entitlementsByStanding[frame.standing] }
         var result: [(benefit: String, value: Value?)] = []
         for benefit in benefits where try benefit.conditions.allSatisfy({ try $0.check(&frame).isTrue }) {
             result.append((benefit: benefit.name, value: try benefit.value?(&frame)))
