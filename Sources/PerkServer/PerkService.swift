@@ -104,12 +104,12 @@ public struct PerkService: Sendable {
     func simulate(_ request: SimulateRequest) throws -> SimulateResponse {
         let loaded = handle.current
         let policy = loaded.policy
-        var byMember: [String: [InputEvent]] = [:]
+        var events: [InputEvent] = []
         var directory = EventDirectory()
         var last: CivilDate?
         for (index, cells) in request.events.enumerated() {
             let event = try Self.event(cells, policy: policy, field: "events[\(index)]")
-            byMember[event.member, default: []].append(event)
+            events.append(event)
             directory.record(event)
             if last.map({ $0 < event.date }) ?? true { last = event.date }
         }
@@ -126,7 +126,7 @@ public struct PerkService: Sendable {
             guard let day = last?.adding(days: 1) else { throw APIError.malformed("events: give at least one event, or as_of") }
             asOf = day
         }
-        let result = Simulation(policies: [policy], birthdays: birthdays, directory: directory, asOf: asOf).run(byMember, jobs: 1)
+        let result = Simulation(policies: [policy], birthdays: birthdays, directory: directory, asOf: asOf).run(events, jobs: 1)
         let summary = SimulationReport.summary(of: result, policies: [policy], asOf: asOf,
                                                rows: .init(read: request.events.count, skipped: 0))
         return SimulateResponse(members: result.members[0].map(MemberRow.init), summary: summary, policy: PolicyStamp(loaded))

@@ -67,6 +67,7 @@ final class PropertyTests: XCTestCase {
                 let t = member.totals
                 let expected = [t.redeemed, t.expired, t.clawedBack, t.deducted, t.forfeited].reduce(t.earned) { $0.subtracting($1)! }
                 XCTAssertEqual(member.balance, expected, "seed \(seed) \(moment)")
+                XCTAssertEqual(member.lots.reduce(ExactNumber.zero) { $0.adding($1.remaining)! }, expected, "seed \(seed) \(moment)")
                 XCTAssertFalse(member.balance.isNegative, "seed \(seed) \(moment)")
             }
             for event in events {
@@ -148,6 +149,13 @@ final class PropertyTests: XCTestCase {
         var bad = policy.snapshot(of: policy.newMember(id: "X"))
         bad.tier = "Platinum"
         XCTAssertThrowsError(try policy.restore(bad)) { XCTAssertEqual("\($0)", "tier: the policy has no tier `Platinum`; it has Regular, Silver, Gold, Diamond") }
+        // Lots whose points the totals do not account for.
+        var member = policy.openingMember(id: "X", lots: [(points: ExactNumber(300), earnedOn: CivilDate(iso: "2024-05-01")!)])
+        member.totals.earned = ExactNumber(200)
+        XCTAssertThrowsError(try policy.restore(policy.snapshot(of: member))) {
+            XCTAssertEqual("\($0)", "totals: earned less redeemed, expired, clawed back, deducted and forfeited is 200 points, but the lots hold 300; "
+                           + "send the member as Perk returned it")
+        }
     }
 
     /// Aggregates over terms that read only the aggregated event are kept as running totals;

@@ -36,9 +36,7 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(partitions.events, events.count, file: file, line: line)
         let partitioned = try Simulation(policies: policies, birthdays: birthdays, directory: try partitions.directory(), asOf: asOf)
             .run(partitions, jobs: jobs)
-        var byMember: [String: [InputEvent]] = [:]
-        for event in events { byMember[event.member, default: []].append(event) }
-        let whole = Simulation(policies: policies, birthdays: birthdays, directory: directory, asOf: asOf).run(byMember, jobs: jobs)
+        let whole = Simulation(policies: policies, birthdays: birthdays, directory: directory, asOf: asOf).run(events, jobs: jobs)
         XCTAssertEqual(partitioned.members, whole.members, file: file, line: line)
         XCTAssertEqual(partitioned.tallies.map(\.rejected), whole.tallies.map(\.rejected), file: file, line: line)
         XCTAssertEqual(partitioned.tallies.map(\.applied), whole.tallies.map(\.applied), file: file, line: line)

@@ -39,19 +39,20 @@ extension ExpressionCompiler {
     /// called through conversion thunks).
     func compileBlock(_ statements: [Statement], in scope: Scope) throws -> Perform {
         var scope = scope
-        var block: Perform?
-        for statement in statements {
+        var block: Perform = { _ in }
+        for (index, statement) in statements.enumerated() {
             let step = try compileStatement(statement, in: &scope)
-            if let before = block {
+            if index == 0 {
+                block = step
+            } else {
+                let before = block
                 block = { execution in
                     try before(&execution)
                     try step(&execution)
                 }
-            } else {
-                block = step
             }
         }
-        return block ?? { _ in }
+        return block
     }
 
     private func points(_ value: Value, _ what: String) throws -> ExactNumber {

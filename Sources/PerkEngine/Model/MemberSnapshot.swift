@@ -255,6 +255,11 @@ extension CompiledPolicy {
         member.totals.forfeited = try total("forfeited")
         member.totals.unrecovered = try total("unrecovered")
         member.totals.fees = try total("fees")
+        // The balance is kept as the totals' difference: they must agree with the lots.
+        guard member.totals.balance == member.lotsBalance else {
+            throw fail("totals", "earned less redeemed, expired, clawed back, deducted and forfeited is \(member.totals.balance.map(\.description) ?? "out of range") "
+                       + "points, but the lots hold \(member.lotsBalance); send the member as Perk returned it")
+        }
         member.processedThrough = try day(snapshot.processedThrough, "processed_through")
         member.notices = try snapshot.notices.map { try day($0, "notices")! }
         return member

@@ -57,7 +57,12 @@ public struct MemberState: Hashable, Sendable {
         return nil
     }
 
-    public var balance: ExactNumber {
+    /// Points held: what the lots hold, kept as earned less everything taken away, so reading it
+    /// does not walk the lots.
+    public var balance: ExactNumber { totals.balance ?? lotsBalance }
+
+    /// The points the lots hold (always equal to `balance`).
+    var lotsBalance: ExactNumber {
         lots.reduce(ExactNumber.zero) { $0.adding($1.remaining) ?? $0 }
     }
 
@@ -73,6 +78,12 @@ public struct MemberState: Hashable, Sendable {
         public var fees = ExactNumber.zero
 
         public init() {}
+
+        /// Earned less redeemed, expired, clawed back, deducted and forfeited: the points held
+        /// (nil only beyond exact arithmetic's range).
+        var balance: ExactNumber? {
+            earned.subtracting(redeemed)?.subtracting(expired)?.subtracting(clawedBack)?.subtracting(deducted)?.subtracting(forfeited)
+        }
     }
 }
 

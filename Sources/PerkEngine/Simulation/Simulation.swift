@@ -51,11 +51,7 @@ public struct Simulation: Sendable {
                     progress: (@Sendable (Int) -> Void)? = nil) throws -> Result {
         let store = OrderedSlots<Swift.Result<Result, Error>>(count: partitions.count)
         let work: @Sendable (Int) -> Void = { index in
-            store.set(index, Swift.Result {
-                var byMember: [String: [InputEvent]] = [:]
-                for event in try partitions.events(ofPartition: index) { byMember[event.member, default: []].append(event) }
-                return run(byMember, jobs: 1, progress: progress)
-            })
+            store.set(index, Swift.Result { run(try partitions.events(ofPartition: index), jobs: 1, progress: progress) })
             // The partition's events are freed: give the pages back before the next is read.
             returnFreedMemory()
         }
@@ -98,46 +94,52 @@ public struct Simulation: Sendable {
         }
     }
 
-    /// Replays the members whose events are given (each member's in input order) on `jobs` threads.
-    public func run(_ events: [String: [InputEvent]], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+    /// Replays the members whose events are given, in input order (members interleaved), on
+    /// `jobs` threads.
+    public func run(_ events: [InputEvent], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) -> Result {
+        let grouped = MemberGroups(events)
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
-        let ids = events.filter { $0.value.contains { $0.date < asOf } }.keys.sorted()
-        let notApplied = events.values.reduce(0) { total, events in total + events.count { $0.date >= asOf } }
-        let chunkCount = min(max(ids.count, 1), max(jobs, 1) * 8)
-        let chunks = (0..<chunkCount).map { index in ids.count * index / chunkCount..<ids.count * (index + 1) / chunkCount }
+        let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
+        let notApplied = events.count { $0.date >= asOf }
+        let chunkCount = min(max(members.count, 1), max(jobs, 1) * 8)
+        let chunks = (0..<chunkCount).map { index in members.count * index / chunkCount..<members.count * (index + 1) / chunkCount }
         let store = OrderedSlots<([[MemberResult]], [Tally])>(count: chunkCount)
         let work: @Sendable (Int) -> Void = { chunk in
             var tallies = policies.map { Tally(policy: $0) }
-            var members = Array(repeating: [MemberResult](), count: policies.count)
-            for id in ids[chunks[chunk]] {
-                let ordered = (events[id] ?? []).inDateOrder(\.date)
+            var results = Array(repeating: [MemberResult](), count: policies.count)
+            var replayed = 0
+            for member in members[chunks[chunk]] {
+                let positions = grouped.positions[grouped.ranges[member]]
+                let applied = positions.prefix { events[$0].date < asOf }
                 for (index, policy) in policies.enumerated() {
-                    members[index].append(replay(id, ordered, under: policy, into: &tallies[index]))
+                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index]))
                 }
+                replayed += positions.count
             }
-            store.set(chunk, (members, tallies))
-            progress?(ids[chunks[chunk]].reduce(0) { $0 + (events[$1]?.count ?? 0) })
+            store.set(chunk, (results, tallies))
+            progress?(replayed)
         }
         runInParallel(chunkCount, jobs: jobs, work)
         // Chunks are merged in member order: the same result whatever the number of jobs.
-        var members = Array(repeating: [MemberResult](), count: policies.count)
+        var results = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0) }
         for (chunkMembers, chunkTallies) in store.values() {
             for index in policies.indices {
-                members[index] += chunkMembers[index]
+                results[index] += chunkMembers[index]
                 tallies[index].merge(chunkTallies[index])
             }
         }
-        return Result(members: members, tallies: tallies, notApplied: notApplied)
+        return Result(members: results, tallies: tallies, notApplied: notApplied)
     }
 
     /// One member's events under one policy, tallied month by month.
-    private func replay(_ id: String, _ ordered: [InputEvent], under policy: CompiledPolicy, into tally: inout Tally) -> MemberResult {
+    /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
+    private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
+                        into tally: inout Tally) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
-        let applied = ordered.prefix { $0.date < asOf }
         // Close each month at the start of the next (or at the as-of day).
-        var month = Month(applied.first!.date)
+        var month = Month(events[applied.first!].date)
         func closeMonths(through date: CivilDate) {
             while month.next.start <= date {
                 tally.count(policy.advance(&state, to: month.next.start))
@@ -145,9 +147,9 @@ public struct Simulation: Sendable {
                 month = month.next
             }
         }
-        for event in applied {
-            closeMonths(through: event.date)
-            tally.count(policy.apply(event, to: &state, entitlements: false, directory: directory))
+        for position in applied {
+            closeMonths(through: events[position].date)
+            tally.count(policy.apply(events[position], to: &state, entitlements: false, directory: directory))
         }
         closeMonths(through: asOf)
         tally.count(policy.advance(&state, to: asOf))
@@ -157,6 +159,46 @@ public struct Simulation: Sendable {
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
         return MemberResult(member: id, tier: name(policy.tierNames.isEmpty ? nil : state.tier), qualifyingTier: name(qualifying),
                             status: state.status.name, balance: state.balance, totals: state.totals)
+    }
+}
+
+/// Events grouped by member without moving them: the members in id order, and for each, the
+/// positions of their events in (date, input) order.
+struct MemberGroups {
+    let ids: [String]
+    /// Every event's position, member after member.
+    let positions: [Int]
+    /// Member `i`'s part of `positions`.
+    let ranges: [Range<Int>]
+
+    init(_ events: [InputEvent]) {
+        var numbers: [String: Int] = [:]
+        var ids: [String] = []
+        let numberOf = events.map { event in
+            if let number = numbers[event.member] { return number }
+            numbers[event.member] = ids.count
+            ids.append(event.member)
+            return ids.count - 1
+        }
+        let byID = ids.indices.sorted { ids[$0] < ids[$1] }
+        var rank = [Int](repeating: 0, count: ids.count)
+        for (position, number) in byID.enumerated() { rank[number] = position }
+        // Counted into place: each member's positions in input order, then sorted by date (stably).
+        var starts = [Int](repeating: 0, count: ids.count + 1)
+        for number in numberOf { starts[rank[number] + 1] += 1 }
+        for index in ids.indices { starts[index + 1] += starts[index] }
+        var next = starts
+        var positions = [Int](repeating: 0, count: events.count)
+        for (position, number) in numberOf.enumerated() {
+            positions[next[rank[number]]] = position
+            next[rank[number]] += 1
+        }
+        ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
+        for range in ranges where !zip(positions[range], positions[range].dropFirst()).allSatisfy({ events[$0].date <= events[$1].date }) {
+            positions[range].sort { (events[$0].date, $0) < (events[$1].date, $1) }
+        }
+        self.ids = byID.map { ids[$0] }
+        self.positions = positions
     }
 }
 
