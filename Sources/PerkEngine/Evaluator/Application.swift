@@ -28,7 +28,8 @@ extension CompiledPolicy {
                       directory: EventDirectory? = nil) -> [Outcome] {
         var outcomes = advance(&member, to: event.date)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
-        if let rejection = unresolvedReference(event, member: member, directory: directory) {
+        let plan = plans[event.type] ?? planForUndeclaredType
+        if let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
             var refused = Outcome(kind: kind, date: event.date)
             refused.rejection = rejection
             outcomes.append(refused)
@@ -44,7 +45,7 @@ extension CompiledPolicy {
                          seen: trace ? [] : nil),
             outcome: Outcome(kind: kind, date: event.date), effects: effects)
         swap(&member, &execution.frame.member)
-        if let type = recordedTypes[event.type] { execution.recordedAt = record(type: type, in: &execution.frame) }
+        if let type = plan.recordedAs { execution.recordedAt = record(type: type, in: &execution.frame) }
         func rollBack() {
             for change in execution.historyJournal.reversed() {
                 execution.frame.member.histories[change.type][change.index].earned = change.earned
@@ -67,7 +68,7 @@ extension CompiledPolicy {
         }
         do {
             if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
-            for rule in rulesByType[event.type] ?? rulesForAnyType {
+            for rule in plan.rules {
                 execution.rule = rule.name
                 execution.frame.seen = trace ? [] : nil
                 let fired = try rule.condition?(&execution.frame).isTrue ?? true
@@ -157,8 +158,9 @@ extension CompiledPolicy {
     }
 
     /// Why an event's reference to an earlier event cannot be followed, if it cannot.
-    private func unresolvedReference(_ event: InputEvent, member: MemberState, directory: EventDirectory?) -> Rejection? {
-        for (field, type) in references[event.type] ?? [] {
+    private func unresolvedReference(_ event: InputEvent, _ references: [(field: String, type: String)], member: MemberState,
+                                     directory: EventDirectory?) -> Rejection? {
+        for (field, type) in references {
             guard case .event(let id)? = event.fields[field] else { continue }
             if let (foundType, index) = member.recorded(id) {
                 let found = member.histories[foundType][index]

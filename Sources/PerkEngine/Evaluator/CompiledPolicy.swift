@@ -5,10 +5,10 @@ import PerkLanguage
 public final class CompiledPolicy: Sendable {
     public let checked: CheckedPolicy
     let effects: Effects
-    /// The rules an event of each type runs, in the policy's order.
-    let rulesByType: [String: [CompiledRule]]
-    /// The rules of an event of a type no rule names (`on any` rules).
-    let rulesForAnyType: [CompiledRule]
+    /// What applying an event of each declared type involves, found with one look-up.
+    let plans: [String: EventPlan]
+    /// The plan of an event of a type the policy does not declare: only `on any` rules.
+    let planForUndeclaredType: EventPlan
     /// Event-type fields that refer to earlier events, by event type.
     let references: [String: [(field: String, type: String)]]
     /// How far back windows reach: older events of unreferenced types are dropped.
@@ -26,6 +26,16 @@ public final class CompiledPolicy: Sendable {
     public let pointValue: ExactNumber?
     /// The longest quota period of any benefit (older uses are dropped).
     let quotaPeriods: [String: Period]
+
+    /// What applying an event of one type involves.
+    struct EventPlan: Sendable {
+        /// The rules it runs, in the policy's order.
+        let rules: [CompiledRule]
+        /// Its index in `MemberState.histories`, when its events are kept.
+        let recordedAs: Int?
+        /// Its fields that refer to earlier events, and their types.
+        let references: [(field: String, type: String)]
+    }
 
     /// A class, so the rules an event runs are walked without copying each one.
     final class CompiledRule: Sendable {
@@ -110,10 +120,6 @@ public final class CompiledPolicy: Sendable {
         }
         let measure = try ladder.map { try compiler.compile($0.measure, in: .init()) }
         let rules = try Self.compileRules(checked, compiler)
-        rulesForAnyType = rules.filter { $0.eventType == nil }
-        rulesByType = Dictionary(uniqueKeysWithValues: checked.eventTypes.map { type in
-            (type.name, rules.filter { $0.eventType == nil || $0.eventType == type.name })
-        })
         effects = Effects(
             tierNames: ladder?.levels.map(\.name) ?? [],
             thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold) },
@@ -140,8 +146,14 @@ public final class CompiledPolicy: Sendable {
         }
         typeCount = checked.eventTypes.count
         let recorded = lookback.aggregatedTypes.union(referencedTypes)
-        recordedTypes = compiler.typeIndex.filter { recorded.contains($0.key) }
+        let recordedTypes = compiler.typeIndex.filter { recorded.contains($0.key) }
+        self.recordedTypes = recordedTypes
         forgettableTypes = recordedTypes.filter { !referencedTypes.contains($0.key) }.map(\.value).sorted()
+        plans = Dictionary(uniqueKeysWithValues: checked.eventTypes.map { type in
+            (type.name, EventPlan(rules: rules.filter { $0.eventType == nil || $0.eventType == type.name },
+                                  recordedAs: recordedTypes[type.name], references: references[type.name] ?? []))
+        })
+        planForUndeclaredType = EventPlan(rules: rules.filter { $0.eventType == nil }, recordedAs: nil, references: [])
         let values = try checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { try constantValue($0.value)?.amount }
         pointValue = values.count == 1 ? values[0] : nil
         quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })

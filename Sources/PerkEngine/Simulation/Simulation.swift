@@ -109,13 +109,16 @@ public struct Simulation: Sendable {
             var tallies = policies.map { Tally(policy: $0) }
             var results = Array(repeating: [MemberResult](), count: policies.count)
             var replayed = 0
-            for member in members[chunks[chunk]] {
-                let positions = grouped.positions[grouped.ranges[member]]
-                let applied = positions.prefix { events[$0].date < asOf }
-                for (index, policy) in policies.enumerated() {
-                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index]))
+            // Through a buffer, events are lent to `apply` in place: an array's element is copied.
+            events.withUnsafeBufferPointer { events in
+                for member in members[chunks[chunk]] {
+                    let positions = grouped.positions[grouped.ranges[member]]
+                    let applied = positions.prefix { events[$0].date < asOf }
+                    for (index, policy) in policies.enumerated() {
+                        results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index]))
+                    }
+                    replayed += positions.count
                 }
-                replayed += positions.count
             }
             store.set(chunk, (results, tallies))
             progress?(replayed)
@@ -135,7 +138,7 @@ public struct Simulation: Sendable {
 
     /// One member's events under one policy, tallied month by month.
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
-    private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
+    private func replay(_ id: String, _ events: UnsafeBufferPointer<InputEvent>, _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
         // Close each month at the start of the next (or at the as-of day).
