@@ -23,22 +23,31 @@ final class OrderedSlots<Element: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Runs `work(0..<count)` on exactly `jobs` threads (one: on the caller's), each taking the next
-/// index as it finishes one, and returns when all are done. Unlike `concurrentPerform`, it never
+/// Runs `work(0..<count)` on exactly `jobs` threads — the caller's and `jobs - 1` started for
+/// it — each taking the next index as it finishes one, and returns when all are done. It never
 /// uses more threads than asked, so `--jobs` also bounds how much work is in memory at once.
+/// The threads are its own, not Dispatch's: the caller is often one of Dispatch's (or Swift
+/// concurrency's) pool threads itself, and work sent to that pool waited — sometimes for a whole
+/// second — for a thread the pool would not start while the caller blocked.
 func runInParallel(_ count: Int, jobs: Int, _ work: @escaping @Sendable (Int) -> Void) {
     guard jobs > 1, count > 1 else {
         (0..<count).forEach(work)
         return
     }
     let next = NextIndex()
-    let group = DispatchGroup()
-    for _ in 0..<min(jobs, count) {
-        DispatchQueue.global().async(group: group) {
-            while let index = next.take(below: count) { work(index) }
-        }
+    let drain: @Sendable () -> Void = {
+        while let index = next.take(below: count) { work(index) }
     }
-    group.wait()
+    let helpers = min(jobs, count) - 1
+    let finished = DispatchSemaphore(value: 0)
+    for _ in 0..<helpers {
+        Thread {
+            drain()
+            finished.signal()
+        }.start()
+    }
+    drain()
+    for _ in 0..<helpers { finished.wait() }
 }
 
 /// A counter threads take indices from.
