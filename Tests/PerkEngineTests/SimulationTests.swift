@@ -81,6 +81,28 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// members.csv is formatted in chunks on several threads for many members: the rows come out
+    /// whole, in member order, whatever the number of threads.
+    func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreads() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            rule points on purchase { earn floor(amount * 1 point per 1 CNY) }
+            """)).get()
+        let count = 25_000
+        // Member m(i) buys for i CNY once; given in reverse order.
+        let events = (1...count).reversed().map { i in
+            InputEvent(id: "e\(i)", date: CivilDate(iso: "2024-03-01")!, member: String(format: "m%05d", i), type: "purchase",
+                       fields: ["amount": .money(ExactNumber(i))], location: InputLocation(file: "t", line: i))
+        }
+        let result = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-04-01")!).run(events, jobs: 2)
+        let expected = SimulationReport.memberColumns.joined(separator: ",") + "\n"
+            + (1...count).map { String(format: "m%05d,,active,%d,%d,0,0,0,0,0,0,0.00,\n", $0, $0, $0) }.joined()
+        for jobs in [1, 2, 3] {
+            XCTAssertEqual(SimulationReport.membersCSV(result.members[0], jobs: jobs), expected, "jobs \(jobs)")
+        }
+    }
+
     /// The worked example's members, in every order, on one thread or two, from CSV or JSON Lines:
     /// the same members.csv and the same summary.
     func testTheResultDoesNotDependOnOrderJobsOrFormat() throws {

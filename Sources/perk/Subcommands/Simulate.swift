@@ -124,7 +124,7 @@ struct Simulate: ParsableCommand {
         let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
                                                rows: .init(read: partitions.events + malformed.count, skipped: malformed.count))
         var files = [
-            "members.csv": SimulationReport.membersCSV(result.members[0]),
+            "members.csv": SimulationReport.membersCSV(result.members[0], jobs: jobs),
             "summary.json": try SimulationReport.json(summary),
             "report.html": ReportPage.render(summary),
         ]
