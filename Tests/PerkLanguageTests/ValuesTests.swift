@@ -147,6 +147,18 @@ import Testing
         #expect(CivilDate(dayNumber: -719_163) == nil)  // 0000-12-31
         #expect(CivilDate(dayNumber: 2_932_897) == nil)  // 10000-01-01
     }
+
+    /// Adding days within a month takes a shortcut: its calendar fields must be those of the day
+    /// number, across month ends, leap days and the years' ends.
+    @Test func addingDaysGivesTheFieldsOfTheDayNumber() {
+        for start in stride(from: d("2023-12-01").dayNumber, through: d("2025-01-31").dayNumber, by: 1) {
+            let date = CivilDate(dayNumber: start)!
+            for offset in [-31, -29, -28, -1, 0, 1, 27, 28, 29, 30, 31] {
+                let moved = date.adding(days: offset)!, expected = CivilDate(dayNumber: start + offset)!
+                #expect((moved.year, moved.month, moved.day, moved.dayNumber) == (expected.year, expected.month, expected.day, expected.dayNumber))
+            }
+        }
+    }
 }
 
 extension Int128 {

@@ -99,10 +99,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The day numbers of 0001-01-01 and 9999-12-31 (a test checks them).
     private static let firstDayNumber = -719_162, lastDayNumber = 2_932_896
 
-    public func adding(days: Int) -> CivilDate? { CivilDate(dayNumber: dayNumber + days) }
+    public func adding(days: Int) -> CivilDate? {
+        // Within the month (the usual case for windows' bounds), the fields follow directly.
+        let target = day + days
+        if target >= 1, target <= 28 || target <= Self.daysIn(month: month, year: year) {
+            return CivilDate(year: year, month: month, day: target, dayNumber: dayNumber + days)
+        }
+        return CivilDate(dayNumber: dayNumber + days)
+    }
 
     /// Calendar month arithmetic, clamped to the end of the target month.
     public func adding(months: Int) -> CivilDate? {
+        if months == 0 { return self }
         let index = year * 12 + (month - 1) + months
         let (targetYear, targetMonth) = (index / 12, index % 12 + 1)
         guard (1...9999).contains(targetYear) else { return nil }
