@@ -206,8 +206,8 @@ struct ExpressionCompiler {
             }
         case .aggregatedEvent:
             return { frame in
-                guard let item = frame.aggregateItem else { throw EvaluationError("no event for `\(name)`") }
-                return try Self.property(name, of: item)
+                guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
+                return try Self.property(name, of: frame.member.histories[type][index])
             }
         case .ruleEvent:
             return { frame in
@@ -225,7 +225,9 @@ struct ExpressionCompiler {
         }
     }
 
-    /// A field or recorded property of a history event.
+    /// A field or recorded property of a history event. Inlined, so an event in the member's
+    /// history is read in place rather than copied to be passed.
+    @inline(__always)
     static func property(_ name: String, of event: RecordedEvent) throws -> Value {
         if let field = event.fields[name] { return field }
         switch EventProperty(rawValue: name) {
@@ -337,14 +339,15 @@ struct ExpressionCompiler {
         let bounds = try compileWindow(window, in: scope)
         let walk: @Sendable (inout Frame, CivilDate, CivilDate) throws -> Value = { frame, from, to in
             var total = zero
-            let saved = frame.aggregateItem
-            defer { frame.aggregateItem = saved }
+            let saved = frame.aggregated
+            defer { frame.aggregated = saved }
             guard type < frame.member.histories.count else { return total }
             // History is in date order: walk back from the newest and stop before the window.
-            for item in frame.member.histories[type].reversed() {
-                if item.date > to { continue }
-                if item.date < from { break }
-                frame.aggregateItem = item
+            for index in frame.member.histories[type].indices.reversed() {
+                let date = frame.member.histories[type][index].date
+                if date > to { continue }
+                if date < from { break }
+                frame.aggregated = (type, index)
                 if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
                 total = try Value.arithmetic(.plus, total, try compiledValue?(&frame) ?? .number(.one))
             }

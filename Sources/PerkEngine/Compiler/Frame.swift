@@ -7,7 +7,8 @@ struct Frame {
     let today: CivilDate
     /// The event being applied (already recorded in `member.history`), if any.
     let event: RecordedEvent?
-    var aggregateItem: RecordedEvent?
+    /// The history event an aggregate is looking at: its type and index in `member.histories`.
+    var aggregated: (type: Int, index: Int)?
     /// The rule's `let` values, by the slot each was given when compiled.
     var locals: [Value] = []
     /// Set when a trace is asked for: `name = value` of what rules bind.

@@ -2,11 +2,19 @@ import PerkLanguage
 
 /// One term of an aggregate kept as running totals: what an event of the aggregated type adds
 /// (`value`, or 1 for `count`) when it passes `filter`. Reads only that event and constants.
-struct WindowTerm: Sendable {
+/// A class: walking a type's terms for every event then retains one reference per term, not its
+/// closures and set.
+final class WindowTerm: Sendable {
     let value: Evaluate?
     let filter: Evaluate?
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
+
+    init(value: Evaluate?, filter: Evaluate?, properties: Set<EventProperty>) {
+        self.value = value
+        self.filter = filter
+        self.properties = properties
+    }
 
     /// What the frame's aggregated event adds to the aggregate.
     private func contribution(in frame: inout Frame) throws -> ExactNumber {
@@ -16,15 +24,14 @@ struct WindowTerm: Sendable {
         return amount
     }
 
-    /// For each of `terms`, what `event` adds (at 2k) and the running total through it (at 2k + 1),
-    /// continuing `previous`, the running totals through the event before it (nil: there is none).
-    /// Empty when a term cannot be computed or `previous` is empty. `frame` lends its aggregated
-    /// event's slot.
-    static func sums(_ terms: [WindowTerm], of event: RecordedEvent, after previous: [ExactNumber]?, in frame: inout Frame) -> [ExactNumber] {
+    /// For each of `terms`, what the member's event `index` of `type` adds (at 2k) and the running
+    /// total through it (at 2k + 1), continuing `previous`, the running totals through the event
+    /// before it (nil: there is none). Empty when a term cannot be computed or `previous` is empty.
+    static func sums(_ terms: [WindowTerm], ofEventAt index: Int, type: Int, after previous: [ExactNumber]?, in frame: inout Frame) -> [ExactNumber] {
         if let previous, previous.count != 2 * terms.count { return [] }
-        let saved = frame.aggregateItem
-        frame.aggregateItem = event
-        defer { frame.aggregateItem = saved }
+        let saved = frame.aggregated
+        frame.aggregated = (type, index)
+        defer { frame.aggregated = saved }
         var sums: [ExactNumber] = []
         sums.reserveCapacity(2 * terms.count)
         for (k, term) in terms.enumerated() {
@@ -88,7 +95,7 @@ extension Frame {
         guard !terms.isEmpty, type < member.histories.count else { return }
         var previous: [ExactNumber]? = start > 0 ? member.histories[type][start - 1].windowSums : nil
         for index in start..<member.histories[type].count {
-            let sums = WindowTerm.sums(terms, of: member.histories[type][index], after: previous, in: &self)
+            let sums = WindowTerm.sums(terms, ofEventAt: index, type: type, after: previous, in: &self)
             member.histories[type][index].windowSums = sums
             previous = sums
         }

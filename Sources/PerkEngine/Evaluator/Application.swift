@@ -113,17 +113,10 @@ extension CompiledPolicy {
     /// Records the frame's event in its type's history, in date order (an event older than the
     /// newest goes before it), with its running totals. Returns where it went.
     func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
-        var event = frame.event!
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
-        let index = Self.insertionIndex(in: frame.member.histories[type], for: event.date, \.date)
-        if index == frame.member.histories[type].count, type < effects.windowTerms.count, !effects.windowTerms[type].isEmpty {
-            // The usual case, the newest event: its totals continue the last one's.
-            event.windowSums = WindowTerm.sums(effects.windowTerms[type], of: event, after: frame.member.histories[type].last?.windowSums, in: &frame)
-            frame.member.histories[type].append(event)
-        } else {
-            frame.member.histories[type].insert(event, at: index)
-            effects.refreshWindowSums(ofType: type, from: index, in: &frame)
-        }
+        let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.event!.date, \.date)
+        frame.member.histories[type].insert(frame.event!, at: index)
+        effects.refreshWindowSums(ofType: type, from: index, in: &frame)
         return (type, index)
     }
 
