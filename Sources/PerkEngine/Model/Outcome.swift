@@ -11,31 +11,125 @@ public struct Outcome: Sendable {
 
     public let kind: Kind
     public let date: CivilDate
-    /// Set when the event was refused: nothing it would have done was kept.
-    public var rejection: Rejection?
     /// Points earned, by the rule that earned them.
     public var earned: [(rule: String, points: ExactNumber)] = []
-    public var redeemed = ExactNumber.zero
-    public var clawedBack = ExactNumber.zero
-    public var unrecovered = ExactNumber.zero
-    public var deducted = ExactNumber.zero
-    public var forfeited = ExactNumber.zero
-    public var expired: [(earnedOn: CivilDate, points: ExactNumber)] = []
-    public var tierChanges: [(from: String, to: String, reason: String)] = []
-    public var statusChanges: [(from: String, to: String, reason: String)] = []
     /// Entitlements in force (for an event: before it is applied), with their values.
     public var entitlements: [(benefit: String, value: Value?)] = []
-    public var benefitUses: [(benefit: String, granted: Bool, reason: String?)] = []
-    public var fees: [(label: String, amount: ExactNumber)] = []
-    public var notices: [String] = []
-    /// Reason codes noted by the policy (`note frozen`), and warnings.
-    public var notes: [(code: String, message: String?)] = []
-    /// When asked: every rule considered, whether it fired, and what it saw.
-    public var trace: [RuleTrace] = []
+    /// Everything else an outcome may say, allocated when first set: most outcomes say nothing
+    /// more, and an outcome is then cheap to copy and to free (millions pass through a simulation).
+    private var details: Details?
 
     public init(kind: Kind, date: CivilDate) {
         self.kind = kind
         self.date = date
+    }
+
+    /// Set when the event was refused: nothing it would have done was kept.
+    public var rejection: Rejection? {
+        get { details?.rejection }
+        _modify { yield &detailsToChange().rejection }
+    }
+    public var redeemed: ExactNumber {
+        get { details?.redeemed ?? .zero }
+        _modify { yield &detailsToChange().redeemed }
+    }
+    public var clawedBack: ExactNumber {
+        get { details?.clawedBack ?? .zero }
+        _modify { yield &detailsToChange().clawedBack }
+    }
+    public var unrecovered: ExactNumber {
+        get { details?.unrecovered ?? .zero }
+        _modify { yield &detailsToChange().unrecovered }
+    }
+    public var deducted: ExactNumber {
+        get { details?.deducted ?? .zero }
+        _modify { yield &detailsToChange().deducted }
+    }
+    public var forfeited: ExactNumber {
+        get { details?.forfeited ?? .zero }
+        _modify { yield &detailsToChange().forfeited }
+    }
+    public var expired: [(earnedOn: CivilDate, points: ExactNumber)] {
+        get { details?.expired ?? [] }
+        _modify { yield &detailsToChange().expired }
+    }
+    public var tierChanges: [(from: String, to: String, reason: String)] {
+        get { details?.tierChanges ?? [] }
+        _modify { yield &detailsToChange().tierChanges }
+    }
+    public var statusChanges: [(from: String, to: String, reason: String)] {
+        get { details?.statusChanges ?? [] }
+        _modify { yield &detailsToChange().statusChanges }
+    }
+    public var benefitUses: [(benefit: String, granted: Bool, reason: String?)] {
+        get { details?.benefitUses ?? [] }
+        _modify { yield &detailsToChange().benefitUses }
+    }
+    public var fees: [(label: String, amount: ExactNumber)] {
+        get { details?.fees ?? [] }
+        _modify { yield &detailsToChange().fees }
+    }
+    public var notices: [String] {
+        get { details?.notices ?? [] }
+        _modify { yield &detailsToChange().notices }
+    }
+    /// Reason codes noted by the policy (`note frozen`), and warnings.
+    public var notes: [(code: String, message: String?)] {
+        get { details?.notes ?? [] }
+        _modify { yield &detailsToChange().notes }
+    }
+    /// When asked: every rule considered, whether it fired, and what it saw.
+    public var trace: [RuleTrace] {
+        get { details?.trace ?? [] }
+        _modify { yield &detailsToChange().trace }
+    }
+
+    /// The details, made first or copied first when another outcome shares them (copy on write).
+    private mutating func detailsToChange() -> Details {
+        if details == nil {
+            details = Details()
+        } else if !isKnownUniquelyReferenced(&details) {
+            details = details!.copy()
+        }
+        return details!
+    }
+
+    /// What an outcome says besides its points and entitlements. Shared between copies of an
+    /// outcome until one of them changes (`detailsToChange`), so never changed while shared.
+    private final class Details: @unchecked Sendable {
+        var rejection: Rejection?
+        var redeemed = ExactNumber.zero
+        var clawedBack = ExactNumber.zero
+        var unrecovered = ExactNumber.zero
+        var deducted = ExactNumber.zero
+        var forfeited = ExactNumber.zero
+        var expired: [(earnedOn: CivilDate, points: ExactNumber)] = []
+        var tierChanges: [(from: String, to: String, reason: String)] = []
+        var statusChanges: [(from: String, to: String, reason: String)] = []
+        var benefitUses: [(benefit: String, granted: Bool, reason: String?)] = []
+        var fees: [(label: String, amount: ExactNumber)] = []
+        var notices: [String] = []
+        var notes: [(code: String, message: String?)] = []
+        var trace: [RuleTrace] = []
+
+        func copy() -> Details {
+            let copy = Details()
+            copy.rejection = rejection
+            copy.redeemed = redeemed
+            copy.clawedBack = clawedBack
+            copy.unrecovered = unrecovered
+            copy.deducted = deducted
+            copy.forfeited = forfeited
+            copy.expired = expired
+            copy.tierChanges = tierChanges
+            copy.statusChanges = statusChanges
+            copy.benefitUses = benefitUses
+            copy.fees = fees
+            copy.notices = notices
+            copy.notes = notes
+            copy.trace = trace
+            return copy
+        }
     }
 
     public var pointsEarned: ExactNumber { earned.reduce(.zero) { $0.adding($1.points) ?? $0 } }
