@@ -128,3 +128,26 @@ final class DurationComparisonTests: XCTestCase {
         XCTAssertThrowsError(try Value.compare(days(30), months(1)))
     }
 }
+
+final class OutcomeTests: XCTestCase {
+    /// An outcome's details live in a shared box until changed: a copy changed later must not
+    /// change the original, nor the original its copy.
+    func testCopiesOfAnOutcomeChangeIndependently() {
+        var original = Outcome(kind: .scheduled, date: CivilDate(iso: "2024-01-01")!)
+        original.notices.append("first")
+        var copy = original
+        copy.notices.append("second")
+        copy.redeemed = ExactNumber(5)
+        original.tierChanges.append((from: "Silver", to: "Regular", reason: "review: dropped"))
+        XCTAssertEqual(original.notices, ["first"])
+        XCTAssertEqual(original.redeemed, .zero)
+        XCTAssertEqual(original.tierChanges.map(\.to), ["Regular"])
+        XCTAssertEqual(copy.notices, ["first", "second"])
+        XCTAssertEqual(copy.redeemed, ExactNumber(5))
+        XCTAssertTrue(copy.tierChanges.isEmpty)
+        // An outcome that was never given details says nothing.
+        let plain = Outcome(kind: .scheduled, date: CivilDate(iso: "2024-01-01")!)
+        XCTAssertNil(plain.rejection)
+        XCTAssertEqual(plain.description, "2024-01-01 scheduled")
+    }
+}
