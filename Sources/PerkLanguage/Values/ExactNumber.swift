@@ -90,7 +90,9 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     private static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
         if a == 0 || b == 0 { return max(a | b, 1) }
         if a == 1 || b == 1 { return 1 }  // an integer's denominator: the usual case
-        var (x, y) = (a, b)
+        // A numerator and a small denominator: one division first leaves two small numbers.
+        var (x, y) = a > b ? (a % b, b) : (a, b % a)
+        if x == 0 || y == 0 { return x | y }
         let shift = (x | y).trailingZeroBitCount
         x >>= x.trailingZeroBitCount
         repeat {
@@ -117,8 +119,15 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             return ExactNumber(numerator: sum, denominator: denominator)
         }
         if let (a, b) = small, let (c, d) = other.small {
-            // Products of 64-bit parts, and their sum, cannot overflow 128 bits.
-            return ExactNumber(numerator: Int128(a) * Int128(d) + Int128(c) * Int128(b), denominator: Int128(b) * Int128(d))
+            // Knuth's addition (TAOCP 4.5.1): common divisors are sought between the small
+            // denominators, not in the large cross products. Products of 64-bit parts, and their
+            // sum, cannot overflow 128 bits.
+            let g = Int64(Self.binaryGCD(UInt64(b), UInt64(d)))
+            let t = Int128(a) * Int128(d / g) + Int128(c) * Int128(b / g)
+            if t == 0 { return .zero }
+            // gcd(t, g) = gcd(t mod g, g), and g fits in 64 bits.
+            let g2 = g == 1 ? 1 : Int64(Self.binaryGCD(UInt64(t.magnitude % UInt128(g)), UInt64(g)))
+            return ExactNumber(lowestTerms: t / Int128(g2), Int128(b / g) * Int128(d / g2))
         }
         guard let a = mul(numerator, other.denominator), let b = mul(other.numerator, denominator),
               let sum = add(a, b), let den = mul(denominator, other.denominator) else { return nil }
