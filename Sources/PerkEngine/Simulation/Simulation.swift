@@ -144,7 +144,9 @@ public struct Simulation: Sendable {
         // Close each month at the start of the next (or at the as-of day).
         var month = Month(events[applied.first!].date)
         func closeMonths(through date: CivilDate) {
-            while month.next.start <= date {
+            // While the next month starts on or before `date`.
+            let current = Month(date)
+            while month < current {
                 tally.count(policy.advance(&state, to: month.next.start))
                 tally.closeMonth(month, with: state)
                 month = month.next
@@ -219,6 +221,11 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.year = year
         self.month = month
     }
+
+    /// Months since the start of year 0: consecutive months have consecutive ordinals.
+    var ordinal: Int { year * 12 + month - 1 }
+
+    init(ordinal: Int) { self.init(year: ordinal / 12, month: ordinal % 12 + 1) }
 
     /// Its first day.
     public var start: CivilDate { CivilDate(year: year, month: month, day: 1)! }

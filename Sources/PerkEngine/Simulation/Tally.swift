@@ -28,7 +28,14 @@ public struct Tally: Sendable {
     public var membersPerStatus: [String: Int] = [:]
     /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
     /// its end (at the as-of day for the last).
-    public var months: [Month: MonthTally] = [:]
+    public var months: [Month: MonthTally] {
+        Dictionary(uniqueKeysWithValues: series.indices.filter { counted[$0] }.map { (Month(ordinal: firstMonth + $0), series[$0]) })
+    }
+    /// The monthly series by `Month.ordinal - firstMonth`: counting an event's month is an index,
+    /// not a dictionary look-up. `counted`: whether anything was counted in the month.
+    private var series: [MonthTally] = []
+    private var counted: [Bool] = []
+    private var firstMonth = 0
 
     /// One month of the series.
     public struct MonthTally: Sendable, Equatable {
@@ -99,7 +106,19 @@ public struct Tally: Sendable {
     /// Changes a month's tally in place (a copy taken out of the dictionary would copy its tier
     /// counts), with one look-up.
     private mutating func changeMonth(_ month: Month, _ change: (inout MonthTally) -> Void) {
-        change(&months[month, default: MonthTally(tiers: membersPerTier.count)])
+        if series.isEmpty { firstMonth = month.ordinal }
+        if month.ordinal < firstMonth {
+            series.insert(contentsOf: repeatElement(MonthTally(tiers: membersPerTier.count), count: firstMonth - month.ordinal), at: 0)
+            counted.insert(contentsOf: repeatElement(false, count: firstMonth - month.ordinal), at: 0)
+            firstMonth = month.ordinal
+        }
+        let index = month.ordinal - firstMonth
+        if index >= series.count {
+            series.append(contentsOf: repeatElement(MonthTally(tiers: membersPerTier.count), count: index + 1 - series.count))
+            counted.append(contentsOf: repeatElement(false, count: index + 1 - counted.count))
+        }
+        counted[index] = true
+        change(&series[index])
     }
 
     /// Records a member's final state, and the tier the measure gives them then.
@@ -127,14 +146,14 @@ public struct Tally: Sendable {
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
         membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
-        for (month, tally) in other.months {
-            var mine = months[month] ?? MonthTally(tiers: membersPerTier.count)
-            mine.issued.add(tally.issued)
-            mine.redeemed.add(tally.redeemed)
-            mine.expired.add(tally.expired)
-            mine.balance.add(tally.balance)
-            mine.membersPerTier = zip(mine.membersPerTier, tally.membersPerTier).map(+)
-            months[month] = mine
+        for (index, month) in other.series.enumerated() where other.counted[index] {
+            changeMonth(Month(ordinal: other.firstMonth + index)) { mine in
+                mine.issued.add(month.issued)
+                mine.redeemed.add(month.redeemed)
+                mine.expired.add(month.expired)
+                mine.balance.add(month.balance)
+                mine.membersPerTier = zip(mine.membersPerTier, month.membersPerTier).map(+)
+            }
         }
     }
 }
