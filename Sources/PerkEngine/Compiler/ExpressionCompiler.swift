@@ -123,6 +123,13 @@ struct ExpressionCompiler {
             return try compileBinary(op, try compile(left, in: scope), try compile(right, in: scope))
         case .membership(let item, let list, let negated):
             let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
+            // A list of constants (`category not in excluded`) is computed once, here (unless it
+            // cannot be: then the error comes when it runs, as for any expression).
+            var detached = Frame.detached
+            if readsOnly(list, in: scope, throughMembers: false, { if case .constant = $0 { true } else { false } }),
+               case .list(let items)? = try? listValue(&detached) {
+                return { frame in .bool(items.contains(try itemValue(&frame)) != negated) }
+            }
             return { frame in
                 let needle = try itemValue(&frame)
                 guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
@@ -198,6 +205,7 @@ struct ExpressionCompiler {
     }
 
     private func compileName(_ name: String, in scope: Scope) throws -> Evaluate {
+        let recorded = EventProperty(rawValue: name)
         switch resolve(name, in: scope) {
         case .local(let slot):
             return { frame in
@@ -207,12 +215,12 @@ struct ExpressionCompiler {
         case .aggregatedEvent:
             return { frame in
                 guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
-                return try Self.property(name, of: frame.member.histories[type][index])
+                return try Self.property(name, recorded, of: frame.member.histories[type][index])
             }
         case .ruleEvent:
             return { frame in
                 guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
-                return try Self.property(name, of: current)
+                return try Self.property(name, recorded, of: current)
             }
         case .member(let property):
             return { frame in Self.memberProperty(property, of: frame.member, on: frame.today) }
@@ -227,10 +235,12 @@ struct ExpressionCompiler {
 
     /// A field or recorded property of a history event. Inlined, so an event in the member's
     /// history is read in place rather than copied to be passed.
+    /// `recorded`: the recorded property the name stands for, if it is not a field (found when
+    /// the policy is compiled).
     @inline(__always)
-    static func property(_ name: String, of event: RecordedEvent) throws -> Value {
+    static func property(_ name: String, _ recorded: EventProperty?, of event: RecordedEvent) throws -> Value {
         if let field = event.fields[name] { return field }
-        switch EventProperty(rawValue: name) {
+        switch recorded {
         case .earned: return .points(event.earned)
         case .refunded: return .money(event.refunded)
         case .date: return .date(event.date)
@@ -253,6 +263,7 @@ struct ExpressionCompiler {
     private func compileMember(_ base: Expr, _ field: String, in scope: Scope) throws -> Evaluate {
         let object = try compile(base, in: scope)
         let attribute = tierAttributes[field]
+        let recorded = EventProperty(rawValue: field)
         return { frame in
             switch try object(&frame) {
             case .tier(let rank):
@@ -262,7 +273,7 @@ struct ExpressionCompiler {
                 guard let (type, index) = frame.member.recorded(id) else {
                     throw EvaluationError("event \(id) is not in the member's history")
                 }
-                return try Self.property(field, of: frame.member.histories[type][index])
+                return try Self.property(field, recorded, of: frame.member.histories[type][index])
             case let other:
                 throw EvaluationError("\(other) has no `\(field)`")
             }
