@@ -42,7 +42,8 @@ public struct EventFileReader: Sendable {
     /// Reads `bytes`: a whole file, or given the `plan` of a CSV file's header, a part after it.
     private init(_ bytes: ArraySlice<UInt8>, format: EventFileFormat, file: String, decoder: EventDecoder, firstLine: Int, plan: ColumnPlan?) {
         self.decoder = decoder
-        self.file = file
+        // Each part is read on its own thread.
+        self.file = file.unshared
         self.format = format
         self.bytes = bytes
         self.firstLine = firstLine

@@ -124,6 +124,8 @@ public final class MemberPartitions: @unchecked Sendable {
         bytes += buffers[index]
         var reader = RecordReader(bytes: bytes)
         var events: [InputEvent] = []
+        // Partitions are read on several threads at once.
+        let file = file.unshared
         while let event = reader.read(names: names, file: file) { events.append(event) }
         return events
     }
