@@ -284,6 +284,28 @@ final class EventInputTests: XCTestCase {
         }
     }
 
+    /// With several jobs, the next batch is read while one is handed over: when the receiver
+    /// stops (throws), reading stops there and returns, in order, with nothing handed over after.
+    func testReadingStopsWhenTheReceiverThrows() {
+        struct Stop: Error {}
+        let decoder = EventDecoder(policy: Self.harbor)
+        var csv = Self.header
+        for index in 1...2_000 { csv += "e\(index),2024-01-01,M\(index % 37),purchase,\(index).50,room,,,,,\n" }
+        let bytes = Array(csv.utf8)
+        var handedOver: [Int] = []  // the first line of each part handed over
+        var given = false
+        XCTAssertThrowsError(try EventFileReader.read(blocks: { () -> [UInt8]? in
+            defer { given = true }
+            return given ? nil : bytes
+        }, format: .csv, file: "events", decoder: decoder, jobs: 2, partSize: 3_000) { part in
+            if case .success(let event)? = part.first { handedOver.append(event.location.line) }
+            if handedOver.count == 5 { throw Stop() }
+        }) { XCTAssertTrue($0 is Stop) }
+        XCTAssertEqual(handedOver.count, 5)
+        XCTAssertEqual(handedOver, handedOver.sorted())
+        XCTAssertEqual(handedOver.first, 2)
+    }
+
     func testTheCDNOWDataReadsCompletely() throws {
         // Figures computed independently, with Python's csv and decimal modules, from the file.
         let url = Self.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/cdnow.csv")

@@ -126,9 +126,19 @@ public struct EventFileReader: Sendable {
             start = end
             line += newlines(in: pending[..<end])
         }
+        // With several jobs, a batch is read while the one before is handed over. Whatever
+        // happens, no batch is left being read on return.
+        typealias Batch = (results: OrderedSlots<Part>, wait: () -> Void)
+        var reading: Batch?
+        defer { reading?.wait() }
+        /// Waits for a batch that is no longer `reading`, and hands its results over.
+        func handOver(_ batch: Batch) throws {
+            batch.wait()
+            for partResults in batch.results.values() { try deliver(partResults) }
+        }
         while true {
             try fill(batchSize)
-            guard start < pending.count else { return }
+            guard start < pending.count else { break }
             let ends = rowEnds(in: pending, from: start, every: partSize, format: format, atEnd: atEnd)
             guard let last = ends.last else {
                 // No row ends in the batch yet: a row longer than it; read on.
@@ -149,8 +159,18 @@ public struct EventFileReader: Sendable {
                 let (range, firstLine) = cuts[index]
                 results.set(index, read(EventFileReader(bytes[range], format: format, file: file, decoder: decoder, firstLine: firstLine, plan: columns)))
             }
-            runInParallel(parts.count, jobs: jobs, work)
-            for partResults in results.values() { try deliver(partResults) }
+            if jobs > 1 {
+                let previous = reading
+                reading = (results, startInParallel(parts.count, jobs: jobs, work))
+                if let previous { try handOver(previous) }
+            } else {
+                runInParallel(parts.count, jobs: 1, work)
+                for partResults in results.values() { try deliver(partResults) }
+            }
+        }
+        if let last = reading {
+            reading = nil
+            try handOver(last)
         }
     }
 

@@ -35,19 +35,28 @@ func runInParallel(_ count: Int, jobs: Int, _ work: @escaping @Sendable (Int) ->
         return
     }
     let next = NextIndex()
-    let drain: @Sendable () -> Void = {
-        while let index = next.take(below: count) { work(index) }
-    }
-    let helpers = min(jobs, count) - 1
+    let wait = start(min(jobs, count) - 1, next, count, work)
+    while let index = next.take(below: count) { work(index) }
+    wait()
+}
+
+/// Starts `work(0..<count)` on `jobs` threads of its own, as `runInParallel` runs it, and returns
+/// at once, with the function that waits until all of it is done: the caller can do other work
+/// meanwhile (hand over the previous batch's results).
+func startInParallel(_ count: Int, jobs: Int, _ work: @escaping @Sendable (Int) -> Void) -> () -> Void {
+    start(max(1, min(jobs, count)), NextIndex(), count, work)
+}
+
+/// Starts `threads` threads taking indices below `count` from `next`; returns the wait for them.
+private func start(_ threads: Int, _ next: NextIndex, _ count: Int, _ work: @escaping @Sendable (Int) -> Void) -> () -> Void {
     let finished = DispatchSemaphore(value: 0)
-    for _ in 0..<helpers {
+    for _ in 0..<threads {
         Thread {
-            drain()
+            while let index = next.take(below: count) { work(index) }
             finished.signal()
         }.start()
     }
-    drain()
-    for _ in 0..<helpers { finished.wait() }
+    return { for _ in 0..<threads { finished.wait() } }
 }
 
 /// A counter threads take indices from.
