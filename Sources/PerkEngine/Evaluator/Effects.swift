@@ -25,6 +25,8 @@ final class Effects: Sendable {
     let entitlementsByStanding: [[(benefit: String, value: Value?)]]?
     /// The running-total terms of each event type's aggregates, by type index.
     let windowTerms: [[WindowTerm]]
+    /// The recorded properties (`earned`, `refunded`) some term of each type reads, by type index.
+    private let propertiesRead: [[EventProperty]]
 
     init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
          noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [[WindowTerm]]) {
@@ -38,6 +40,7 @@ final class Effects: Sendable {
         self.benefits = benefits
         self.entitlementsByStanding = entitlementsByStanding
         self.windowTerms = windowTerms
+        propertiesRead = windowTerms.map { terms in EventProperty.allCases.filter { property in terms.contains { $0.properties.contains(property) } } }
     }
 
     // MARK: History
@@ -46,7 +49,7 @@ final class Effects: Sendable {
     /// (only if a term reads `changed`, when given).
     func refreshWindowSums(ofType type: Int, from start: Int, changed: EventProperty? = nil, in frame: inout Frame) {
         guard type < windowTerms.count, !windowTerms[type].isEmpty else { return }
-        if let changed, !windowTerms[type].contains(where: { $0.properties.contains(changed) }) { return }
+        if let changed, !propertiesRead[type].contains(changed) { return }
         frame.refreshWindowSums(ofType: type, from: start, terms: windowTerms[type])
     }
 
