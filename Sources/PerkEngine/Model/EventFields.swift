@@ -35,7 +35,11 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
             // Fields usually arrive in name order: the search from the end stops at once.
             var index = fields.count
             while index > 0 && fields[index - 1].name > name { index -= 1 }
-            fields.insert(Field(name: name, value: newValue), at: index)
+            if index == fields.count {
+                fields.append(Field(name: name, value: newValue))
+            } else {
+                fields.insert(Field(name: name, value: newValue), at: index)
+            }
         }
     }
 

@@ -58,7 +58,10 @@ public final class MemberPartitions: @unchecked Sendable {
     /// The partition of a member: FNV-1a of its id, the same in every process.
     public func partition(of member: String) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in member.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var id = member
+        id.withUTF8 { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
         return Int(hash % UInt64(count))
     }
 
@@ -77,6 +80,15 @@ public final class MemberPartitions: @unchecked Sendable {
     public func encode(_ events: [InputEvent]) -> Batch {
         var batch = Batch(records: Array(repeating: [], count: count))
         var lastType: String?
+        // A name's index by its place in a record (the type, then each field): events of a type
+        // repeat the same names, so a name is usually the one found at its place last time.
+        var recent: [(name: String, index: Int?)] = []
+        func indexOfName(at place: Int, _ name: String) -> Int? {
+            if place < recent.count, recent[place].name == name { return recent[place].index }
+            let index = nameIndex[name]
+            if place < recent.count { recent[place] = (name, index) } else { recent.append((name, index)) }
+            return index
+        }
         for event in events {
             batch.events += 1
             if batch.lastDate.map({ $0 < event.date }) ?? true { batch.lastDate = event.date }
@@ -91,7 +103,7 @@ public final class MemberPartitions: @unchecked Sendable {
             // The buffer is moved out and back, so appending does not copy it.
             var record = RecordWriter(bytes: [])
             swap(&record.bytes, &batch.records[index])
-            record.write(event, nameIndex: { self.nameIndex[$0] })
+            record.write(event, nameIndex: indexOfName)
             swap(&record.bytes, &batch.records[index])
         }
         return batch
@@ -177,10 +189,13 @@ private struct RecordWriter {
     var bytes: [UInt8]
 
     /// - Parameter nameIndex: a type or field name's index in the policy's names (nil for a
-    ///   name the policy does not declare, written out instead).
-    mutating func write(_ event: InputEvent, nameIndex: (String) -> Int?) {
+    ///   name the policy does not declare, written out instead), given its place in the record:
+    ///   0 for the type, then 1, 2, … for the fields.
+    mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
+        var place = 0
         func name(_ text: String) {
-            if let index = nameIndex(text) {
+            defer { place += 1 }
+            if let index = nameIndex(place, text) {
                 unsigned(UInt64(index + 1))
             } else {
                 unsigned(0)
