@@ -135,7 +135,8 @@ extension CompiledPolicy {
     private func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
         if !member.histories.isEmpty, let horizon = lookback.horizon(from: today) {
             for type in forgettableTypes where type < member.histories.count {
-                guard let first = member.histories[type].first, first.date < horizon else { continue }
+                // Read in place (`first` would copy the event).
+                guard !member.histories[type].isEmpty, member.histories[type][0].date < horizon else { continue }
                 member.histories[type].removeFirst(member.histories[type].firstIndex { $0.date >= horizon } ?? member.histories[type].count)
             }
         }
