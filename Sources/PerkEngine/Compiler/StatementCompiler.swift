@@ -20,8 +20,10 @@ struct Execution {
 
     /// Changes a recorded event, journalling its earlier values, and updates running totals.
     mutating func updateRecorded(type: Int, index: Int, _ property: EventProperty, _ change: (inout RecordedEvent) -> Void) {
-        let entry = frame.member.histories[type][index]
-        historyJournal.append((type, index, entry.earned, entry.refunded))
+        // The event being applied needs no entry: refused, it is removed whole.
+        if recordedAt.map({ $0 != (type, index) }) ?? true {
+            historyJournal.append((type, index, frame.member.histories[type][index].earned, frame.member.histories[type][index].refunded))
+        }
         change(&frame.member.histories[type][index])
         effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame)
     }
