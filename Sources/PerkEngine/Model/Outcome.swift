@@ -84,6 +84,10 @@ public struct Outcome: Sendable {
         _modify { yield &detailsToChange().trace }
     }
 
+    /// Whether the outcome says anything besides its points and entitlements (a refusal, a
+    /// redemption, a tier change, …): most do not.
+    var hasDetails: Bool { details != nil }
+
     /// The details, made first or copied first when another outcome shares them (copy on write).
     private mutating func detailsToChange() -> Details {
         if details == nil {

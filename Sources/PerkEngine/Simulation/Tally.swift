@@ -10,7 +10,14 @@ public struct Tally: Sendable {
 
     public var members = 0
     /// Events applied without refusal, by type.
-    public var applied: [String: Int] = [:]
+    public var applied: [String: Int] {
+        guard let (type, count) = appliedRun else { return appliedBefore }
+        return appliedBefore.merging([type: count], uniquingKeysWith: +)
+    }
+    /// `applied` but for the run being counted: consecutive events of one type (in a simulation
+    /// nearly all) are counted without looking their type up.
+    private var appliedBefore: [String: Int] = [:]
+    private var appliedRun: (type: String, count: Int)?
     /// Events the policy refused, by type and reason code.
     public var rejected: [String: [String: Int]] = [:]
     /// Benefit uses granted, and denied by reason, by benefit.
@@ -68,7 +75,18 @@ public struct Tally: Sendable {
                     rejected[type, default: [:]][rejection.code, default: 0] += 1
                     continue
                 }
-                applied[type, default: 0] += 1
+                if appliedRun?.type == type {
+                    appliedRun!.count += 1
+                } else {
+                    if let (previous, count) = appliedRun { appliedBefore[previous, default: 0] += count }
+                    appliedRun = (type, 1)
+                }
+            }
+            let earned = outcome.pointsEarned
+            guard outcome.hasDetails else {
+                // Points at most: the usual outcome.
+                if !earned.isZero { changeMonth(month) { $0.issued.add(earned) } }
+                continue
             }
             for change in outcome.tierChanges {
                 let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
@@ -82,7 +100,6 @@ public struct Tally: Sendable {
                     benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
                 }
             }
-            let earned = outcome.pointsEarned
             let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
             if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
                 changeMonth(month) { tally in
@@ -134,7 +151,7 @@ public struct Tally: Sendable {
     /// Adds the tally of other members.
     mutating func merge(_ other: Tally) {
         members += other.members
-        applied.merge(other.applied, uniquingKeysWith: +)
+        appliedBefore.merge(other.applied, uniquingKeysWith: +)
         for (type, reasons) in other.rejected { rejected[type, default: [:]].merge(reasons, uniquingKeysWith: +) }
         benefitsGranted.merge(other.benefitsGranted, uniquingKeysWith: +)
         for (benefit, reasons) in other.benefitsDenied { benefitsDenied[benefit, default: [:]].merge(reasons, uniquingKeysWith: +) }
