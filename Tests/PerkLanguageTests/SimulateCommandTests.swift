@@ -39,6 +39,9 @@ final class SimulateCommandTests: XCTestCase {
         let policy = try XCTUnwrap(summary["policy"] as? [String: Any])
         let events = try XCTUnwrap(policy["events"] as? [String: [String: Any]])
         XCTAssertEqual(events["redeem"]?["denied"] as? [String: Int], ["below_minimum": 1])
+        // By type, counted from the file: e3 (a deposit) is applied though no rule earns on it.
+        XCTAssertEqual(events.compactMapValues { $0["granted"] as? Int },
+                       ["purchase": 5, "redeem": 1, "use": 1, "refund": 1, "violation": 1, "card_lost": 1])
         XCTAssertEqual(policy["tier_movements"] as? [String: Int], ["upgrades": 2, "downgrades": 2])
         // On 2025-05-04 the window (2024-05-04, 2025-05-04] holds M1's 105.00 dining and nothing of M2's.
         let qualifying = try XCTUnwrap(policy["members_per_qualifying_tier"] as? [[String: Any]])
