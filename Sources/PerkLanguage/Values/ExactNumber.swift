@@ -141,6 +141,12 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             guard let product = mul(numerator, other.numerator) else { return nil }
             return ExactNumber(numerator: product, denominator: 1)
         }
+        if let (a, b) = small, let (c, d) = other.small {
+            // Cross-reduced fractions in lowest terms multiply into lowest terms: no gcd of the
+            // products, and 64-bit divisions. Products of 64-bit parts fit 128 bits.
+            let g1 = Int64(Self.binaryGCD(a.magnitude, UInt64(d))), g2 = Int64(Self.binaryGCD(c.magnitude, UInt64(b)))
+            return ExactNumber(lowestTerms: Int128(a / g1) * Int128(c / g2), Int128(b / g2) * Int128(d / g1))
+        }
         // Cross-reduce first so products of ordinary values stay small.
         let g1 = Int128(Self.gcd(numerator.magnitude, other.denominator.magnitude))
         let g2 = Int128(Self.gcd(other.numerator.magnitude, denominator.magnitude))
