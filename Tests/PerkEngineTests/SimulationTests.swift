@@ -81,6 +81,36 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// The monthly series, worked by hand. A earns 100 on 2024-01-15 and 50 on 2024-03-10; B earns
+    /// 30 on 2024-02-01; a lot earned in month M expires at the end of month M + 2. Issued: January
+    /// 100, February 30, March 50. Expired: A's January lot at the end of March (100), B's at the
+    /// end of April (30), A's March lot at the end of May (50). Balances at each month's end: 100
+    /// (B is not a member before February), 130, 80, 50, 0; members counted: 1, 2, 2, 2, 2. The
+    /// as-of day, 2024-06-01, starts June, which is not reported.
+    func testTheMonthlySeries() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            expire lots 2 months after earning, at end of month
+            rule points on purchase { earn floor(amount * 1 point per 1 CNY) }
+            """)).get()
+        let purchases = [("A", "2024-01-15", 100), ("B", "2024-02-01", 30), ("A", "2024-03-10", 50)]
+        let events = purchases.enumerated().map { index, purchase in
+            InputEvent(id: "e\(index)", date: CivilDate(iso: purchase.1)!, member: purchase.0, type: "purchase",
+                       fields: ["amount": .money(ExactNumber(purchase.2))], location: InputLocation(file: "t", line: index + 2))
+        }
+        for jobs in [1, 2] {
+            let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-06-01")!)
+                .run(events, jobs: jobs).tallies[0]
+            let series = tally.months.keys.sorted().map { month in
+                let m = tally.months[month]!
+                return "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)"
+            }
+            XCTAssertEqual(series, ["2024-01 +100 -0 =100 [1]", "2024-02 +30 -0 =130 [2]", "2024-03 +50 -100 =80 [2]",
+                                    "2024-04 +0 -30 =50 [2]", "2024-05 +0 -50 =0 [2]"], "jobs \(jobs)")
+        }
+    }
+
     /// members.csv is formatted in chunks on several threads for many members: the rows come out
     /// whole, in member order, whatever the number of threads.
     func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreads() throws {
