@@ -102,9 +102,8 @@ final class SimulationTests: XCTestCase {
         for jobs in [1, 2] {
             let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-06-01")!)
                 .run(events, jobs: jobs).tallies[0]
-            let series = tally.months.keys.sorted().map { month in
-                let m = tally.months[month]!
-                return "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)"
+            let series = tally.monthlySeries.map { month, m in
+                "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)"
             }
             XCTAssertEqual(series, ["2024-01 +100 -0 =100 [1]", "2024-02 +30 -0 =130 [2]", "2024-03 +50 -100 =80 [2]",
                                     "2024-04 +0 -30 =50 [2]", "2024-05 +0 -50 =0 [2]"], "jobs \(jobs)")

@@ -174,7 +174,10 @@ final class Effects: Sendable {
 
     /// The entitlements in force for the frame's member and day, with their values.
     func entitlements(_ frame: inout Frame) throws -> [(benefit: String, value: Value?)] {
-        if let entitlementsByStanding, frame.standing < entitlementsByStanding.count { return entitlementsByStanding[frame.standing] }
+        if let entitlementsByStanding {
+            let standing = frame.standing
+            if standing < entitlementsByStanding.count { return entitlementsByStanding[standing] }
+        }
         var result: [(benefit: String, value: Value?)] = []
         for benefit in benefits where try benefit.conditions.allSatisfy({ try $0.check(&frame).isTrue }) {
             result.append((benefit: benefit.name, value: try benefit.value?(&frame)))

@@ -59,8 +59,18 @@ extension Sequence {
     /// order given (a stable sort, which `sorted` alone does not promise).
     public func inDateOrder(_ date: (Element) -> CivilDate) -> [Element] {
         let items = Array(self)
-        // Often in order already; otherwise positions are sorted, so each element is copied once.
-        if zip(items, items.dropFirst()).allSatisfy({ date($0) <= date($1) }) { return items }
-        return items.indices.sorted { (date(items[$0]), $0) < (date(items[$1]), $1) }.map { items[$0] }
+        // Positions are sorted, so each element is copied once.
+        var order = Array(items.indices)
+        order.sortInDateOrder { date(items[$0]) }
+        return order.map { items[$0] }
+    }
+}
+
+extension MutableCollection where Self: RandomAccessCollection, Element == Int {
+    /// Sorts positions (given in input order) by their items' dates, the same date in input order;
+    /// often they are in order already, and nothing moves.
+    mutating func sortInDateOrder(_ date: (Int) -> CivilDate) {
+        if zip(self, dropFirst()).allSatisfy({ date($0) <= date($1) }) { return }
+        sort { (date($0), $0) < (date($1), $1) }
     }
 }

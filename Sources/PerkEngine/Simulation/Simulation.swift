@@ -199,9 +199,7 @@ struct MemberGroups {
             next[rank[number]] += 1
         }
         ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
-        for range in ranges where !zip(positions[range], positions[range].dropFirst()).allSatisfy({ events[$0].date <= events[$1].date }) {
-            positions[range].sort { (events[$0].date, $0) < (events[$1].date, $1) }
-        }
+        for range in ranges { positions[range].sortInDateOrder { events[$0].date } }
         self.ids = byID.map { ids[$0] }
         self.positions = positions
     }

@@ -147,9 +147,8 @@ public enum SimulationReport {
                 Liability(points: decimal(tally.balance), pointValue: decimal(value), amount: decimal(tally.balance.multiplied(by: value) ?? .zero, money: true),
                           currency: policy.checked.currency)
             }
-            monthly = tally.months.keys.sorted().map { month in
-                let m = tally.months[month]!
-                return MonthRow(month: month.description, issued: decimal(m.issued), redeemed: decimal(m.redeemed), expired: decimal(m.expired),
+            monthly = tally.monthlySeries.map { month, m in
+                MonthRow(month: month.description, issued: decimal(m.issued), redeemed: decimal(m.redeemed), expired: decimal(m.expired),
                                 balance: decimal(m.balance),
                                 liability: tally.pointValue.map { decimal(m.balance.multiplied(by: $0) ?? .zero, money: true) },
                                 membersPerTier: Dictionary(uniqueKeysWithValues: tally.tierNames.enumerated().map { ($0.element, m.membersPerTier[$0.offset]) }))

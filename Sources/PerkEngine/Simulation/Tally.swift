@@ -35,8 +35,10 @@ public struct Tally: Sendable {
     public var membersPerStatus: [String: Int] = [:]
     /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
     /// its end (at the as-of day for the last).
-    public var months: [Month: MonthTally] {
-        Dictionary(uniqueKeysWithValues: series.indices.filter { counted[$0] }.map { (Month(ordinal: firstMonth + $0), series[$0]) })
+    public var months: [Month: MonthTally] { Dictionary(uniqueKeysWithValues: monthlySeries) }
+    /// The same, in calendar order.
+    public var monthlySeries: [(month: Month, tally: MonthTally)] {
+        series.indices.filter { counted[$0] }.map { (Month(ordinal: firstMonth + $0), series[$0]) }
     }
     /// The monthly series by `Month.ordinal - firstMonth`: counting an event's month is an index,
     /// not a dictionary look-up. `counted`: whether anything was counted in the month.
@@ -163,13 +165,13 @@ public struct Tally: Sendable {
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
         membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
-        for (index, month) in other.series.enumerated() where other.counted[index] {
-            changeMonth(Month(ordinal: other.firstMonth + index)) { mine in
-                mine.issued.add(month.issued)
-                mine.redeemed.add(month.redeemed)
-                mine.expired.add(month.expired)
-                mine.balance.add(month.balance)
-                mine.membersPerTier = zip(mine.membersPerTier, month.membersPerTier).map(+)
+        for (month, tally) in other.monthlySeries {
+            changeMonth(month) { mine in
+                mine.issued.add(tally.issued)
+                mine.redeemed.add(tally.redeemed)
+                mine.expired.add(tally.expired)
+                mine.balance.add(tally.balance)
+                mine.membersPerTier = zip(mine.membersPerTier, tally.membersPerTier).map(+)
             }
         }
     }
