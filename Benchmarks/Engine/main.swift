@@ -84,11 +84,12 @@ func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNum
     var total = ExactNumber.zero
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
+    var outcomes: [Outcome] = []
     for event in events {
         if event.member != member.id { member = policy.newMember(id: event.member) }
-        for outcome in policy.apply(event, to: &member, entitlements: entitlements) {
-            total = total.adding(outcome.pointsEarned)!
-        }
+        outcomes.removeAll(keepingCapacity: true)
+        policy.apply(event, to: &member, entitlements: entitlements, into: &outcomes)
+        for outcome in outcomes { total = total.adding(outcome.pointsEarned)! }
     }
     return total
 }

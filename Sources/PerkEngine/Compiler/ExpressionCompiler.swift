@@ -13,7 +13,13 @@ struct ExpressionCompiler {
     /// Each tier attribute's value by tier rank.
     var tierAttributes: [String: [Value]] = [:]
     var parameters: [String: Value] = [:]
-    var measures: [String: Evaluate] = [:]
+    var measures: [String: CompiledMeasure] = [:]
+
+    /// A measure's compiled expression. In a struct: a closure kept directly as a dictionary's
+    /// value comes back wrapped in conversion thunks, paid on every call.
+    struct CompiledMeasure {
+        let evaluate: Evaluate
+    }
 
     /// Where an expression is compiled.
     struct Scope {
@@ -40,7 +46,7 @@ struct ExpressionCompiler {
             }
         }
         for measure in policy.measures {
-            measures[measure.name] = try compile(measure.value, in: Scope())
+            measures[measure.name] = CompiledMeasure(evaluate: try compile(measure.value, in: Scope()))
         }
     }
 
@@ -200,7 +206,7 @@ struct ExpressionCompiler {
         if let property = MemberProperty(rawValue: name) { return .member(property) }
         if let rank = tierRanks[name] { return .constant(.tier(rank)) }
         if let value = parameters[name] { return .constant(value) }
-        if let measure = measures[name] { return .measure(measure) }
+        if let measure = measures[name] { return .measure(measure.evaluate) }
         return nil
     }
 

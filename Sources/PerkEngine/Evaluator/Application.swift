@@ -26,14 +26,23 @@ extension CompiledPolicy {
     ///   - directory: every event of the input, to say why a reference cannot be followed.
     public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false, entitlements: Bool = true,
                       directory: EventDirectory? = nil) -> [Outcome] {
-        var outcomes = advance(&member, to: event.date)
+        var outcomes: [Outcome] = []
+        apply(event, to: &member, trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
+        return outcomes
+    }
+
+    /// Applies one event as `apply(_:to:trace:entitlements:directory:)` does, appending the
+    /// outcomes to `outcomes`: a caller replaying many events can reuse one array.
+    public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false, entitlements: Bool = true,
+                      directory: EventDirectory? = nil, into outcomes: inout [Outcome]) {
+        advance(&member, to: event.date, into: &outcomes)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
         let plan = plans[event.type] ?? planForUndeclaredType
         if let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
             var refused = Outcome(kind: kind, date: event.date)
             refused.rejection = rejection
             outcomes.append(refused)
-            return outcomes
+            return
         }
         // Refusal is undone from journals, so neither the history nor the lots are copied.
         var before = member
@@ -107,7 +116,6 @@ extension CompiledPolicy {
             outcomes.append(refused)
         }
         forgetWhatNoWindowSees(&member, on: event.date)
-        return outcomes
     }
 
     /// Records the frame's event in its type's history, in date order (an event older than the
@@ -182,6 +190,12 @@ extension CompiledPolicy {
     /// outcome per day and phase that had anything to do.
     public func advance(_ member: inout MemberState, to date: CivilDate) -> [Outcome] {
         var outcomes: [Outcome] = []
+        advance(&member, to: date, into: &outcomes)
+        return outcomes
+    }
+
+    /// Advances as `advance(_:to:)` does, appending the outcomes to `outcomes`.
+    public func advance(_ member: inout MemberState, to date: CivilDate, into outcomes: inout [Outcome]) {
         while let (day, endOfDay) = nextDue(member), day < date || (day == date && !endOfDay) {
             var outcome = Outcome(kind: .scheduled, date: day)
             if endOfDay {
@@ -192,7 +206,6 @@ extension CompiledPolicy {
             outcomes.append(outcome)
         }
         if member.processedThrough.map({ $0 < date }) ?? true { member.processedThrough = date }
-        return outcomes
     }
 
     /// The earliest time-driven effect still to apply: its day, and whether it is at the day's end.

@@ -113,7 +113,7 @@ public final class CompiledPolicy: Sendable {
         let benefits = try checked.benefits.map { benefit in
             Effects.Benefit(
                 name: benefit.name.name,
-                conditions: try benefit.conditions.map { (check: try compiler.compile($0.expr, in: .init()), denial: $0.denial?.code.name ?? "not_eligible") },
+                conditions: try benefit.conditions.map { .init(check: try compiler.compile($0.expr, in: .init()), denial: $0.denial?.code.name ?? "not_eligible") },
                 value: try benefit.value.map { try compiler.compile($0, in: .init()) },
                 limit: try benefit.limit.map { try compiler.compile($0, in: .init()) },
                 period: benefit.period)

@@ -3,9 +3,16 @@ import PerkLanguage
 /// The policy-wide parts statements act through: lots and their expiry, tiers, benefits.
 final class Effects: Sendable {
     struct Benefit: Sendable {
+        /// A condition and the reason a use is denied when it fails. A struct, not a tuple: a
+        /// closure in a tuple kept in an array is called through conversion thunks.
+        struct Condition: Sendable {
+            let check: Evaluate
+            let denial: String
+        }
+
         let name: String
         /// Checked in order; the first that fails is the reason a use is denied.
-        let conditions: [(check: Evaluate, denial: String)]
+        let conditions: [Condition]
         let value: Evaluate?
         let limit: Evaluate?
         let period: Period?

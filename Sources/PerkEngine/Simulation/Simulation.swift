@@ -109,13 +109,14 @@ public struct Simulation: Sendable {
             var tallies = policies.map { Tally(policy: $0) }
             var results = Array(repeating: [MemberResult](), count: policies.count)
             var replayed = 0
+            var outcomes: [Outcome] = []
             // Through a buffer, events are lent to `apply` in place: an array's element is copied.
             events.withUnsafeBufferPointer { events in
                 for member in members[chunks[chunk]] {
                     let positions = grouped.positions[grouped.ranges[member]]
                     let applied = positions.prefix { events[$0].date < asOf }
                     for (index, policy) in policies.enumerated() {
-                        results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index]))
+                        results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index], outcomes: &outcomes))
                     }
                     replayed += positions.count
                 }
@@ -138,26 +139,32 @@ public struct Simulation: Sendable {
 
     /// One member's events under one policy, tallied month by month.
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
+    /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: UnsafeBufferPointer<InputEvent>, _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
-                        into tally: inout Tally) -> MemberResult {
+                        into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
+        func tallied(_ produce: (inout [Outcome]) -> Void) {
+            outcomes.removeAll(keepingCapacity: true)
+            produce(&outcomes)
+            tally.count(outcomes)
+        }
         // Close each month at the start of the next (or at the as-of day).
         var month = Month(events[applied.first!].date)
         func closeMonths(through date: CivilDate) {
             // While the next month starts on or before `date`.
             let current = Month(date)
             while month < current {
-                tally.count(policy.advance(&state, to: month.next.start))
+                tallied { policy.advance(&state, to: month.next.start, into: &$0) }
                 tally.closeMonth(month, with: state)
                 month = month.next
             }
         }
         for position in applied {
             closeMonths(through: events[position].date)
-            tally.count(policy.apply(events[position], to: &state, entitlements: false, directory: directory))
+            tallied { policy.apply(events[position], to: &state, entitlements: false, directory: directory, into: &$0) }
         }
         closeMonths(through: asOf)
-        tally.count(policy.advance(&state, to: asOf))
+        tallied { policy.advance(&state, to: asOf, into: &$0) }
         if month.start < asOf { tally.closeMonth(month, with: state) }
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
