@@ -37,7 +37,7 @@ extension CompiledPolicy {
                       directory: EventDirectory? = nil, into outcomes: inout [Outcome]) {
         advance(&member, to: event.date, into: &outcomes)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
-        let plan = plans[event.type] ?? planForUndeclaredType
+        let plan = plan(for: event.type)
         if let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
             var refused = Outcome(kind: kind, date: event.date)
             refused.rejection = rejection

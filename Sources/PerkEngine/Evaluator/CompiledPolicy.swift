@@ -5,8 +5,8 @@ import PerkLanguage
 public final class CompiledPolicy: Sendable {
     public let checked: CheckedPolicy
     let effects: Effects
-    /// What applying an event of each declared type involves, found with one look-up.
-    let plans: [String: EventPlan]
+    /// What applying an event of each declared type involves, in declaration order (see `plan(for:)`).
+    private let plans: [(type: String, plan: EventPlan)]
     /// The plan of an event of a type the policy does not declare: only `on any` rules.
     let planForUndeclaredType: EventPlan
     /// Event-type fields that refer to earlier events, by event type.
@@ -26,6 +26,14 @@ public final class CompiledPolicy: Sendable {
     public let pointValue: ExactNumber?
     /// The longest quota period of any benefit (older uses are dropped).
     let quotaPeriods: [String: Period]
+
+    /// What applying an event of type `type` involves. A policy declares a handful of types, and
+    /// comparing a type's name with each is cheaper than hashing it (which a dictionary would, for
+    /// every event).
+    func plan(for type: String) -> EventPlan {
+        for entry in plans where entry.type == type { return entry.plan }
+        return planForUndeclaredType
+    }
 
     /// What applying an event of one type involves.
     struct EventPlan: Sendable {
@@ -149,10 +157,10 @@ public final class CompiledPolicy: Sendable {
         let recordedTypes = compiler.typeIndex.filter { recorded.contains($0.key) }
         self.recordedTypes = recordedTypes
         forgettableTypes = recordedTypes.filter { !referencedTypes.contains($0.key) }.map(\.value).sorted()
-        plans = Dictionary(uniqueKeysWithValues: checked.eventTypes.map { type in
+        plans = checked.eventTypes.map { type in
             (type.name, EventPlan(rules: rules.filter { $0.eventType == nil || $0.eventType == type.name },
                                   recordedAs: recordedTypes[type.name], references: references[type.name] ?? []))
-        })
+        }
         planForUndeclaredType = EventPlan(rules: rules.filter { $0.eventType == nil }, recordedAs: nil, references: [])
         let values = try checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { try constantValue($0.value)?.amount }
         pointValue = values.count == 1 ? values[0] : nil
