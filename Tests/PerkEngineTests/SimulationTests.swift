@@ -110,6 +110,45 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// The monthly series through long quiet stretches, reviews and expiry, worked by hand from
+    /// REFERENCE-POLICY.md's rules (a review at the start of its day, over the window ending that
+    /// day; the lowest tier has no review). A buys for 150 CNY on 2024-01-20 (150 points; spend 150
+    /// reaches Plus, review 2024-03-20) and for 20 CNY on 2024-09-05 (20 points; spend 20, no
+    /// upgrade). The review of 2024-03-20 sees 150 in (2023-12-20, 2024-03-20]: Plus kept, next
+    /// review 2024-05-20, which sees nothing in (2024-02-20, 2024-05-20]: Basic. The January lot
+    /// expires at the end of July (month 1 + 6). Month ends, [Basic, Plus]: January to April 150
+    /// [0, 1]; May and June 150 [1, 0]; July 0 (150 expired) [1, 0]; August 0; September and
+    /// October 20. The as-of day, 2024-11-01, starts November, which is not reported.
+    func testTheMonthlySeriesThroughReviewsAndQuietMonths() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            measure spend = sum(amount of purchase, last 3 months)
+            tiers by spend {
+              tier Basic
+              tier Plus at 100 CNY
+              hold 2 months then review
+            }
+            expire lots 6 months after earning, at end of month
+            rule points on purchase {
+              earn floor(amount * 1 point per 1 CNY)
+              upgrade
+            }
+            """)).get()
+        let events = [("2024-01-20", 150), ("2024-09-05", 20)].enumerated().map { index, purchase in
+            InputEvent(id: "e\(index)", date: CivilDate(iso: purchase.0)!, member: "A", type: "purchase",
+                       fields: ["amount": .money(ExactNumber(purchase.1))], location: InputLocation(file: "t", line: index + 2))
+        }
+        let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-11-01")!)
+            .run(events, jobs: 1).tallies[0]
+        let series = tally.monthlySeries.map { month, m in "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)" }
+        XCTAssertEqual(series, ["2024-01 +150 -0 =150 [0, 1]", "2024-02 +0 -0 =150 [0, 1]", "2024-03 +0 -0 =150 [0, 1]",
+                                "2024-04 +0 -0 =150 [0, 1]", "2024-05 +0 -0 =150 [1, 0]", "2024-06 +0 -0 =150 [1, 0]",
+                                "2024-07 +0 -150 =0 [1, 0]", "2024-08 +0 -0 =0 [1, 0]", "2024-09 +20 -0 =20 [1, 0]",
+                                "2024-10 +0 -0 =20 [1, 0]"])
+        XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
+    }
+
     /// members.csv is formatted in chunks on several threads for many members: the rows come out
     /// whole, in member order, whatever the number of threads.
     func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreads() throws {

@@ -209,7 +209,7 @@ extension CompiledPolicy {
     }
 
     /// The earliest time-driven effect still to apply: its day, and whether it is at the day's end.
-    private func nextDue(_ member: MemberState) -> (CivilDate, Bool)? {
+    func nextDue(_ member: MemberState) -> (day: CivilDate, endOfDay: Bool)? {
         var earliest: (day: CivilDate, endOfDay: Bool)?
         func consider(_ day: CivilDate, endOfDay: Bool) {
             if let current = earliest, current.day < day || (current.day == day && (!current.endOfDay || endOfDay)) { return }

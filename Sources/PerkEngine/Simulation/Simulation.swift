@@ -110,8 +110,10 @@ public struct Simulation: Sendable {
             var results = Array(repeating: [MemberResult](), count: policies.count)
             var replayed = 0
             var outcomes: [Outcome] = []
-            // Through a buffer, events are lent to `apply` in place: an array's element is copied.
-            events.withUnsafeBufferPointer { events in
+            // Through a pointer, events are lent to `apply` in place: an array's (or a buffer's)
+            // element is copied.
+            events.withUnsafeBufferPointer { buffer in
+                guard let events = buffer.baseAddress else { return }
                 for member in members[chunks[chunk]] {
                     let positions = grouped.positions[grouped.ranges[member]]
                     let applied = positions.prefix { events[$0].date < asOf }
@@ -140,7 +142,7 @@ public struct Simulation: Sendable {
     /// One member's events under one policy, tallied month by month.
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
-    private func replay(_ id: String, _ events: UnsafeBufferPointer<InputEvent>, _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
+    private func replay(_ id: String, _ events: UnsafePointer<InputEvent>, _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
         func tallied(_ produce: (inout [Outcome]) -> Void) {
@@ -155,8 +157,13 @@ public struct Simulation: Sendable {
             let current = Month(date)
             while month < current {
                 tallied { policy.advance(&state, to: month.next.start, into: &$0) }
-                tally.closeMonth(month, with: state)
-                month = month.next
+                // The months after it that end before anything is due close with the same state,
+                // in one go.
+                let due = policy.nextDue(state)?.day
+                var end = month.next
+                while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
+                tally.closeMonths(month..<end, with: state)
+                month = end
             }
         }
         for position in applied {
@@ -165,7 +172,7 @@ public struct Simulation: Sendable {
         }
         closeMonths(through: asOf)
         tallied { policy.advance(&state, to: asOf, into: &$0) }
-        if month.start < asOf { tally.closeMonth(month, with: state) }
+        if month.start < asOf { tally.closeMonths(month..<month.next, with: state) }
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }

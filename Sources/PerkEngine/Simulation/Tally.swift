@@ -38,12 +38,21 @@ public struct Tally: Sendable {
     public var months: [Month: MonthTally] { Dictionary(uniqueKeysWithValues: monthlySeries) }
     /// The same, in calendar order.
     public var monthlySeries: [(month: Month, tally: MonthTally)] {
-        series.indices.filter { counted[$0] }.map { (Month(ordinal: firstMonth + $0), series[$0]) }
+        var balance = ExactNumber.zero
+        var tiers = Array(repeating: 0, count: membersPerTier.count)
+        var result: [(month: Month, tally: MonthTally)] = []
+        for (index, entry) in series.enumerated() {
+            balance.add(entry.balanceChange)
+            for tier in tiers.indices { tiers[tier] += entry.tierChange[tier] }
+            guard entry.counted else { continue }
+            result.append((Month(ordinal: firstMonth + index),
+                           MonthTally(issued: entry.issued, redeemed: entry.redeemed, expired: entry.expired, balance: balance, membersPerTier: tiers)))
+        }
+        return result
     }
     /// The monthly series by `Month.ordinal - firstMonth`: counting an event's month is an index,
-    /// not a dictionary look-up. `counted`: whether anything was counted in the month.
-    private var series: [MonthTally] = []
-    private var counted: [Bool] = []
+    /// not a dictionary look-up.
+    private var series: [MonthEntry] = []
     private var firstMonth = 0
 
     /// One month of the series.
@@ -54,8 +63,21 @@ public struct Tally: Sendable {
         /// Points held by members at the month's end.
         public var balance = ExactNumber.zero
         public var membersPerTier: [Int]
+    }
 
-        init(tiers: Int) { membersPerTier = Array(repeating: 0, count: tiers) }
+    /// A month as it is counted. Balances and tiers are kept as changes from the month before, so
+    /// a member whose state holds for several months is counted once where it starts to hold and
+    /// once where it stops (`closeMonths`), not once a month.
+    private struct MonthEntry {
+        var issued = ExactNumber.zero
+        var redeemed = ExactNumber.zero
+        var expired = ExactNumber.zero
+        var balanceChange = ExactNumber.zero
+        var tierChange: [Int]
+        /// Whether anything was counted in the month (others are left out of the series).
+        var counted = false
+
+        init(tiers: Int) { tierChange = Array(repeating: 0, count: tiers) }
     }
 
     init(policy: CompiledPolicy) {
@@ -113,30 +135,38 @@ public struct Tally: Sendable {
         }
     }
 
-    /// Records a member's state at the end of `month`.
-    mutating func closeMonth(_ month: Month, with state: MemberState) {
-        let tiers = membersPerTier.count
-        changeMonth(month) { tally in
-            tally.balance.add(state.balance)
-            tally.membersPerTier[min(state.tier, tiers - 1)] += 1
+    /// Records a member's state at the end of each of `months`, in which it did not change.
+    mutating func closeMonths(_ months: Range<Month>, with state: MemberState) {
+        guard !months.isEmpty else { return }
+        let balance = state.balance, tier = min(state.tier, membersPerTier.count - 1)
+        addHolding(from: months.lowerBound, until: months.upperBound) { entry, sign in
+            entry.balanceChange.add(sign > 0 ? balance : balance.negated)
+            entry.tierChange[tier] += sign
         }
+        let first = months.lowerBound.ordinal - firstMonth
+        for index in first..<months.upperBound.ordinal - firstMonth { series[index].counted = true }
     }
 
-    /// Changes a month's tally in place (a copy taken out of the dictionary would copy its tier
-    /// counts), with one look-up.
-    private mutating func changeMonth(_ month: Month, _ change: (inout MonthTally) -> Void) {
+    /// Adds what holds from `start` until (not including) `end`: `add` with sign 1 to the change
+    /// at `start`, and with -1 to the change at `end`.
+    private mutating func addHolding(from start: Month, until end: Month, _ add: (inout MonthEntry, _ sign: Int) -> Void) {
+        changeMonth(end, counting: false) { add(&$0, -1) }
+        changeMonth(start) { add(&$0, 1) }
+    }
+
+    /// Changes a month's entry in place, with one look-up; `counting`: whether the month now has
+    /// something counted.
+    private mutating func changeMonth(_ month: Month, counting: Bool = true, _ change: (inout MonthEntry) -> Void) {
         if series.isEmpty { firstMonth = month.ordinal }
         if month.ordinal < firstMonth {
-            series.insert(contentsOf: repeatElement(MonthTally(tiers: membersPerTier.count), count: firstMonth - month.ordinal), at: 0)
-            counted.insert(contentsOf: repeatElement(false, count: firstMonth - month.ordinal), at: 0)
+            series.insert(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: firstMonth - month.ordinal), at: 0)
             firstMonth = month.ordinal
         }
         let index = month.ordinal - firstMonth
         if index >= series.count {
-            series.append(contentsOf: repeatElement(MonthTally(tiers: membersPerTier.count), count: index + 1 - series.count))
-            counted.append(contentsOf: repeatElement(false, count: index + 1 - counted.count))
+            series.append(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: index + 1 - series.count))
         }
-        counted[index] = true
+        if counting { series[index].counted = true }
         change(&series[index])
     }
 
@@ -170,8 +200,10 @@ public struct Tally: Sendable {
                 mine.issued.add(tally.issued)
                 mine.redeemed.add(tally.redeemed)
                 mine.expired.add(tally.expired)
-                mine.balance.add(tally.balance)
-                mine.membersPerTier = zip(mine.membersPerTier, tally.membersPerTier).map(+)
+            }
+            addHolding(from: month, until: month.next) { entry, sign in
+                entry.balanceChange.add(sign > 0 ? tally.balance : tally.balance.negated)
+                for tier in entry.tierChange.indices { entry.tierChange[tier] += sign * tally.membersPerTier[tier] }
             }
         }
     }
