@@ -78,35 +78,64 @@ public final class MemberPartitions: @unchecked Sendable {
     /// Encodes events for their members' partitions. Reads nothing that `add` changes, so batches
     /// can be encoded on several threads while others are added.
     public func encode(_ events: [InputEvent]) -> Batch {
-        var batch = Batch(records: Array(repeating: [], count: count))
-        var lastType: String?
-        // A name's index by its place in a record (the type, then each field): events of a type
-        // repeat the same names, so a name is usually the one found at its place last time.
-        var recent: [(name: String, index: Int?)] = []
-        func indexOfName(at place: Int, _ name: String) -> Int? {
-            if place < recent.count, recent[place].name == name { return recent[place].index }
-            let index = nameIndex[name]
-            if place < recent.count { recent[place] = (name, index) } else { recent.append((name, index)) }
-            return index
+        var encoder = BatchEncoder(self)
+        // By index: iterating would copy each event.
+        for index in events.indices { encoder.add(events[index]) }
+        return encoder.batch
+    }
+
+    /// Encodes the events among rows as a reader gives them; returns the rows that could not be
+    /// read with the batch, in order.
+    public func encode(_ rows: [Result<InputEvent, InputError>]) -> (Batch, [InputError]) {
+        var encoder = BatchEncoder(self)
+        var errors: [InputError] = []
+        for index in rows.indices {
+            switch rows[index] {
+            case .success(let event): encoder.add(event)
+            case .failure(let error): errors.append(error)
+            }
         }
-        for event in events {
+        return (encoder.batch, errors)
+    }
+
+    /// Builds a batch event by event.
+    private struct BatchEncoder {
+        let partitions: MemberPartitions
+        var batch: Batch
+        var lastType: String?
+        /// A name's index by its place in a record (the type, then each field): events of a type
+        /// repeat the same names, so a name is usually the one found at its place last time.
+        var recent: [(name: String, index: Int?)] = []
+
+        init(_ partitions: MemberPartitions) {
+            self.partitions = partitions
+            batch = Batch(records: Array(repeating: [], count: partitions.count))
+        }
+
+        mutating func add(_ event: InputEvent) {
             batch.events += 1
             if batch.lastDate.map({ $0 < event.date }) ?? true { batch.lastDate = event.date }
             if event.type != lastType {
                 batch.types.insert(event.type)
                 lastType = event.type
             }
-            for (field, _) in references[event.type] ?? [] {
+            for (field, _) in partitions.references[event.type] ?? [] {
                 if case .event(let id)? = event.fields[field] { batch.referencedIDs.insert(id) }
             }
-            let index = partition(of: event.member)
+            let index = partitions.partition(of: event.member)
             // The buffer is moved out and back, so appending does not copy it.
             var record = RecordWriter(bytes: [])
             swap(&record.bytes, &batch.records[index])
-            record.write(event, nameIndex: indexOfName)
+            record.write(event) { place, name in indexOfName(at: place, name) }
             swap(&record.bytes, &batch.records[index])
         }
-        return batch
+
+        private mutating func indexOfName(at place: Int, _ name: String) -> Int? {
+            if place < recent.count, recent[place].name == name { return recent[place].index }
+            let index = partitions.nameIndex[name]
+            if place < recent.count { recent[place] = (name, index) } else { recent.append((name, index)) }
+            return index
+        }
     }
 
     /// Adds a batch's events to their partitions, after those of earlier batches.

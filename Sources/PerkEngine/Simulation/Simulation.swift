@@ -193,10 +193,12 @@ struct MemberGroups {
     init(_ events: [InputEvent]) {
         var numbers: [String: Int] = [:]
         var ids: [String] = []
-        let numberOf = events.map { event in
-            if let number = numbers[event.member] { return number }
-            numbers[event.member] = ids.count
-            ids.append(event.member)
+        // By index: mapping the events would copy each.
+        let numberOf = events.indices.map { index in
+            let member = events[index].member
+            if let number = numbers[member] { return number }
+            numbers[member] = ids.count
+            ids.append(member)
             return ids.count - 1
         }
         let byID = ids.indices.sorted { ids[$0] < ids[$1] }

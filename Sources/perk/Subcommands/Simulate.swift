@@ -72,16 +72,7 @@ struct Simulate: ParsableCommand {
         var malformed: [InputError] = []
         let progress = Progress()
         // Each part of the file is encoded for the partitions on the thread that read it.
-        let encode: @Sendable ([Result<InputEvent, InputError>]) -> (MemberPartitions.Batch, [InputError]) = { results in
-            var events: [InputEvent] = [], errors: [InputError] = []
-            for result in results {
-                switch result {
-                case .success(let event): events.append(event)
-                case .failure(let error): errors.append(error)
-                }
-            }
-            return (partitions.encode(events), errors)
-        }
+        let encode: @Sendable ([Result<InputEvent, InputError>]) -> (MemberPartitions.Batch, [InputError]) = { partitions.encode($0) }
         try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled[0],
                                   mapping: config?.input.mapping ?? InputMapping(), jobs: jobs, transform: encode) { batch, errors in
             do {
