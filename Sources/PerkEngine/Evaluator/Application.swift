@@ -95,7 +95,9 @@ extension CompiledPolicy {
                 if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
             swap(&member, &execution.frame.member)
-            outcomes.append(execution.outcome)
+            // Moved out rather than copied: a blank outcome takes its place.
+            outcomes.append(Outcome(kind: .scheduled, date: event.date))
+            swap(&outcomes[outcomes.count - 1], &execution.outcome)
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
             // and the rules' trace, but none of the effects.
