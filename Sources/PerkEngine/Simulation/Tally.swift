@@ -92,49 +92,45 @@ public struct Tally: Sendable {
 
     /// Counts outcomes: an event's, and the time-driven effects before it.
     mutating func count(_ outcomes: [Outcome]) {
-        // By index: iterating would copy each outcome.
-        for index in outcomes.indices { count(outcomes[index]) }
-    }
-
-    /// Counts one outcome.
-    private mutating func count(_ outcome: Outcome) {
-        let month = Month(outcome.date)
-        if case .event(_, let type) = outcome.kind {
-            if let rejection = outcome.rejection {
-                rejected[type, default: [:]][rejection.code, default: 0] += 1
-                return
+        for outcome in outcomes {
+            let month = Month(outcome.date)
+            if case .event(_, let type) = outcome.kind {
+                if let rejection = outcome.rejection {
+                    rejected[type, default: [:]][rejection.code, default: 0] += 1
+                    continue
+                }
+                if appliedRun?.type == type {
+                    appliedRun!.count += 1
+                } else {
+                    if let (previous, count) = appliedRun { appliedBefore[previous, default: 0] += count }
+                    appliedRun = (type, 1)
+                }
             }
-            if appliedRun?.type == type {
-                appliedRun!.count += 1
-            } else {
-                if let (previous, count) = appliedRun { appliedBefore[previous, default: 0] += count }
-                appliedRun = (type, 1)
+            let earned = outcome.pointsEarned
+            guard outcome.hasDetails else {
+                // Points at most: the usual outcome.
+                if !earned.isZero { changeMonth(month) { $0.issued.add(earned) } }
+                continue
             }
-        }
-        let earned = outcome.pointsEarned
-        guard outcome.hasDetails else {
-            // Points at most: the usual outcome.
-            if !earned.isZero { changeMonth(month) { $0.issued.add(earned) } }
-            return
-        }
-        for change in outcome.tierChanges {
-            let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
-            if to > from { upgrades += 1 } else { downgrades += 1 }
-        }
-        notices += outcome.notices.count
-        for use in outcome.benefitUses {
-            if use.granted {
-                benefitsGranted[use.benefit, default: 0] += 1
-            } else {
-                benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
+            for change in outcome.tierChanges {
+                let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
+                if to > from { upgrades += 1 } else { downgrades += 1 }
             }
-        }
-        let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
-        if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
-            changeMonth(month) { tally in
-                tally.issued.add(earned)
-                tally.redeemed.add(outcome.redeemed)
-                tally.expired.add(expired)
+            notices += outcome.notices.count
+            for use in outcome.benefitUses {
+                if use.granted {
+                    benefitsGranted[use.benefit, default: 0] += 1
+                } else {
+                    benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
+                }
+            }
+            let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
+            if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
+                changeMonth(month) { tally in
+                    tally.issued.add(earned)
+                    tally.redeemed.add(outcome.redeemed)
+                    tally.expired.add(expired)
+                }
             }
         }
     }
