@@ -85,11 +85,10 @@ func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNum
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
     var outcomes: [Outcome] = []
-    // By index: `for event in events` would copy each event (the engine borrows it).
-    for index in events.indices {
-        if events[index].member != member.id { member = policy.newMember(id: events[index].member) }
+    for event in events {
+        if event.member != member.id { member = policy.newMember(id: event.member) }
         outcomes.removeAll(keepingCapacity: true)
-        policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
+        policy.apply(event, to: &member, entitlements: entitlements, into: &outcomes)
         for outcome in outcomes { total = total.adding(outcome.pointsEarned)! }
     }
     return total
