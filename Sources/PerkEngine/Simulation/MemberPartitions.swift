@@ -79,8 +79,7 @@ public final class MemberPartitions: @unchecked Sendable {
     /// can be encoded on several threads while others are added.
     public func encode(_ events: [InputEvent]) -> Batch {
         var encoder = BatchEncoder(self)
-        // By index: iterating would copy each event.
-        for index in events.indices { encoder.add(events[index]) }
+        for event in events { encoder.add(event) }
         return encoder.batch
     }
 
