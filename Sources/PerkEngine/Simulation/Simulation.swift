@@ -110,15 +110,13 @@ public struct Simulation: Sendable {
             var results = Array(repeating: [MemberResult](), count: policies.count)
             var replayed = 0
             var outcomes: [Outcome] = []
-            events.withUnsafeBufferPointer { events in
-                for member in members[chunks[chunk]] {
-                    let positions = grouped.positions[grouped.ranges[member]]
-                    let applied = positions.prefix { events[$0].date < asOf }
-                    for (index, policy) in policies.enumerated() {
-                        results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index], outcomes: &outcomes))
-                    }
-                    replayed += positions.count
+            for member in members[chunks[chunk]] {
+                let positions = grouped.positions[grouped.ranges[member]]
+                let applied = positions.prefix { events[$0].date < asOf }
+                for (index, policy) in policies.enumerated() {
+                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index], outcomes: &outcomes))
                 }
+                replayed += positions.count
             }
             store.set(chunk, (results, tallies))
             progress?(replayed)
@@ -139,7 +137,7 @@ public struct Simulation: Sendable {
     /// One member's events under one policy, tallied month by month.
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
-    private func replay(_ id: String, _ events: UnsafeBufferPointer<InputEvent>, _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
+    private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         var state = policy.newMember(id: id, birthday: birthdays[id])
         func tallied(_ produce: (inout [Outcome]) -> Void) {

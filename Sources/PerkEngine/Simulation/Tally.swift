@@ -135,23 +135,21 @@ public struct Tally: Sendable {
         }
     }
 
-    /// Records a member's state at the end of each of `months`, in which it did not change.
+    /// Records a member's state at the end of each of `months`, in which it did not change: added
+    /// to the changes where the months start, taken away where they end.
     mutating func closeMonths(_ months: Range<Month>, with state: MemberState) {
         guard !months.isEmpty else { return }
         let balance = state.balance, tier = min(state.tier, membersPerTier.count - 1)
-        addHolding(from: months.lowerBound, until: months.upperBound) { entry, sign in
-            entry.balanceChange.add(sign > 0 ? balance : balance.negated)
-            entry.tierChange[tier] += sign
+        changeMonth(months.upperBound, counting: false) { entry in
+            entry.balanceChange.add(balance.negated)
+            entry.tierChange[tier] -= 1
+        }
+        changeMonth(months.lowerBound) { entry in
+            entry.balanceChange.add(balance)
+            entry.tierChange[tier] += 1
         }
         let first = months.lowerBound.ordinal - firstMonth
         for index in first..<months.upperBound.ordinal - firstMonth { series[index].counted = true }
-    }
-
-    /// Adds what holds from `start` until (not including) `end`: `add` with sign 1 to the change
-    /// at `start`, and with -1 to the change at `end`.
-    private mutating func addHolding(from start: Month, until end: Month, _ add: (inout MonthEntry, _ sign: Int) -> Void) {
-        changeMonth(end, counting: false) { add(&$0, -1) }
-        changeMonth(start) { add(&$0, 1) }
     }
 
     /// Changes a month's entry in place, with one look-up; `counting`: whether the month now has
@@ -195,15 +193,14 @@ public struct Tally: Sendable {
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
         membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
-        for (month, tally) in other.monthlySeries {
-            changeMonth(month) { mine in
-                mine.issued.add(tally.issued)
-                mine.redeemed.add(tally.redeemed)
-                mine.expired.add(tally.expired)
-            }
-            addHolding(from: month, until: month.next) { entry, sign in
-                entry.balanceChange.add(sign > 0 ? tally.balance : tally.balance.negated)
-                for tier in entry.tierChange.indices { entry.tierChange[tier] += sign * tally.membersPerTier[tier] }
+        // Both series hold changes month by month: they add entry by entry.
+        for (offset, entry) in other.series.enumerated() {
+            changeMonth(Month(ordinal: other.firstMonth + offset), counting: entry.counted) { mine in
+                mine.issued.add(entry.issued)
+                mine.redeemed.add(entry.redeemed)
+                mine.expired.add(entry.expired)
+                mine.balanceChange.add(entry.balanceChange)
+                mine.tierChange = zip(mine.tierChange, entry.tierChange).map(+)
             }
         }
     }
