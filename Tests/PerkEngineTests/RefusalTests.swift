@@ -24,6 +24,63 @@ final class RefusalTests: XCTestCase {
         XCTAssertTrue(member.history.isEmpty)
         XCTAssertTrue(member.lots.isEmpty)
     }
+
+    /// Every kind of change an earlier rule made is undone when a later one refuses the event:
+    /// points and lots, the tier and its review, the status, benefit uses (a benefit's first use
+    /// and a later one), fees, and the history the tier's measure reads.
+    func testARefusalUndoesWhatEarlierRulesDid() throws {
+        let source = """
+            currency CNY
+            event visit { amount: money }
+            measure spend = sum(amount of visit, last 12 months)
+            tiers by spend {
+              tier Basic
+              tier Plus at 100 CNY
+              hold 12 months then review
+            }
+            benefit lounge "lounge" limit 3 per month
+            rule everything on visit {
+              earn 10 points
+              use "lounge"
+              charge 5 CNY as entry
+              upgrade
+              freeze for 7 days
+            }
+            rule ceiling on visit { require amount <= 500 CNY else too_much }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        func visit(_ id: String, _ day: String, _ amount: Int) -> InputEvent {
+            InputEvent(id: id, date: CivilDate(iso: day)!, member: "M", type: "visit", fields: ["amount": .money(ExactNumber(amount))],
+                       location: InputLocation(file: "t", line: 1))
+        }
+        var member = policy.newMember(id: "M")
+        // Refused on a member with nothing yet: every first (first lot, first use) is undone.
+        let first = policy.apply(visit("v1", "2024-03-01", 600), to: &member).last!
+        XCTAssertEqual(first.rejection?.code, "too_much")
+        XCTAssertEqual(member.lots, [])
+        XCTAssertEqual(member.history, [])
+        XCTAssertEqual(member.benefitUses, [:])
+        XCTAssertEqual(member.totals, MemberState.Totals())
+        XCTAssertEqual(member.tier, 0)
+        XCTAssertNil(member.nextReview)
+        XCTAssertEqual(member.status, .active)
+
+        // 40 CNY: 10 points, a use, a 5 CNY fee, still Basic (40 < 100), frozen until 2024-03-09.
+        _ = policy.apply(visit("v2", "2024-03-02", 40), to: &member)
+        let kept = member
+        XCTAssertEqual(kept.balance, ExactNumber(10))
+        XCTAssertEqual(kept.benefitUses["lounge"], [CivilDate(iso: "2024-03-02")!])
+        XCTAssertEqual(kept.totals.fees, ExactNumber(5))
+        XCTAssertEqual(kept.tier, 0)
+        XCTAssertEqual(kept.status, .frozen(until: CivilDate(iso: "2024-03-09")!))
+        // The same day, 600 CNY would upgrade to Plus (640 ≥ 100), earn, use and charge again,
+        // and then is refused: the member is exactly as after v2.
+        let second = policy.apply(visit("v3", "2024-03-02", 600), to: &member).last!
+        XCTAssertEqual(second.rejection?.code, "too_much")
+        XCTAssertTrue(second.tierChanges.isEmpty && second.earned.isEmpty && second.fees.isEmpty && second.benefitUses.isEmpty)
+        XCTAssertEqual(member, kept)
+        XCTAssertEqual(member.history.map(\.id), ["v2"])
+    }
 }
 
 /// Expressions of the tier alone are computed once per tier when the policy is compiled; they must

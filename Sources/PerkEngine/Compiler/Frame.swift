@@ -22,7 +22,11 @@ extension Frame {
 
     /// Sets a `let` value's slot.
     mutating func bind(_ slot: Int, to value: Value) {
-        if slot >= locals.count { locals.append(contentsOf: repeatElement(.bool(false), count: slot + 1 - locals.count)) }
+        if slot >= locals.count {
+            // Room for a rule's usual handful at once: growing one slot at a time allocates twice.
+            if locals.capacity == 0 { locals.reserveCapacity(8) }
+            locals.append(contentsOf: repeatElement(.bool(false), count: slot + 1 - locals.count))
+        }
         locals[slot] = value
     }
 }

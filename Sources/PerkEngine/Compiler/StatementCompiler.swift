@@ -17,6 +17,8 @@ struct Execution {
     var historyJournal: [(type: Int, index: Int, earned: ExactNumber, refunded: ExactNumber)] = []
     /// Lots added (`remaining` nil) or drawn on (their earlier `remaining`) by this event.
     var lotJournal: [(index: Int, remaining: ExactNumber?)] = []
+    /// Benefit uses granted by this event, in order; `first`: the benefit had no uses kept before.
+    var benefitJournal: [(benefit: String, first: Bool)] = []
 
     /// Changes a recorded event, journalling its earlier values, and updates running totals.
     mutating func updateRecorded(type: Int, index: Int, _ property: EventProperty, _ change: (inout RecordedEvent) -> Void) {

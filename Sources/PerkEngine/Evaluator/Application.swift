@@ -44,10 +44,8 @@ extension CompiledPolicy {
             outcomes.append(refused)
             return
         }
-        // Refusal is undone from journals, so neither the history nor the lots are copied.
-        var before = member
-        before.histories = []
-        before.lots = []
+        // Refusal is undone from the journals and this: the member is not copied.
+        let before = member.scalars
         var execution = Execution(
             frame: Frame(member: MemberState(id: member.id), today: event.date,
                          event: RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields),
@@ -71,9 +69,15 @@ extension CompiledPolicy {
             for type in Set(execution.historyJournal.map(\.type) + (execution.recordedAt.map { [$0.type] } ?? [])) {
                 effects.refreshWindowSums(ofType: type, from: 0, in: &execution.frame)
             }
-            member = before
-            member.histories = execution.frame.member.histories
-            member.lots = execution.frame.member.lots
+            for use in execution.benefitJournal.reversed() {
+                if use.first {
+                    execution.frame.member.benefitUses[use.benefit] = nil
+                } else {
+                    execution.frame.member.benefitUses[use.benefit]?.removeLast()
+                }
+            }
+            execution.frame.member.scalars = before
+            swap(&member, &execution.frame.member)
         }
         do {
             if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
@@ -125,7 +129,12 @@ extension CompiledPolicy {
     func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.event!.date, \.date)
-        frame.member.histories[type].insert(frame.event!, at: index)
+        // Appending (the usual case) moves the copy in; inserting copies it again.
+        if index == frame.member.histories[type].count {
+            frame.member.histories[type].append(frame.event!)
+        } else {
+            frame.member.histories[type].insert(frame.event!, at: index)
+        }
         effects.refreshWindowSums(ofType: type, from: index, in: &frame)
         return (type, index)
     }

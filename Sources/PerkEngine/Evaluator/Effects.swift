@@ -210,6 +210,7 @@ final class Effects: Sendable {
                 return
             }
         }
+        execution.benefitJournal.append((name, execution.frame.member.benefitUses[name] == nil))
         execution.frame.member.benefitUses[name, default: []].append(today)
         execution.outcome.benefitUses.append((benefit: name, granted: true, reason: nil))
     }

@@ -44,6 +44,21 @@ public struct MemberState: Hashable, Sendable {
         self.birthday = birthday
     }
 
+    /// What a refused event restores besides lots, history and benefit uses (which are
+    /// journalled): plain values, so taking them copies no storage.
+    struct Scalars {
+        var tier: Int
+        var tierReached: CivilDate?
+        var nextReview: CivilDate?
+        var status: Status
+        var totals: Totals
+    }
+
+    var scalars: Scalars {
+        get { Scalars(tier: tier, tierReached: tierReached, nextReview: nextReview, status: status, totals: totals) }
+        set { (tier, tierReached, nextReview, status, totals) = (newValue.tier, newValue.tierReached, newValue.nextReview, newValue.status, newValue.totals) }
+    }
+
     /// The events the policy can still see, oldest first.
     public var history: [RecordedEvent] {
         histories.joined().inDateOrder(\.date)
