@@ -85,12 +85,16 @@ func compiled(_ policy: CompiledPolicy = policy, _ events: [InputEvent] = events
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
     var outcomes: [Outcome] = []
-    for index in events.indices {
-        if events[index].member != member.id { member = policy.newMember(id: events[index].member) }
-        outcomes.removeAll(keepingCapacity: true)
-        policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
-        // Read in place: a `for outcome in outcomes` loop would copy each one.
-        for position in outcomes.indices { total = total.adding(outcomes[position].pointsEarned)! }
+    // Read in place through buffers: an array's element is copied whole to read one property.
+    events.withUnsafeBufferPointer { events in
+        for index in events.indices {
+            if events[index].member != member.id { member = policy.newMember(id: events[index].member) }
+            outcomes.removeAll(keepingCapacity: true)
+            policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
+            outcomes.withUnsafeBufferPointer { outcomes in
+                for position in outcomes.indices { total = total.adding(outcomes[position].pointsEarned)! }
+            }
+        }
     }
     return total
 }

@@ -113,11 +113,13 @@ struct ExpressionCompiler {
         case .member(let base, let field):
             return try compileMember(base, field.name, in: scope)
         case .call(let callee, let arguments):
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity }
             return try compileCall(callee.name, arguments, in: scope)
         case .unary(.not, let operand):
             let inner = try compile(operand, in: scope)
             return { frame in .bool(!(try inner(&frame)).isTrue) }
         case .unary(.negate, let operand):
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity }
             let inner = try compile(operand, in: scope)
             return { frame in
                 let value = try inner(&frame)
@@ -126,6 +128,7 @@ struct ExpressionCompiler {
                 return value.with(amount.negated)
             }
         case .binary(let op, let left, let right):
+            if let quantity = try compileQuantity(expr, in: scope) ?? compileQuantityComparison(op, left, right, in: scope) { return quantity }
             return try compileBinary(op, try compile(left, in: scope), try compile(right, in: scope))
         case .membership(let item, let list, let negated):
             let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
@@ -134,6 +137,15 @@ struct ExpressionCompiler {
             var detached = Frame.detached
             if readsOnly(list, in: scope, throughMembers: false, { if case .constant = $0 { true } else { false } }),
                case .list(let items)? = try? listValue(&detached) {
+                // Texts compared as strings: comparing values compares their cases first.
+                let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
+                if texts.count == items.count {
+                    return { frame in
+                        let item = try itemValue(&frame)
+                        guard case .text(let text) = item else { return .bool(items.contains(item) != negated) }
+                        return .bool(texts.contains(text) != negated)
+                    }
+                }
                 return { frame in .bool(items.contains(try itemValue(&frame)) != negated) }
             }
             return { frame in
@@ -157,7 +169,7 @@ struct ExpressionCompiler {
             return try compileAggregate(nil, event.name, filter, window, zero: .number(.zero), in: scope)
         case .sum(let value, let event, let filter, let window):
             let zero: Value
-            switch policy.sumTypes[expr.span] {
+            switch policy.expressionTypes[expr.span] {
             case .money: zero = .money(.zero)
             case .points: zero = .points(.zero)
             default: zero = .number(.zero)

@@ -59,8 +59,10 @@ enum Standing {
 }
 
 extension Frame {
-    /// The member's standing (see `Standing`).
+    /// The member's standing (see `Standing`). Inlined: called out of line, the frame's member
+    /// was copied to be passed.
     var standing: Int {
+        @inline(__always) get {
         let status: Int
         switch member.status {
         case .active: status = 0
@@ -68,5 +70,6 @@ extension Frame {
         case .cancelled: status = 2
         }
         return (member.tier * 3 + status) * 2 + (member.birthday?.month == today.month ? 1 : 0)
+        }
     }
 }

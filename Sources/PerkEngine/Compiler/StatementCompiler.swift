@@ -13,18 +13,27 @@ struct Execution {
     let effects: Effects
     /// Where the event being applied was recorded (its type's history, index), if it was.
     var recordedAt: (type: Int, index: Int)?
-    /// Recorded events changed by this event, with their earlier values.
-    var historyJournal: [(type: Int, index: Int, earned: ExactNumber, refunded: ExactNumber)] = []
-    /// Lots added (`remaining` nil) or drawn on (their earlier `remaining`) by this event.
-    var lotJournal: [(index: Int, remaining: ExactNumber?)] = []
-    /// Benefit uses granted by this event, in order; `first`: the benefit had no uses kept before.
-    var benefitJournal: [(benefit: String, first: Bool)] = []
+    /// What this event changed that a refusal must undo, in the order changed (one array: most
+    /// events change one thing or nothing, and each array costs an allocation).
+    var journal: [Undo] = []
+
+    /// A change an event made to the member's lots, history or benefit uses.
+    enum Undo {
+        /// A recorded event's `earned` and `refunded` before it changed.
+        case recorded(type: Int, index: Int, earned: ExactNumber, refunded: ExactNumber)
+        case lotAdded(index: Int)
+        /// A lot drawn on: its `remaining` before.
+        case lotDrawn(index: Int, remaining: ExactNumber)
+        /// A benefit use granted; `first`: the benefit had no uses kept before.
+        case benefitUsed(String, first: Bool)
+    }
 
     /// Changes a recorded event, journalling its earlier values, and updates running totals.
     mutating func updateRecorded(type: Int, index: Int, _ property: EventProperty, _ change: (inout RecordedEvent) -> Void) {
         // The event being applied needs no entry: refused, it is removed whole.
         if recordedAt.map({ $0 != (type, index) }) ?? true {
-            historyJournal.append((type, index, frame.member.histories[type][index].earned, frame.member.histories[type][index].refunded))
+            journal.append(.recorded(type: type, index: index, earned: frame.member.histories[type][index].earned,
+                                     refunded: frame.member.histories[type][index].refunded))
         }
         change(&frame.member.histories[type][index])
         effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame)

@@ -24,22 +24,53 @@ final class WindowTerm: Sendable {
         return amount
     }
 
-    /// For each of `terms`, what the member's event `index` of `type` adds (at 2k) and the running
-    /// total through it (at 2k + 1), continuing `previous`, the running totals through the event
-    /// before it (nil: there is none). Empty when a term cannot be computed or `previous` is empty.
-    static func sums(_ terms: [WindowTerm], ofEventAt index: Int, type: Int, after previous: [ExactNumber]?, in frame: inout Frame) -> [ExactNumber] {
-        if let previous, previous.count != 2 * terms.count { return [] }
+    /// What the member's event `index` of `type` adds to each of `terms`, and the running totals
+    /// through it, continuing `previous`, the totals through the event before it (nil: there is
+    /// none). Unavailable when a term cannot be computed or `previous` is unavailable.
+    static func sums(_ terms: [WindowTerm], ofEventAt index: Int, type: Int, after previous: RunningTotals?, in frame: inout Frame) -> RunningTotals {
+        if let previous, previous.count != terms.count { return RunningTotals() }
         let saved = frame.aggregated
         frame.aggregated = (type, index)
         defer { frame.aggregated = saved }
-        var sums: [ExactNumber] = []
-        sums.reserveCapacity(2 * terms.count)
+        var sums = RunningTotals()
         for (k, term) in terms.enumerated() {
-            guard let own = try? term.contribution(in: &frame), let total = (previous?[2 * k + 1] ?? .zero).adding(own) else { return [] }
-            sums.append(own)
-            sums.append(total)
+            guard let own = try? term.contribution(in: &frame), let total = (previous?.total(k) ?? .zero).adding(own) else { return RunningTotals() }
+            sums.append(own: own, total: total)
         }
         return sums
+    }
+}
+
+/// For each running-total term of an event's type (`Effects.windowTerms`), what the event adds
+/// to it and the running total through the event, so a window's sum is the difference of two
+/// running totals. The first term is kept inline — most types have one — so recording an event
+/// allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
+struct RunningTotals: Hashable, Sendable {
+    private var first = (own: ExactNumber.zero, total: ExactNumber.zero)
+    /// Own and total of the second term on, in pairs.
+    private var more: [ExactNumber] = []
+    private(set) var count = 0
+
+    /// What the event adds to term `k`.
+    func own(_ k: Int) -> ExactNumber { k == 0 ? first.own : more[2 * (k - 1)] }
+    /// The running total of term `k` through the event.
+    func total(_ k: Int) -> ExactNumber { k == 0 ? first.total : more[2 * (k - 1) + 1] }
+
+    mutating func append(own: ExactNumber, total: ExactNumber) {
+        if count == 0 { first = (own, total) } else { more += [own, total] }
+        count += 1
+    }
+
+    static func == (a: RunningTotals, b: RunningTotals) -> Bool {
+        a.count == b.count && (0..<a.count).allSatisfy { a.own($0) == b.own($0) && a.total($0) == b.total($0) }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for k in 0..<count {
+            hasher.combine(own(k))
+            hasher.combine(total(k))
+        }
     }
 }
 
@@ -80,9 +111,9 @@ extension MemberState {
         let first = firstIndex { $0 >= from }, end = firstIndex { $0 > through }
         guard first < end else { return .zero }
         let last = events[end - 1].windowSums, start = events[first].windowSums
-        guard last.count > 2 * term + 1, start.count > 2 * term + 1 else { return nil }
+        guard last.count > term, start.count > term else { return nil }
         // Running total through the last, less the running total before the first.
-        return last[2 * term + 1].subtracting(start[2 * term + 1].subtracting(start[2 * term])!)
+        return last.total(term).subtracting(start.total(term).subtracting(start.own(term))!)
     }
 
 }
@@ -93,7 +124,7 @@ extension Frame {
     /// there on empty, so windows that reach them are walked (and report the error where it matters).
     mutating func refreshWindowSums(ofType type: Int, from start: Int, terms: [WindowTerm]) {
         guard !terms.isEmpty, type < member.histories.count else { return }
-        var previous: [ExactNumber]? = start > 0 ? member.histories[type][start - 1].windowSums : nil
+        var previous: RunningTotals? = start > 0 ? member.histories[type][start - 1].windowSums : nil
         for index in start..<member.histories[type].count {
             let sums = WindowTerm.sums(terms, ofEventAt: index, type: type, after: previous, in: &self)
             member.histories[type][index].windowSums = sums

@@ -54,27 +54,28 @@ extension CompiledPolicy {
         swap(&member, &execution.frame.member)
         if let type = plan.recordedAs { execution.recordedAt = record(type: type, in: &execution.frame) }
         func rollBack() {
-            for change in execution.historyJournal.reversed() {
-                execution.frame.member.histories[change.type][change.index].earned = change.earned
-                execution.frame.member.histories[change.type][change.index].refunded = change.refunded
-            }
-            for change in execution.lotJournal.reversed() {
-                if let remaining = change.remaining {
-                    execution.frame.member.lots[change.index].remaining = remaining
-                } else {
-                    execution.frame.member.lots.remove(at: change.index)
+            var changedTypes = Set(execution.recordedAt.map { [$0.type] } ?? [])
+            for change in execution.journal.reversed() {
+                switch change {
+                case .recorded(let type, let index, let earned, let refunded):
+                    execution.frame.member.histories[type][index].earned = earned
+                    execution.frame.member.histories[type][index].refunded = refunded
+                    changedTypes.insert(type)
+                case .lotAdded(let index):
+                    execution.frame.member.lots.remove(at: index)
+                case .lotDrawn(let index, let remaining):
+                    execution.frame.member.lots[index].remaining = remaining
+                case .benefitUsed(let benefit, let first):
+                    if first {
+                        execution.frame.member.benefitUses[benefit] = nil
+                    } else {
+                        execution.frame.member.benefitUses[benefit]?.removeLast()
+                    }
                 }
             }
             if let (type, index) = execution.recordedAt { execution.frame.member.histories[type].remove(at: index) }
-            for type in Set(execution.historyJournal.map(\.type) + (execution.recordedAt.map { [$0.type] } ?? [])) {
+            for type in changedTypes {
                 effects.refreshWindowSums(ofType: type, from: 0, in: &execution.frame)
-            }
-            for use in execution.benefitJournal.reversed() {
-                if use.first {
-                    execution.frame.member.benefitUses[use.benefit] = nil
-                } else {
-                    execution.frame.member.benefitUses[use.benefit]?.removeLast()
-                }
             }
             execution.frame.member.scalars = before
             swap(&member, &execution.frame.member)

@@ -35,14 +35,21 @@ public final class CompiledPolicy: Sendable {
         return planForUndeclaredType
     }
 
-    /// What applying an event of one type involves.
-    struct EventPlan: Sendable {
+    /// What applying an event of one type involves. A class: taking an event's plan retains one
+    /// reference, not each of its arrays.
+    final class EventPlan: Sendable {
         /// The rules it runs, in the policy's order.
         let rules: [CompiledRule]
         /// Its index in `MemberState.histories`, when its events are kept.
         let recordedAs: Int?
         /// Its fields that refer to earlier events, and their types.
         let references: [(field: String, type: String)]
+
+        init(rules: [CompiledRule], recordedAs: Int?, references: [(field: String, type: String)]) {
+            self.rules = rules
+            self.recordedAs = recordedAs
+            self.references = references
+        }
     }
 
     /// A class, so the rules an event runs are walked without copying each one.

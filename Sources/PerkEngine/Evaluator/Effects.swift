@@ -90,7 +90,7 @@ final class Effects: Sendable {
         let position = CompiledPolicy.insertionIndex(in: execution.frame.member.lots, for: today, \.earnedOn)
         execution.frame.member.lots.insert(Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
                                                amount: points, remaining: points, source: event.id), at: position)
-        execution.lotJournal.append((position, nil))
+        execution.journal.append(.lotAdded(index: position))
         execution.frame.member.totals.earned = try sum(execution.frame.member.totals.earned, points)
         if let (type, index) = execution.recordedAt {
             let earned = try sum(execution.frame.member.histories[type][index].earned, points)
@@ -106,7 +106,7 @@ final class Effects: Sendable {
         for index in order where !left.isZero && !execution.frame.member.lots[index].remaining.isZero {
             let remaining = execution.frame.member.lots[index].remaining
             let taken = min(left, remaining)
-            execution.lotJournal.append((index, remaining))
+            execution.journal.append(.lotDrawn(index: index, remaining: remaining))
             execution.frame.member.lots[index].remaining = remaining.subtracting(taken)!
             left = left.subtracting(taken)!
         }
@@ -210,7 +210,7 @@ final class Effects: Sendable {
                 return
             }
         }
-        execution.benefitJournal.append((name, execution.frame.member.benefitUses[name] == nil))
+        execution.journal.append(.benefitUsed(name, first: execution.frame.member.benefitUses[name] == nil))
         execution.frame.member.benefitUses[name, default: []].append(today)
         execution.outcome.benefitUses.append((benefit: name, granted: true, reason: nil))
     }

@@ -127,8 +127,6 @@ public struct RecordedEvent: Hashable, Sendable {
     public var earned = ExactNumber.zero
     /// Money refunded against it so far.
     public var refunded = ExactNumber.zero
-    /// For each cached aggregate k over this event type (`Effects.windowTerms`): at 2k what this
-    /// event adds to it, at 2k + 1 the running total through this event, so a window's sum is the
-    /// difference of two running totals. Empty when a term could not be computed.
-    var windowSums: [ExactNumber] = []
+    /// What this event adds to each cached aggregate over its type, and their running totals.
+    var windowSums = RunningTotals()
 }

@@ -16,8 +16,9 @@ public struct CheckedPolicy: Sendable {
     public let penalties: [PenaltyDecl]
     public let benefits: [BenefitDecl]
     public let expiry: ExpiryDecl?
-    /// The unit each `sum(...)` adds up, by the expression's span: an empty sum is zero of it.
-    public let sumTypes: [SourceSpan: PerkType]
+    /// The type of each expression the checker checked, by its span: the unit a `sum(...)` adds
+    /// up (an empty sum is zero of it), and the units the compiler computes quantities in.
+    public let expressionTypes: [SourceSpan: PerkType]
     /// Parameters set to other values than the file gives (a deployment's settings).
     public internal(set) var parameterOverrides: [ParameterOverride] = []
 

@@ -52,7 +52,7 @@ struct Checker {
     var globalNames: [String: (kind: String, span: SourceSpan)] = [:]
     var used: Set<String> = []
     /// The unit each `sum(...)` adds up, by the expression's span (its value when nothing matches).
-    var sumTypes: [SourceSpan: PerkType] = [:]
+    var expressionTypes: [SourceSpan: PerkType] = [:]
     var currency = "CNY"
     /// A `currency` that was reported as invalid: amounts in it are not reported again.
     var rejectedCurrency: String?
@@ -153,7 +153,7 @@ struct Checker {
             eventTypes: eventOrder.compactMap { eventTypes[$0] },
             tiers: ladder, measures: measureOrder.compactMap { measures[$0] }, rules: rules, penalties: penalties,
             benefits: policy.declarations.compactMap { if case .benefit(let b) = $0.kind { return b } else { return nil } },
-            expiry: expiry, sumTypes: sumTypes)
+            expiry: expiry, expressionTypes: expressionTypes)
     }
 
     /// Reserves a name in the one namespace shared by parameters, measures, tiers and benefits.

@@ -42,7 +42,14 @@ extension Checker {
         }
     }
 
+    /// The type of `expr`, recorded by its span for the compiler (`CheckedPolicy.expressionTypes`).
     mutating func type(of expr: Expr, in scope: inout Scope) -> PerkType {
+        let type = uncheckedType(of: expr, in: &scope)
+        expressionTypes[expr.span] = type
+        return type
+    }
+
+    private mutating func uncheckedType(of expr: Expr, in scope: inout Scope) -> PerkType {
         switch expr.kind {
         case .literal(let literal):
             return literalType(literal, span: expr.span)
@@ -135,9 +142,7 @@ extension Checker {
             aggregateType(nil, event: event, filter: filter, window: window, span: expr.span, in: &scope)
             return .number
         case .sum(let value, let event, let filter, let window):
-            let type = aggregateType(value, event: event, filter: filter, window: window, span: expr.span, in: &scope)
-            sumTypes[expr.span] = type
-            return type
+            return aggregateType(value, event: event, filter: filter, window: window, span: expr.span, in: &scope)
         case .parenthesized(let inner):
             return type(of: inner, in: &scope)
         case .invalid:

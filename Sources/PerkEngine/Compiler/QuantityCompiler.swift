@@ -1,0 +1,98 @@
+import PerkLanguage
+
+/// A compiled expression whose value is a quantity of a unit known when the policy is compiled
+/// (the checker's type): only the amount is computed when it runs. Arithmetic on amounts skips
+/// wrapping every intermediate result in a `Value` and unwrapping it again, which cost most of
+/// the time of expressions such as `min(earn_cap, floor(base * tier.multiplier * bonus))`.
+typealias EvaluateAmount = @Sendable (inout Frame) throws -> ExactNumber
+
+extension ExpressionCompiler {
+    /// The checker's type of `expr` when it is a quantity (number, money, points, percent, rate).
+    func quantityType(of expr: Expr) -> PerkType? {
+        guard let type = policy.expressionTypes[expr.span], Value.quantity(type, .zero) != nil else { return nil }
+        return type
+    }
+
+    /// `expr`, a quantity whose arithmetic is worth computing on amounts (an operator, a rounding,
+    /// `min`/`max`, a negation), compiled to a closure that gives its value; nil for other expressions.
+    func compileQuantity(_ expr: Expr, in scope: Scope) throws -> Evaluate? {
+        guard let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope) else { return nil }
+        return { frame in Value.quantity(type, try amount(&frame))! }
+    }
+
+    /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, and
+    /// otherwise taken from its value, computed as usual (a field, a `let`, a tier's attribute).
+    private func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
+        if let amount = try arithmeticAmount(expr, in: scope) { return amount }
+        let value = try compile(expr, in: scope)
+        return { frame in
+            let result = try value(&frame)
+            guard let amount = result.amount else { throw EvaluationError("\(result) is not a quantity") }
+            return amount
+        }
+    }
+
+    /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
+    /// a rounding, `min`/`max`, a negation, in parentheses or not); nil otherwise.
+    private func arithmeticAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount? {
+        switch expr.kind {
+        case .parenthesized(let inner):
+            return try arithmeticAmount(inner, in: scope)
+        case .binary(let op, let left, let right) where op.isArithmetic:
+            guard let leftType = quantityType(of: left), let rightType = quantityType(of: right), let type = quantityType(of: expr) else { break }
+            let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
+            let percents = (left: leftType == .percent, right: rightType == .percent, result: type == .percent)
+            return { frame in try Value.amount(op, try x(&frame), try y(&frame), percents: percents) }
+        case .call(let callee, let arguments):
+            guard let function = BuiltinFunction(rawValue: callee.name), arguments.allSatisfy({ quantityType(of: $0) != nil }) else { break }
+            switch function {
+            case .floor, .ceil, .round, .abs:
+                let argument = try compileAmount(arguments[0], in: scope)
+                switch function {
+                case .floor: return { frame in try argument(&frame).floor }
+                case .ceil: return { frame in try argument(&frame).ceil }
+                case .round: return { frame in try argument(&frame).rounded(.halfEven) }
+                default: return { frame in let x = try argument(&frame); return x.isNegative ? x.negated : x }
+                }
+            case .min, .max:
+                // Left to right, the first of equals kept, as for values.
+                var best = try compileAmount(arguments[0], in: scope)
+                for argument in arguments.dropFirst() {
+                    let soFar = best, next = try compileAmount(argument, in: scope)
+                    let isMin = function == .min
+                    best = { frame in
+                        let current = try soFar(&frame), value = try next(&frame)
+                        return (isMin ? value < current : value > current) ? value : current
+                    }
+                }
+                return best
+            default:
+                break
+            }
+        case .unary(.negate, let operand) where quantityType(of: operand) != nil:
+            let inner = try compileAmount(operand, in: scope)
+            return { frame in try inner(&frame).negated }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// `left op right` for a comparison of two quantities of one unit, compared by amount; nil otherwise.
+    func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> Evaluate? {
+        guard op.isComparison, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
+        let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
+        switch op {
+        case .equal: return { frame in .bool(try x(&frame) == y(&frame)) }
+        case .notEqual: return { frame in .bool(try x(&frame) != y(&frame)) }
+        case .less: return { frame in .bool(try x(&frame) < y(&frame)) }
+        case .lessEqual: return { frame in .bool(try x(&frame) <= y(&frame)) }
+        case .greater: return { frame in .bool(try x(&frame) > y(&frame)) }
+        default: return { frame in .bool(try x(&frame) >= y(&frame)) }
+        }
+    }
+}
+
+extension BinaryOperator {
+    var isArithmetic: Bool { [.plus, .minus, .times, .divide, .mod].contains(self) }
+}
