@@ -81,6 +81,46 @@ final class RefusalTests: XCTestCase {
         XCTAssertEqual(member, kept)
         XCTAssertEqual(member.history.map(\.id), ["v2"])
     }
+    /// A rule with more `let`s, and an event with more changes to undo, than are kept inline:
+    /// six chained values, and a redemption drawing on six lots that a later rule refuses.
+    func testManyLetsAndManyChangesToUndo() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            event redeem { points: points }
+            rule earning on purchase { earn 10 points }
+            rule spending on redeem {
+              let a = points
+              let b = a + 0 points
+              let c = b + 0 points
+              let d = c + 0 points
+              let e = d + 0 points
+              let f = e + 0 points
+              redeem f
+            }
+            rule limit on redeem { require points <= 40 points else too_many }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        for day in 1...8 {
+            _ = policy.apply(InputEvent(id: "p\(day)", date: CivilDate(year: 2024, month: 3, day: day)!, member: "M", type: "purchase",
+                                        fields: ["amount": .money(ExactNumber(1))], location: InputLocation(file: "t", line: day)), to: &member)
+        }
+        func redeem(_ id: String, _ points: Int) -> Outcome {
+            policy.apply(InputEvent(id: id, date: CivilDate(iso: "2024-03-20")!, member: "M", type: "redeem",
+                                    fields: ["points": .points(ExactNumber(points))], location: InputLocation(file: "t", line: 9)), to: &member).last!
+        }
+        // 55 points draw on six lots (10 × 5 + 5), then the limit refuses: every lot is whole again.
+        XCTAssertEqual(redeem("r1", 55).rejection?.code, "too_many")
+        XCTAssertEqual(member.lots.map(\.remaining), Array(repeating: ExactNumber(10), count: 8))
+        XCTAssertEqual(member.balance, ExactNumber(80))
+        // 35 points pass through all six `let`s and draw on the four oldest lots.
+        let kept = redeem("r2", 35)
+        XCTAssertNil(kept.rejection)
+        XCTAssertEqual(kept.redeemed, ExactNumber(35))
+        XCTAssertEqual(member.lots.map(\.remaining), [0, 0, 0, 5, 10, 10, 10, 10].map { ExactNumber($0) })
+        XCTAssertEqual(member.balance, ExactNumber(45))
+    }
 }
 
 /// Expressions of the tier alone are computed once per tier when the policy is compiled; they must

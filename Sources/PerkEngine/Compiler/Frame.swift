@@ -10,7 +10,7 @@ struct Frame {
     /// The history event an aggregate is looking at: its type and index in `member.histories`.
     var aggregated: (type: Int, index: Int)?
     /// The rule's `let` values, by the slot each was given when compiled.
-    var locals: [Value] = []
+    var locals = ShortList<Value>()
     /// Set when a trace is asked for: `name = value` of what rules bind.
     var seen: [String]?
 }
@@ -22,12 +22,13 @@ extension Frame {
 
     /// Sets a `let` value's slot.
     mutating func bind(_ slot: Int, to value: Value) {
-        if slot >= locals.count {
-            // Room for a rule's usual handful at once: growing one slot at a time allocates twice.
-            if locals.capacity == 0 { locals.reserveCapacity(8) }
-            locals.append(contentsOf: repeatElement(.bool(false), count: slot + 1 - locals.count))
+        if slot < locals.count {
+            locals[slot] = value
+            return
         }
-        locals[slot] = value
+        // Slots are numbered in the order names are bound, so the next is usually the end.
+        while locals.count < slot { locals.append(.bool(false)) }
+        locals.append(value)
     }
 }
 

@@ -13,9 +13,8 @@ struct Execution {
     let effects: Effects
     /// Where the event being applied was recorded (its type's history, index), if it was.
     var recordedAt: (type: Int, index: Int)?
-    /// What this event changed that a refusal must undo, in the order changed (one array: most
-    /// events change one thing or nothing, and each array costs an allocation).
-    var journal: [Undo] = []
+    /// What this event changed that a refusal must undo, in the order changed.
+    var journal = ShortList<Undo>()
 
     /// A change an event made to the member's lots, history or benefit uses.
     enum Undo {

@@ -44,7 +44,7 @@ extension CompiledPolicy {
             outcomes.append(refused)
             return
         }
-        // Refusal is undone from the journals and this: the member is not copied.
+        // Refusal is undone from the journal and this: the member is not copied.
         let before = member.scalars
         var execution = Execution(
             frame: Frame(member: MemberState(id: member.id), today: event.date,
@@ -55,7 +55,7 @@ extension CompiledPolicy {
         if let type = plan.recordedAs { execution.recordedAt = record(type: type, in: &execution.frame) }
         func rollBack() {
             var changedTypes = Set(execution.recordedAt.map { [$0.type] } ?? [])
-            for change in execution.journal.reversed() {
+            for change in execution.journal.reversed {
                 switch change {
                 case .recorded(let type, let index, let earned, let refunded):
                     execution.frame.member.histories[type][index].earned = earned
