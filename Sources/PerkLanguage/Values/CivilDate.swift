@@ -121,7 +121,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The last day of this date's month.
     public var endOfMonth: CivilDate {
-        CivilDate(year: year, month: month, day: Self.daysIn(month: month, year: year))!
+        // Within the month: the day number follows from this one's.
+        adding(days: Self.daysIn(month: month, year: year) - day)!
     }
 
     /// The last day of this date's year.
