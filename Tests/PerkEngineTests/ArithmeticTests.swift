@@ -54,4 +54,25 @@ final class ArithmeticTests: XCTestCase {
         XCTAssertEqual(byZero.rejection?.message, "division by zero")
         XCTAssertEqual(member.balance, ExactNumber(36))
     }
+
+    /// A parameter's value set in perk.yaml is parsed on its own, so its positions are not the
+    /// policy file's: its arithmetic must not take the units of whatever the policy has there.
+    /// Here the override `2 * 5%` sits where the policy's first line has `7 * 10`, a plain number.
+    func testAnOverriddenParameterKeepsItsOwnUnits() throws {
+        let source = """
+            param bonus = 7 * 10
+            currency CNY
+            param share = 5%
+            event purchase { amount: money }
+            benefit discount "discount" value share
+            rule shared on purchase { earn floor(amount * share * 1 point per 1 CNY) }
+            """
+        let settings = PolicySettings(parameters: [ParameterOverride(name: "share", text: "2 * 5%")])
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source), settings: settings).get()
+        var member = policy.newMember(id: "M")
+        XCTAssertEqual(policy.entitlements(of: member, on: CivilDate(iso: "2024-01-01")!).map { $0.value }, [.percent(ExactNumber(10))])
+        // 10% of 250 CNY is 25 CNY: 25 points.
+        let outcome = policy.apply(purchase(["amount": .money(ExactNumber(250))]), to: &member).last!
+        XCTAssertEqual(outcome.earned.map(\.points), [ExactNumber(25)])
+    }
 }

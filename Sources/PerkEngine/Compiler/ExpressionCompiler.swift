@@ -27,6 +27,10 @@ struct ExpressionCompiler {
         var locals: [String: Int] = [:]
         var event: EventType?
         var aggregate: EventType?
+        /// Whether the checker's types of the expression's parts are in `expressionTypes`. Not for
+        /// a parameter's value, which perk.yaml may set: parsed on its own, its positions are not
+        /// the policy file's, and the types found there would be another expression's.
+        var typesKnown = true
     }
 
     init(policy: CheckedPolicy) throws {
@@ -36,7 +40,7 @@ struct ExpressionCompiler {
         let constant = Frame.detached
         for parameter in policy.parameters {
             var frame = constant
-            parameters[parameter.name] = try compile(parameter.value, in: Scope())(&frame)
+            parameters[parameter.name] = try compile(parameter.value, in: Scope(typesKnown: false))(&frame)
         }
         for level in policy.tiers?.levels ?? [] {
             for (name, expr) in level.attributes {

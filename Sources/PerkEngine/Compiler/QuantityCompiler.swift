@@ -16,7 +16,7 @@ extension ExpressionCompiler {
     /// `expr`, a quantity whose arithmetic is worth computing on amounts (an operator, a rounding,
     /// `min`/`max`, a negation), compiled to a closure that gives its value; nil for other expressions.
     func compileQuantity(_ expr: Expr, in scope: Scope) throws -> Evaluate? {
-        guard let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope) else { return nil }
+        guard scope.typesKnown, let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope) else { return nil }
         return { frame in Value.quantity(type, try amount(&frame))! }
     }
 
@@ -80,7 +80,7 @@ extension ExpressionCompiler {
 
     /// `left op right` for a comparison of two quantities of one unit, compared by amount; nil otherwise.
     func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> Evaluate? {
-        guard op.isComparison, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
+        guard scope.typesKnown, op.isComparison, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
         let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
         switch op {
         case .equal: return { frame in .bool(try x(&frame) == y(&frame)) }

@@ -169,7 +169,7 @@ public final class CompiledPolicy: Sendable {
                                   recordedAs: recordedTypes[type.name], references: references[type.name] ?? []))
         }
         planForUndeclaredType = EventPlan(rules: rules.filter { $0.eventType == nil }, recordedAs: nil, references: [])
-        let values = try checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { try constantValue($0.value)?.amount }
+        let values = checked.parameters.filter { $0.type == .rate(.money, per: .points) }.compactMap { compiler.parameters[$0.name]?.amount }
         pointValue = values.count == 1 ? values[0] : nil
         quotaPeriods = Dictionary(uniqueKeysWithValues: checked.benefits.compactMap { benefit in benefit.period.map { (benefit.name.name, $0) } })
     }
