@@ -143,7 +143,7 @@ public struct Simulation: Sendable {
         func tallied(_ produce: (inout [Outcome]) -> Void) {
             outcomes.removeAll(keepingCapacity: true)
             produce(&outcomes)
-            tally.count(outcomes)
+            tally.count(&outcomes)
         }
         // Close each month at the start of the next (or at the as-of day).
         var month = Month(events[applied.first!].date)

@@ -90,9 +90,14 @@ public struct Tally: Sendable {
     /// The points members hold at the end, in money at the policy's point value.
     public var liability: ExactNumber? { pointValue.flatMap { balance.multiplied(by: $0) } }
 
-    /// Counts outcomes: an event's, and the time-driven effects before it.
-    mutating func count(_ outcomes: [Outcome]) {
-        for outcome in outcomes {
+    /// Counts outcomes (an event's, and the time-driven effects before it), taking them out of the
+    /// array: blanks are left in their places.
+    mutating func count(_ outcomes: inout [Outcome]) {
+        for index in outcomes.indices {
+            // Moved out, a blank left in its place: reading an outcome in the array copied it
+            // whole (every reference it holds retained and released again).
+            var outcome = Outcome(kind: .scheduled, date: outcomes[index].date)
+            swap(&outcome, &outcomes[index])
             let month = Month(outcome.date)
             if case .event(_, let type) = outcome.kind {
                 if let rejection = outcome.rejection {
