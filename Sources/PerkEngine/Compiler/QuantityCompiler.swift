@@ -2,8 +2,9 @@ import PerkLanguage
 
 /// A compiled expression whose value is a quantity of a unit known when the policy is compiled
 /// (the checker's type): only the amount is computed when it runs. Arithmetic on amounts skips
-/// wrapping every intermediate result in a `Value` and unwrapping it again, which cost most of
-/// the time of expressions such as `min(earn_cap, floor(base * tier.multiplier * bonus))`.
+/// wrapping every intermediate result of an expression such as
+/// `min(earn_cap, floor(base * tier.multiplier * bonus))` in a `Value`, matching the units of
+/// both operands at every operator, and unwrapping it again.
 typealias EvaluateAmount = @Sendable (inout Frame) throws -> ExactNumber
 
 extension ExpressionCompiler {
