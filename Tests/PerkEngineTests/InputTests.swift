@@ -171,7 +171,7 @@ final class EventInputTests: XCTestCase {
         let api = decoder.decode(["id": "e1", "date": "2024-01-10", "member": "M1", "type": "use", "benefit": "spa", "category": "x"],
                                  at: InputLocation(file: "api", line: 1))
         XCTAssertEqual(api, .failure(InputError(InputLocation(file: "api", line: 1), column: "category",
-                                                "`use` events have no field `category`; leave the cell empty")))
+                                                "`use` events have no field `category`; remove `category` from this event")))
     }
 
     /// A line break inside quotes moves the next row's line on; a byte-order mark counts only at
@@ -198,7 +198,7 @@ final class EventInputTests: XCTestCase {
             {"id": "e3", "date": "2024-01-10", "type": "join"}
             """
         XCTAssertEqual(errors(text, format: .jsonLines, mapping: mapping), [
-            "events:2: amount: `join` events have no field `amount`; leave the cell empty",
+            "events:2: amount: `join` events have no field `amount`; remove `amount` from this event",
             "events:3: card_no: missing; every event needs an id, a date, a member and a type",
         ])
         let read = try XCTUnwrap(self.read(text, format: .jsonLines, mapping: mapping).first?.get())

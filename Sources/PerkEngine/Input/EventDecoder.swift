@@ -29,9 +29,10 @@ public struct EventDecoder: Sendable {
 
     /// Where the standard columns and each type's fields are in rows of the given columns (named
     /// by the standard column or field each holds, nil for one left unread; no name twice).
-    func plan(columns names: [String?]) -> ColumnPlan {
+    /// `keyed`: the row's values come by key (a JSON object, a policy test's row), not in cells.
+    func plan(columns names: [String?], keyed: Bool = false) -> ColumnPlan {
         let named = names.indices.filter { names[$0] != nil }.sorted { names[$0]! < names[$1]! }
-        return ColumnPlan(names: names, standard: Self.standardColumns.map { names.firstIndex(of: $0) },
+        return ColumnPlan(names: names, keyed: keyed, standard: Self.standardColumns.map { names.firstIndex(of: $0) },
                           types: eventTypes.indices.map { index in
                               (eventTypes[index].fields.map { names.firstIndex(of: $0.name) }, named.filter { !columns[index].contains(names[$0]!) })
                           })
@@ -39,7 +40,7 @@ public struct EventDecoder: Sendable {
 
     /// Decodes a row given as its non-empty cells by column name.
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
-        var plan = plan(columns: Array(cells.keys))
+        var plan = plan(columns: Array(cells.keys), keyed: true)
         return decode(Array(cells.values), plan: &plan, at: location)
     }
 
@@ -87,7 +88,7 @@ public struct EventDecoder: Sendable {
             }
         }
         if let column = typeColumns.others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
-            return fail(extra, "`\(type.name)` events have no field `\(extra)`; leave the cell empty")
+            return fail(extra, "`\(type.name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
         return .success(InputEvent(id: id, date: date, member: member, type: type.name, fields: fields, location: location))
     }
@@ -210,6 +211,8 @@ public struct EventDecoder: Sendable {
 struct ColumnPlan: Sendable {
     /// The standard column or field each column holds; nil for one left unread.
     let names: [String?]
+    /// Whether values come by key rather than in cells (what a message tells to remove).
+    let keyed: Bool
     /// The columns holding `EventDecoder.standardColumns`, in that order; nil for one not there.
     let standard: [Int?]
     /// By the decoder's index of each event type: the column of each of its fields in declaration
