@@ -40,8 +40,17 @@ public struct EventDecoder: Sendable {
 
     /// Decodes a row given as its non-empty cells by column name.
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
-        var plan = plan(columns: Array(cells.keys), keyed: true)
-        return decode(Array(cells.values), plan: &plan, at: location)
+        var plan: ColumnPlan?
+        return decode(cells, at: location, reusing: &plan)
+    }
+
+    /// The same, with the plan of the previous row's names, kept in `plan` for the next: rows
+    /// of a file usually have the same names.
+    func decode(_ cells: [String: String], at location: InputLocation, reusing plan: inout ColumnPlan?) -> Result<InputEvent, InputError> {
+        let sameNames = plan.map { $0.names.count == cells.count && $0.names.allSatisfy { $0.map { cells[$0] != nil } ?? false } } ?? false
+        if !sameNames { plan = self.plan(columns: Array(cells.keys), keyed: true) }
+        // The row's cells in the plan's order (every name of a keyed plan is a key of the row).
+        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location)
     }
 
     /// Decodes a row given as one cell per column of `plan`, empty for none.
