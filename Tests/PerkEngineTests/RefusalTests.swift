@@ -213,9 +213,34 @@ final class AggregateTests: XCTestCase {
         XCTAssertEqual(outcome.pointsEarned, ExactNumber(100))
         XCTAssertEqual(outcome.fees.first?.amount, .zero)
     }
+    /// Three aggregates over one event type, each kept as running totals with every purchase:
+    /// a count, a filtered sum and a plain sum, over windows that drop old purchases.
+    func testSeveralAggregatesOverOneType() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            rule windows on purchase {
+              earn count(purchase, last 30 days) * 1 point + floor(sum(amount of purchase where amount >= 100 CNY, last 30 days) * 1 point per 100 CNY)
+              earn floor(sum(amount of purchase, this month) * 1 point per 100 CNY)
+            }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        var earned: [[ExactNumber]] = []
+        for (day, amount) in [("2024-01-01", 50), ("2024-01-10", 150), ("2024-01-20", 250), ("2024-02-15", 100)] {
+            let event = InputEvent(id: day, date: CivilDate(iso: day)!, member: "M", type: "purchase",
+                                   fields: ["amount": .money(ExactNumber(amount))], location: InputLocation(file: "t", line: 1))
+            earned.append(policy.apply(event, to: &member).last!.earned.map(\.points))
+        }
+        // Jan 1: 1 purchase, none ≥ 100 CNY; 50 CNY this month → 0 points (not earned).
+        // Jan 10: 2, 150 → 1; 200 → 2. Jan 20: 3, 400 → 4; 450 → 4.
+        // Feb 15: the 30 days from Jan 17 hold Jan 20 and Feb 15: 2, 350 → 3; 100 this month → 1.
+        XCTAssertEqual(earned, [[1], [3, 2], [7, 4], [5, 1]].map { $0.map { ExactNumber($0) } })
+    }
 }
 
 final class DurationComparisonTests: XCTestCase {
+
     func testDurationsCompareOnlyLikeWithLike() throws {
         let days = { (n: Int) in Value.duration(months: 0, days: n) }
         let months = { (n: Int) in Value.duration(months: n, days: 0) }
