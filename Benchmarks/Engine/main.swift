@@ -80,21 +80,16 @@ let handTime = seconds { handTotal = handWritten(purchases) }
 let emptyPolicy = try CompiledPolicy.compile(SourceFile(name: "empty.perk", text: "event purchase { amount: money, category: text }\n")).get()
 
 /// Applies every event through the compiled policy; returns the points earned.
-func compiled(_ policy: CompiledPolicy = policy, _ events: [InputEvent] = events, entitlements: Bool) -> ExactNumber {
+func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNumber {
     var total = ExactNumber.zero
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
     var outcomes: [Outcome] = []
-    // Read in place through buffers: an array's element is copied whole to read one property.
-    events.withUnsafeBufferPointer { events in
-        for index in events.indices {
-            if events[index].member != member.id { member = policy.newMember(id: events[index].member) }
-            outcomes.removeAll(keepingCapacity: true)
-            policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
-            outcomes.withUnsafeBufferPointer { outcomes in
-                for position in outcomes.indices { total = total.adding(outcomes[position].pointsEarned)! }
-            }
-        }
+    for event in events {
+        if event.member != member.id { member = policy.newMember(id: event.member) }
+        outcomes.removeAll(keepingCapacity: true)
+        policy.apply(event, to: &member, entitlements: entitlements, into: &outcomes)
+        for outcome in outcomes { total = total.adding(outcome.pointsEarned)! }
     }
     return total
 }

@@ -4,8 +4,13 @@ import XCTest
 
 /// The library example in README.md, verbatim in the test body, so the README's code compiles.
 final class ReadmeExampleTests: XCTestCase {
+    /// The reference policy's source.
+    private func harborSource() throws -> String {
+        try String(contentsOfFile: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path, encoding: .utf8)
+    }
+
     func testTheReadmeExample() throws {
-        let source = try String(contentsOfFile: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path, encoding: .utf8)
+        let source = try harborSource()
         // --- README example begins ---
         let policy = try CompiledPolicy.compile(SourceFile(name: "harbor-hotel.perk", text: source)).get()
         var member = policy.newMember(id: "M1", birthday: Birthday("05-12"))
@@ -29,13 +34,12 @@ final class ReadmeExampleTests: XCTestCase {
     /// expiry notice at the start of 2026-05-01 (a month before) and the lot expiring at the end of
     /// 2026-05-31 (month M + 24).
     func testApplyAndAdvanceAppendToTheCallersArray() throws {
-        let source = try String(contentsOfFile: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path, encoding: .utf8)
-        let policy = try CompiledPolicy.compile(SourceFile(name: "harbor-hotel.perk", text: source)).get()
+        let policy = try CompiledPolicy.compile(SourceFile(name: "harbor-hotel.perk", text: try harborSource())).get()
         var member = policy.newMember(id: "M1", birthday: Birthday("05-12"))
-        let purchase = InputEvent(
-            id: "e1", date: CivilDate(iso: "2024-05-03")!, member: "M1", type: "purchase",
-            fields: ["amount": .money(ExactNumber(decimal: "4000.00")!), "category": .text("dining")],
-            location: InputLocation(file: "pos", line: 1))
+        // The README's purchase: 4,000 CNY of dining on 2024-05-03.
+        let purchase = InputEvent(id: "e1", date: CivilDate(iso: "2024-05-03")!, member: "M1", type: "purchase",
+                                  fields: ["amount": .money(ExactNumber(4000)), "category": .text("dining")],
+                                  location: InputLocation(file: "pos", line: 1))
         var outcomes = [Outcome(kind: .scheduled, date: CivilDate(iso: "2024-01-01")!)]
         policy.apply(purchase, to: &member, into: &outcomes)
         policy.advance(&member, to: CivilDate(iso: "2026-06-01")!, into: &outcomes)

@@ -130,12 +130,7 @@ extension CompiledPolicy {
     func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.event!.date, \.date)
-        // Appending (the usual case) moves the copy in; inserting copies it again.
-        if index == frame.member.histories[type].count {
-            frame.member.histories[type].append(frame.event!)
-        } else {
-            frame.member.histories[type].insert(frame.event!, at: index)
-        }
+        frame.member.histories[type].insertOrAppend(frame.event!, at: index)
         effects.refreshWindowSums(ofType: type, from: index, in: &frame)
         return (type, index)
     }
@@ -149,6 +144,7 @@ extension CompiledPolicy {
         }
         return items.count
     }
+
 
     /// Keeps the member's state bounded: history no window can reach (but for events others may
     /// refer to), and benefit uses of past quota periods.
@@ -296,5 +292,13 @@ extension CompiledPolicy {
     public func entitlements(of member: MemberState, on date: CivilDate) -> [(benefit: String, value: Value?)] {
         var frame = Frame(member: member, today: date, event: nil)
         return (try? effects.entitlements(&frame)) ?? []
+    }
+}
+
+extension Array {
+    /// Inserts `element` at `index`, appending when that is the end: appending moves the element
+    /// in, inserting copies it once more.
+    mutating func insertOrAppend(_ element: Element, at index: Int) {
+        if index == count { append(element) } else { insert(element, at: index) }
     }
 }

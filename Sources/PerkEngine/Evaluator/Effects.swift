@@ -87,15 +87,10 @@ final class Effects: Sendable {
         let today = execution.frame.today
         let expiry = expiryDate(earnedOn: today)
         // Lots stay in earning order (an event older than the newest lot goes before it).
-        let position = CompiledPolicy.insertionIndex(in: execution.frame.member.lots, for: today, \.earnedOn)
         let lot = Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
                       amount: points, remaining: points, source: event.id)
-        // Appending (the usual case) moves the lot in; inserting copies it again.
-        if position == execution.frame.member.lots.count {
-            execution.frame.member.lots.append(lot)
-        } else {
-            execution.frame.member.lots.insert(lot, at: position)
-        }
+        let position = CompiledPolicy.insertionIndex(in: execution.frame.member.lots, for: today, \.earnedOn)
+        execution.frame.member.lots.insertOrAppend(lot, at: position)
         execution.journal.append(.lotAdded(index: position))
         execution.frame.member.totals.earned = try sum(execution.frame.member.totals.earned, points)
         if let (type, index) = execution.recordedAt {
