@@ -235,14 +235,16 @@ struct ExpressionCompiler {
                 return frame.locals[slot]
             }
         case .aggregatedEvent:
+            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
-                return try Self.property(name, recorded, of: frame.member.histories[type][index])
+                return try Self.property(name, at: position, recorded, of: frame.member.histories[type][index])
             }
         case .ruleEvent:
+            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
-                return try Self.property(name, recorded, of: current)
+                return try Self.property(name, at: position, recorded, of: current)
             }
         case .member(let property):
             return { frame in Self.memberProperty(property, of: frame.member, on: frame.today) }
@@ -257,11 +259,12 @@ struct ExpressionCompiler {
 
     /// A field or recorded property of a history event. Inlined, so an event in the member's
     /// history is read in place rather than copied to be passed.
-    /// `recorded`: the recorded property the name stands for, if it is not a field (found when
-    /// the policy is compiled).
+    /// `position`: where the field usually is among the event's fields (see
+    /// `EventFields.position`); `recorded`: the recorded property the name stands for, if it is
+    /// not a field (both found when the policy is compiled).
     @inline(__always)
-    static func property(_ name: String, _ recorded: EventProperty?, of event: RecordedEvent) throws -> Value {
-        if let field = event.fields[name] { return field }
+    static func property(_ name: String, at position: Int? = nil, _ recorded: EventProperty?, of event: RecordedEvent) throws -> Value {
+        if let field = event.fields.value(of: name, usuallyAt: position) { return field }
         switch recorded {
         case .earned: return .points(event.earned)
         case .refunded: return .money(event.refunded)

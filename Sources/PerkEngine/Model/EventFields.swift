@@ -1,3 +1,5 @@
+import PerkLanguage
+
 /// An event's field values by name. Events have a handful of fields, so they are kept sorted by
 /// name in one small array: cheaper to build, read and free than a dictionary per event (millions
 /// of events pass through a simulation), and iterated in the same order in every run.
@@ -41,6 +43,19 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
                 fields.insert(Field(name: name, value: newValue), at: index)
             }
         }
+    }
+
+    /// The value of the field `name`, looked for first at `position` (nil: not known).
+    @inline(__always)
+    func value(of name: String, usuallyAt position: Int?) -> Value? {
+        if let position, position < fields.count, fields[position].name == name { return fields[position].value }
+        return self[name]
+    }
+
+    /// Where field `name` is among the fields of an event of `type` that has every field its
+    /// type declares (as every event read from a file does): its rank among their names.
+    static func position(of name: String, amongFieldsOf type: EventType) -> Int? {
+        type.fields.map(\.name).sorted().firstIndex(of: name)
     }
 
     public var count: Int { fields.count }

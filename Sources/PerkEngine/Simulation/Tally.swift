@@ -91,13 +91,11 @@ public struct Tally: Sendable {
     public var liability: ExactNumber? { pointValue.flatMap { balance.multiplied(by: $0) } }
 
     /// Counts outcomes (an event's, and the time-driven effects before it), taking them out of the
-    /// array: blanks are left in their places.
+    /// array, which is left empty. Every count is a sum, so the order they are counted in is not.
     mutating func count(_ outcomes: inout [Outcome]) {
-        for index in outcomes.indices {
-            // Moved out, a blank left in its place: reading an outcome in the array copied it
-            // whole (every reference it holds retained and released again).
-            var outcome = Outcome(kind: .scheduled, date: outcomes[index].date)
-            swap(&outcome, &outcomes[index])
+        // Moved out from the end: reading an outcome in the array copied it whole (every
+        // reference it holds retained and released again).
+        while let outcome = outcomes.popLast() {
             let month = Month(outcome.date)
             if case .event(_, let type) = outcome.kind {
                 if let rejection = outcome.rejection {
