@@ -114,6 +114,9 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public var isNegative: Bool { numerator < 0 }
 
     public func adding(_ other: ExactNumber) -> ExactNumber? {
+        // Adding nothing (a total's start, an amount never refunded) is common: no arithmetic.
+        if other.numerator == 0 { return self }
+        if numerator == 0 { return other }
         if denominator == other.denominator {
             guard let sum = add(numerator, other.numerator) else { return nil }
             return ExactNumber(numerator: sum, denominator: denominator)
@@ -127,7 +130,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             if t == 0 { return .zero }
             // gcd(t, g) = gcd(t mod g, g), and g fits in 64 bits.
             let g2 = g == 1 ? 1 : Int64(Self.binaryGCD(UInt64(t.magnitude % UInt128(g)), UInt64(g)))
-            return ExactNumber(lowestTerms: t / Int128(g2), Int128(b / g) * Int128(d / g2))
+            return ExactNumber(lowestTerms: g2 == 1 ? t : t / Int128(g2), Int128(b / g) * Int128(d / g2))
         }
         guard let a = mul(numerator, other.denominator), let b = mul(other.numerator, denominator),
               let sum = add(a, b), let den = mul(denominator, other.denominator) else { return nil }
@@ -138,8 +141,12 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public func multiplied(by other: ExactNumber) -> ExactNumber? {
         if denominator == 1, other.denominator == 1 {
+            // Integers multiply into lowest terms; by 1 (a multiplier or a bonus that does not
+            // apply), nothing changes.
+            if other.numerator == 1 { return self }
+            if numerator == 1 { return other }
             guard let product = mul(numerator, other.numerator) else { return nil }
-            return ExactNumber(numerator: product, denominator: 1)
+            return ExactNumber(lowestTerms: product, 1)
         }
         if let (a, b) = small, let (c, d) = other.small {
             // Cross-reduced fractions in lowest terms multiply into lowest terms: no gcd of the
