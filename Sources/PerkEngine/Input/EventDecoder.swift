@@ -58,7 +58,10 @@ public struct EventDecoder: Sendable {
         func fail(_ column: String?, _ message: String) -> Result<InputEvent, InputError> {
             .failure(InputError(location, column: column.map(mapping.column(for:)), message))
         }
-        func cell(_ column: Int?) -> String? { column.flatMap { row[$0].isEmpty ? nil : row[$0] } }
+        func cell(_ column: Int?) -> String? {
+            guard let column, !row[column].isEmpty else { return nil }
+            return row[column]
+        }
         guard let id = cell(plan.standard[0]), let dateCell = cell(plan.standard[1]), let member = cell(plan.standard[2]),
               let typeCell = cell(plan.standard[3]) else {
             let missing = Self.standardColumns.indices.first { cell(plan.standard[$0]) == nil }!
@@ -78,28 +81,30 @@ public struct EventDecoder: Sendable {
             typeIndex = index
             plan.lastType = (typeCell, index)
         }
-        let type = eventTypes[typeIndex]
         let date = mapping.dateFormat.map { $0.date(dateCell) } ?? Self.date(dateCell, in: timeZone)
         guard let date else {
             let expected = mapping.dateFormat.map { "write it as \($0)" }
                 ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
             return fail("date", "`\(dateCell)` is not a date; \(expected)")
         }
-        let typeColumns = plan.types[typeIndex]
-        var fields = EventFields(minimumCapacity: type.fields.count)
-        for ((name, fieldType), column) in zip(type.fields, typeColumns.fields) {
-            guard let text = cell(column) else {
-                return fail(name, "missing; a `\(type.name)` event needs `\(name)` (\(fieldType))")
+        // The type and its columns are read in place, by index: copying them (or zipping them)
+        // for every row retained and released each of their arrays and strings.
+        let typeName = eventTypes[typeIndex].name
+        var fields = EventFields(minimumCapacity: eventTypes[typeIndex].fields.count)
+        for index in eventTypes[typeIndex].fields.indices {
+            let (name, fieldType) = eventTypes[typeIndex].fields[index]
+            guard let text = cell(plan.types[typeIndex].fields[index]) else {
+                return fail(name, "missing; a `\(typeName)` event needs `\(name)` (\(fieldType))")
             }
             switch value(text, as: fieldType) {
             case .success(let value): fields[name] = value
             case .failure(let message): return fail(name, message.text)
             }
         }
-        if let column = typeColumns.others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
-            return fail(extra, "`\(type.name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
+        if let column = plan.types[typeIndex].others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
+            return fail(extra, "`\(typeName)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
-        return .success(InputEvent(id: id, date: date, member: member, type: type.name, fields: fields, location: location))
+        return .success(InputEvent(id: id, date: date, member: member, type: typeName, fields: fields, location: location))
     }
 
     struct Message: Error { let text: String }
