@@ -32,4 +32,27 @@ final class EventFieldsTests: XCTestCase {
         XCTAssertNotEqual(fields, ["amount": amount])
         XCTAssertFalse(fields.isEmpty)
     }
+
+    /// Rules read a field first where its type puts it (its rank among the declared names); an
+    /// event given with other fields before it (built in code, not read from a file) is read by
+    /// name instead. Worked by hand: 250 CNY at 1 point per 10 CNY, ×2 for `spa` = 50 points.
+    func testAFieldOutOfItsUsualPlaceIsStillFound() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "fields.perk", text: """
+            event purchase { amount: money, category: text }
+            rule points on purchase {
+              earn floor(amount * 1 point per 10 CNY) * (if category == "spa" then 2 else 1)
+            }
+            """)).get()
+        func earned(_ fields: EventFields) -> ExactNumber {
+            var member = policy.newMember(id: "m")
+            let event = InputEvent(id: "e", date: CivilDate(iso: "2024-03-01")!, member: "m", type: "purchase",
+                                   fields: fields, location: InputLocation(file: "test", line: 1))
+            return policy.apply(event, to: &member).last!.pointsEarned
+        }
+        let usual: EventFields = ["amount": .money(ExactNumber(250)), "category": .text("spa")]
+        // `aaa` sorts first: `amount` and `category` are each one place later than usual.
+        let shifted: EventFields = ["aaa": .text("spa"), "amount": .money(ExactNumber(250)), "category": .text("spa")]
+        XCTAssertEqual(earned(usual), ExactNumber(50))
+        XCTAssertEqual(earned(shifted), ExactNumber(50))
+    }
 }
