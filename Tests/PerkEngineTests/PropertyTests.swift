@@ -220,4 +220,21 @@ final class BoundedHistoryTests: XCTestCase {
         XCTAssertEqual(member.history.filter { $0.type == "purchase" }.count, 200)
         XCTAssertLessThan(member.history.count, 300)
     }
+
+    /// A violation a day for 700 days: the longest window (the abuse penalty's, 12 months) sees
+    /// the last 365 or 366 of them, and history keeps those and at most two days more, every day.
+    func testHistoryForgetsEveryDayWhatTheLongestWindowNoLongerSees() {
+        let policy = WorkedExampleTests.policy
+        var member = policy.newMember(id: "V")
+        var date = CivilDate(iso: "2021-01-01")!
+        var kept: Set<Int> = []
+        for index in 0..<700 {
+            let event = InputEvent(id: "v\(index)", date: date, member: "V", type: "violation", fields: ["kind": .text("noise")],
+                                   location: InputLocation(file: "t", line: index))
+            _ = policy.apply(event, to: &member)
+            if index >= 400 { kept.insert(member.history.count) }
+            date = date.adding(days: 1)!
+        }
+        XCTAssertTrue(kept.allSatisfy { (365...368).contains($0) }, "history sizes seen: \(kept.sorted())")
+    }
 }

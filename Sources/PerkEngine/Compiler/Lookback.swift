@@ -92,6 +92,10 @@ struct Lookback: Sendable {
         }
     }
 
+    /// Days before today that every window reaches at the least (a month back is at least 28
+    /// days back): an event that recent is within the horizon, which then need not be computed.
+    var leastReachInDays: Int { months * 28 + days + 1 }
+
     /// The oldest date a window can still see on `today`.
     func horizon(from today: CivilDate) -> CivilDate? {
         guard !unbounded else { return nil }

@@ -149,10 +149,14 @@ extension CompiledPolicy {
     /// Keeps the member's state bounded: history no window can reach (but for events others may
     /// refer to), and benefit uses of past quota periods.
     private func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
-        if !member.histories.isEmpty, let horizon = lookback.horizon(from: today) {
+        if !member.histories.isEmpty, !lookback.unbounded {
+            let surelySeen = today.dayNumber - lookback.leastReachInDays
+            // Calendar arithmetic, done only when an event may be older than the horizon.
+            lazy var horizon = lookback.horizon(from: today)
             for type in forgettableTypes where type < member.histories.count {
                 // Read in place (`first` would copy the event).
-                guard !member.histories[type].isEmpty, member.histories[type][0].date < horizon else { continue }
+                guard !member.histories[type].isEmpty, member.histories[type][0].date.dayNumber < surelySeen,
+                      let horizon, member.histories[type][0].date < horizon else { continue }
                 member.histories[type].removeFirst(member.histories[type].firstIndex { $0.date >= horizon } ?? member.histories[type].count)
             }
         }
