@@ -44,7 +44,7 @@ public enum SimulationReport {
                     first = false
                     switch cell {
                     case .text(let text): bytes.append(contentsOf: csvCell(text).utf8)
-                    case .number(let number): appendNumber(number, to: &bytes)
+                    case .number(let number): bytes.append(contentsOf: number.description.utf8)
                     case .money(let amount): bytes.append(contentsOf: money(amount).utf8)
                     }
                 }
@@ -94,26 +94,6 @@ public enum SimulationReport {
         body(.number(t.unrecovered))
         body(.money(t.fees))
         body(.text(row.qualifyingTier))
-    }
-
-    /// Appends `number.description` to `bytes`; a whole number of 64 bits without making a string.
-    private static func appendNumber(_ number: ExactNumber, to bytes: inout [UInt8]) {
-        guard number.denominator == 1, let value = Int64(exactly: number.numerator) else {
-            bytes.append(contentsOf: number.description.utf8)
-            return
-        }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // Digits from the last, into a buffer on the stack.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var count = 0
-            repeat {
-                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
-        }
     }
 
     /// `compare.csv`: each member's tier and balance under both policies, and the differences.
