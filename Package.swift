@@ -58,6 +58,7 @@ let package = Package(
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),
         .executableTarget(name: "perk-bench-read", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Read"),
+        .executableTarget(name: "perk-bench-simulate", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Simulate"),
         // Seeded synthetic event streams with every event type: `swift run -c release perk-generate --help`.
         .executableTarget(name: "perk-generate", dependencies: ["PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Generate"),
     ]

@@ -1,0 +1,53 @@
+// Simulation benchmark: the pipeline of `perk simulate --jobs 1` on one thread — read a CSV event
+// file into member partitions, replay every member, write members.csv — timed phase by phase.
+// Unlike `perk` (whose threads valgrind cannot follow), it runs under callgrind, which counts
+// instructions exactly: the figure to compare two versions by on a noisy machine.
+//
+//   swift run -c release perk-bench-simulate FILE.csv [POLICY.perk]      (default: W2's policy)
+//   valgrind --tool=callgrind perk-bench-simulate FILE.csv
+import Foundation
+import PerkEngine
+import PerkLanguage
+
+let arguments = CommandLine.arguments
+guard arguments.count > 1, let data = FileManager.default.contents(atPath: arguments[1]) else {
+    print("usage: perk-bench-simulate FILE.csv [POLICY.perk]")
+    exit(2)
+}
+let policyPath = arguments.count > 2 ? arguments[2]
+    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../W2/w2.perk").path
+let policy = try CompiledPolicy.compile(SourceFile(contentsOfFile: policyPath)).get()
+let bytes = Array(data)
+
+func seconds<Result>(_ work: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let result = try work()
+    return (result, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+let read = try seconds {
+    let partitions = MemberPartitions(file: arguments[1], policy: policy)
+    var malformed = 0
+    var given = false
+    try EventFileReader.read(blocks: { () -> [UInt8]? in
+        defer { given = true }
+        return given ? nil : bytes
+    }, format: .csv, file: arguments[1], decoder: EventDecoder(policy: policy.checked), jobs: 1,
+       transform: { partitions.encode($0) }) { batch, errors in
+        try partitions.add(batch)
+        malformed += errors.count
+    }
+    precondition(malformed == 0, "\(malformed) malformed rows")
+    return partitions
+}
+let partitions = read.result
+let replay = try seconds {
+    let asOf = partitions.lastDate!.adding(days: 1)!
+    return try Simulation(policies: [policy], birthdays: [:], directory: partitions.directory(), asOf: asOf).run(partitions, jobs: 1)
+}
+let written = seconds { SimulationReport.membersCSV(replay.result.members[0], jobs: 1) }
+let events = Double(partitions.events)
+print(String(format: "%d events of %d members, one thread: read %.3f s (%.0f ns/event), replay %.3f s (%.0f ns/event), "
+             + "members.csv %.3f s; %.0f events/s in all", partitions.events, replay.result.members[0].count,
+             read.seconds, read.seconds / events * 1e9, replay.seconds, replay.seconds / events * 1e9, written.seconds,
+             events / (read.seconds + replay.seconds + written.seconds)))
