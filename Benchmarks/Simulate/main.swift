@@ -33,7 +33,7 @@ let read = try seconds {
         defer { given = true }
         return given ? nil : bytes
     }, format: .csv, file: arguments[1], decoder: EventDecoder(policy: policy.checked), jobs: 1,
-       transform: { partitions.encode($0) }) { batch, errors in
+       parse: { partitions.encode(&$0) }) { batch, errors in
         try partitions.add(batch)
         malformed += errors.count
     }

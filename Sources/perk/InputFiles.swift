@@ -76,15 +76,20 @@ enum InputFiles {
     static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping,
                            jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                            each: (Result<InputEvent, InputError>) throws -> Void) throws {
-        try readEvents(path, format: format, policy: policy, mapping: mapping, jobs: jobs, transform: { $0 }) { results in
+        try readEvents(path, format: format, policy: policy, mapping: mapping, jobs: jobs, parse: { reader in
+            var results: [Result<InputEvent, InputError>] = []
+            while let next = reader.next() { results.append(next) }
+            return results
+        }) { results in
             for result in results { try each(result) }
         }
     }
 
-    /// The same, a part of the file at a time: `transform` turns each part's rows into something
-    /// else on the thread that read them, and `deliver` receives what it made, in file order.
+    /// The same, a part of the file at a time: `parse` reads each part's rows from a reader of
+    /// its own, on the thread that reads the part, and `deliver` receives what it made, in file
+    /// order.
     static func readEvents<Part: Sendable>(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping, jobs: Int,
-                                           transform: @escaping @Sendable ([Result<InputEvent, InputError>]) -> Part,
+                                           parse: @escaping @Sendable (inout EventFileReader) -> Part,
                                            deliver: (Part) throws -> Void) throws {
         let plain = path.lowercased().hasSuffix(".gz") ? String(path.dropLast(3)) : path
         guard let format = format ?? EventFileFormat(path: plain) else {
@@ -93,7 +98,7 @@ enum InputFiles {
         }
         let blocks = try FileBlocks(path)
         try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked, mapping: mapping),
-                                 jobs: jobs, partSize: 1 << 20, transform: transform, deliver: deliver)
+                                 jobs: jobs, partSize: 1 << 20, parse: parse, deliver: deliver)
         try blocks.finish()
     }
 

@@ -40,6 +40,36 @@ import Testing
 
     /// Every result is checked against plain `Int` arithmetic reduced with Euclid's algorithm, so
     /// the fast paths (equal denominators, integers, binary GCD) cannot drift from the definition.
+    /// Decimals are put in lowest terms by cancelling factors of 2 and 5 (no division by a
+    /// common divisor): checked against Euclid's reduction of digits / 10^places, for decimals
+    /// with trailing zeros, even or multiple-of-5 digits, up to 18 digits, and beyond (the
+    /// 128-bit path).
+    @Test func decimalsAreReadInLowestTerms() {
+        func gcd(_ a: Int128, _ b: Int128) -> Int128 { b == 0 ? (a < 0 ? -a : a) : gcd(b, a % b) }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<5_000 {
+            let length = [1, 2, 3, 6, 12, 18, 19, 25, 36][next(9)]
+            var digits = (0..<length).map { _ in next(10) }
+            if next(3) == 0 { for i in digits.indices.suffix(next(4)) { digits[i] = 0 } }  // trailing zeros
+            let places = next(Swift.min(length, 19))
+            let negative = next(4) == 0
+            var text = digits.map(String.init).joined()
+            if places > 0 { text.insert(".", at: text.index(text.endIndex, offsetBy: -places)) }
+            if text.hasPrefix(".") { text = "0" + text }
+            if negative { text = "-" + text }
+            let whole = digits.reduce(Int128(0)) { $0 * 10 + Int128($1) } * (negative ? -1 : 1)
+            var scale: Int128 = 1
+            for _ in 0..<places { scale *= 10 }
+            let g = Swift.max(gcd(whole, scale), 1)
+            let parsed = ExactNumber(decimal: text)
+            #expect(parsed?.numerator == whole / g && parsed?.denominator == scale / g, "\(text)")
+        }
+    }
+
     @Test func fastPathsAgreeWithPlainFractions() {
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? Swift.abs(a) : gcd(b, a % b) }
         func reduced(_ p: Int, _ q: Int) -> (Int, Int) {

@@ -41,22 +41,24 @@ public struct EventDecoder: Sendable {
     /// Decodes a row given as its non-empty cells by column name.
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
         var plan: ColumnPlan?
-        return decode(cells, at: location, reusing: &plan)
+        var decoded = DecodedRow()
+        return decode(cells, at: location, reusing: &plan, into: &decoded).map { .failure($0) } ?? .success(event(decoded))
     }
 
-    /// The same, with the plan of the previous row's names, kept in `plan` for the next: rows
-    /// of a file usually have the same names.
-    func decode(_ cells: [String: String], at location: InputLocation, reusing plan: inout ColumnPlan?) -> Result<InputEvent, InputError> {
+    /// The same, with the plan of the previous row's names, kept in `plan` for the next (rows of
+    /// a file usually have the same names); the row goes into `decoded`, or the error is returned.
+    func decode(_ cells: [String: String], at location: InputLocation, reusing plan: inout ColumnPlan?, into decoded: inout DecodedRow) -> InputError? {
         let sameNames = plan.map { $0.names.count == cells.count && $0.names.allSatisfy { $0.map { cells[$0] != nil } ?? false } } ?? false
         if !sameNames { plan = self.plan(columns: Array(cells.keys), keyed: true) }
         // The row's cells in the plan's order (every name of a keyed plan is a key of the row).
-        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location)
+        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location, into: &decoded)
     }
 
-    /// Decodes a row given as one cell per column of `plan`, empty for none.
-    func decode(_ row: [String], plan: inout ColumnPlan, at location: InputLocation) -> Result<InputEvent, InputError> {
-        func fail(_ column: String?, _ message: String) -> Result<InputEvent, InputError> {
-            .failure(InputError(location, column: column.map(mapping.column(for:)), message))
+    /// Decodes a row given as one cell per column of `plan`, empty for none, into `decoded`;
+    /// returns the error when the row is malformed (`decoded` then holds no event).
+    func decode(_ row: [String], plan: inout ColumnPlan, at location: InputLocation, into decoded: inout DecodedRow) -> InputError? {
+        func fail(_ column: String?, _ message: String) -> InputError {
+            InputError(location, column: column.map(mapping.column(for:)), message)
         }
         func cell(_ column: Int?) -> String? {
             guard let column, !row[column].isEmpty else { return nil }
@@ -89,22 +91,34 @@ public struct EventDecoder: Sendable {
         }
         // The type and its columns are read in place, by index: copying them (or zipping them)
         // for every row retained and released each of their arrays and strings.
-        let typeName = eventTypes[typeIndex].name
-        var fields = EventFields(minimumCapacity: eventTypes[typeIndex].fields.count)
+        decoded.values.removeAll(keepingCapacity: true)
         for index in eventTypes[typeIndex].fields.indices {
             let (name, fieldType) = eventTypes[typeIndex].fields[index]
             guard let text = cell(plan.types[typeIndex].fields[index]) else {
-                return fail(name, "missing; a `\(typeName)` event needs `\(name)` (\(fieldType))")
+                return fail(name, "missing; a `\(eventTypes[typeIndex].name)` event needs `\(name)` (\(fieldType))")
             }
             switch value(text, as: fieldType) {
-            case .success(let value): fields[name] = value
+            case .success(let value): decoded.values.append(value)
             case .failure(let message): return fail(name, message.text)
             }
         }
         if let column = plan.types[typeIndex].others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
-            return fail(extra, "`\(typeName)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
+            return fail(extra, "`\(eventTypes[typeIndex].name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
-        return .success(InputEvent(id: id, date: date, member: member, type: typeName, fields: fields, location: location))
+        decoded.id = id
+        decoded.date = date
+        decoded.member = member
+        decoded.type = typeIndex
+        decoded.location = location
+        return nil
+    }
+
+    /// The event a decoded row holds.
+    func event(_ decoded: DecodedRow) -> InputEvent {
+        let type = eventTypes[decoded.type]
+        var fields = EventFields(minimumCapacity: type.fields.count)
+        for index in type.fields.indices { fields[type.fields[index].name] = decoded.values[index] }
+        return InputEvent(id: decoded.id, date: decoded.date, member: decoded.member, type: type.name, fields: fields, location: decoded.location)
     }
 
     struct Message: Error { let text: String }
@@ -218,6 +232,22 @@ public struct EventDecoder: Sendable {
         let local = utc + zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc)))
         return CivilDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
+}
+
+/// A row as the decoder checked it, before it is made an `InputEvent`: what a reader that keeps
+/// events in another form (a simulation's partition records) takes, without building one. One
+/// is reused from row to row, so its values' storage is too.
+public struct DecodedRow: Sendable {
+    public internal(set) var id = ""
+    public internal(set) var date = CivilDate(dayNumber: 0)!
+    public internal(set) var member = ""
+    /// The index of its type among the policy's event types (`CheckedPolicy.eventTypes`).
+    public internal(set) var type = 0
+    /// The values of its type's fields, in the order the type declares them.
+    public internal(set) var values: [Value] = []
+    public internal(set) var location = InputLocation(file: "", line: 0)
+
+    public init() {}
 }
 
 /// Where a file's standard columns and each event type's fields are, resolved once from its

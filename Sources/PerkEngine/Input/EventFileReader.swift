@@ -28,6 +28,8 @@ public struct EventFileReader: Sendable {
     private var plan: ColumnPlan?
     /// The cells of the row being read (its storage reused from row to row).
     private var row: [String] = []
+    /// The row `next()` decodes before it makes it an event.
+    private var reusedRow = DecodedRow()
     private var failedHeader = false
     private var lines: [ArraySlice<UInt8>] = []
     /// One decoder for every line of JSON.
@@ -86,11 +88,23 @@ public struct EventFileReader: Sendable {
                                             jobs: Int, partSize: Int = 1 << 22,
                                             transform: @escaping @Sendable ([Result<InputEvent, InputError>]) -> Part,
                                             deliver: (Part) throws -> Void) rethrows {
-        @Sendable func read(_ reader: EventFileReader) -> Part {
-            var reader = reader
+        try read(blocks: next, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize, parse: { reader in
             var results: [Result<InputEvent, InputError>] = []
             while let next = reader.next() { results.append(next) }
             return transform(results)
+        }, deliver: deliver)
+    }
+
+    /// The same, with each part read by `parse` from a reader of its own (with `next(into:)`, a
+    /// row at a time, to keep events in a form other than `InputEvent`), on the thread that
+    /// reads the part; `deliver` receives what it made, in file order.
+    public static func read<Part: Sendable>(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
+                                            jobs: Int, partSize: Int = 1 << 22,
+                                            parse: @escaping @Sendable (inout EventFileReader) -> Part,
+                                            deliver: (Part) throws -> Void) rethrows {
+        @Sendable func read(_ reader: EventFileReader) -> Part {
+            var reader = reader
+            return parse(&reader)
         }
         let batchSize = partSize * max(jobs, 1) * 2
         var pending: [UInt8] = []
@@ -124,8 +138,10 @@ public struct EventFileReader: Sendable {
                 }
             }
             guard let end = headerEnd else { return try deliver(read(EventFileReader(bytes: pending, format: format, file: file, decoder: decoder))) }
-            var header = EventFileReader(bytes: Array(pending[..<end]), format: format, file: file, decoder: decoder)
-            if let failure = header.next() { return try deliver(transform([failure])) }
+            let headerBytes = Array(pending[..<end])
+            var header = EventFileReader(bytes: headerBytes, format: format, file: file, decoder: decoder)
+            // A bad header is the whole file's one error: read again, it is what the part gives.
+            if header.readHeader() != nil { return try deliver(read(EventFileReader(bytes: headerBytes, format: format, file: file, decoder: decoder))) }
             plan = header.plan
             start = end
             line += newlines(in: pending[..<end])
@@ -207,37 +223,53 @@ public struct EventFileReader: Sendable {
 
     /// The next event, or the problem with the next row; nil at the end of the file.
     public mutating func next() -> Result<InputEvent, InputError>? {
+        // Taken out and put back, so its values' storage serves every row.
+        var decoded = DecodedRow()
+        swap(&decoded, &reusedRow)
+        defer { swap(&decoded, &reusedRow) }
+        return next(into: &decoded).map { $0.map { decoder.event(decoded) } }
+    }
+
+    /// Reads the next row into `decoded` (success), or gives the problem with it; nil at the end
+    /// of the file. `decoded` is reused from row to row, with its storage.
+    public mutating func next(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
         switch format {
-        case .csv: return nextCSV()
-        case .jsonLines: return nextJSONLine()
+        case .csv: return nextCSV(into: &decoded)
+        case .jsonLines: return nextJSONLine(into: &decoded)
         }
     }
 
     // MARK: CSV
 
-    private mutating func nextCSV() -> Result<InputEvent, InputError>? {
-        if failedHeader { return nil }
-        if plan == nil {
-            guard let first = csv.next() else { return nil }
-            switch first {
-            case .failure(let problem):
+    /// Reads the header, if it is not read yet; returns the problem with it, if any (and every
+    /// later call then gives nothing).
+    private mutating func readHeader() -> InputError? {
+        guard plan == nil, !failedHeader, let first = csv.next() else { return nil }
+        switch first {
+        case .failure(let problem):
+            failedHeader = true
+            return error(for: problem)
+        case .success(let row):
+            // The file's columns by the standard column or field each holds (nil: left unread).
+            let names = row.cells.map { decoder.mapping.name(ofColumn: $0.trimmingCharacters(in: .whitespaces)) }
+            let missing = EventDecoder.standardColumns.filter { !names.contains($0) }
+            let duplicate = names.compactMap { $0 }.first { name in names.filter { $0 == name }.count > 1 }
+            if !missing.isEmpty || duplicate != nil {
                 failedHeader = true
-                return .failure(error(for: problem))
-            case .success(let row):
-                // The file's columns by the standard column or field each holds (nil: left unread).
-                let names = row.cells.map { decoder.mapping.name(ofColumn: $0.trimmingCharacters(in: .whitespaces)) }
-                let missing = EventDecoder.standardColumns.filter { !names.contains($0) }
-                let duplicate = names.compactMap { $0 }.first { name in names.filter { $0 == name }.count > 1 }
-                if !missing.isEmpty || duplicate != nil {
-                    failedHeader = true
-                    let message = duplicate.map { "the header names the column `\(decoder.mapping.column(for: $0))` twice" }
-                        ?? "the header has no " + missing.map { "`\(decoder.mapping.column(for: $0))`" }.joined(separator: ", ")
-                        + " column; it must name the id, date, member and type columns"
-                    return .failure(InputError(InputLocation(file: file, line: row.line), message))
-                }
-                plan = decoder.plan(columns: names)
+                let message = duplicate.map { "the header names the column `\(decoder.mapping.column(for: $0))` twice" }
+                    ?? "the header has no " + missing.map { "`\(decoder.mapping.column(for: $0))`" }.joined(separator: ", ")
+                    + " column; it must name the id, date, member and type columns"
+                return InputError(InputLocation(file: file, line: row.line), message)
             }
+            plan = decoder.plan(columns: names)
+            return nil
         }
+    }
+
+    private mutating func nextCSV(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
+        if failedHeader { return nil }
+        if plan == nil, let problem = readHeader() { return .failure(problem) }
+        guard plan != nil else { return nil }
         while let next = csv.next(into: &row) {
             switch next {
             case .failure(let problem):
@@ -249,7 +281,7 @@ public struct EventFileReader: Sendable {
                 guard row.count == columns else {
                     return .failure(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
                 }
-                return decoder.decode(row, plan: &plan!, at: location)
+                return decoder.decode(row, plan: &plan!, at: location, into: &decoded).map { .failure($0) } ?? .success(())
             }
         }
         return nil
@@ -283,7 +315,7 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    private mutating func nextJSONLine() -> Result<InputEvent, InputError>? {
+    private mutating func nextJSONLine(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
         if lineIndex == 0 && lines.isEmpty {
             lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         }
@@ -310,7 +342,7 @@ public struct EventFileReader: Sendable {
                 default: break
                 }
             }
-            return decoder.decode(cells, at: location, reusing: &keyedPlan)
+            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &decoded).map { .failure($0) } ?? .success(())
         }
         return nil
     }

@@ -30,6 +30,19 @@ public final class MemberPartitions: @unchecked Sendable {
     /// The policy's event type and field names, written as their index here.
     private let names: [String]
     private let nameIndex: [String: Int]
+    /// How a decoded row of each of the policy's event types is written (by the type's index).
+    private let layouts: [RecordLayout]
+
+    /// An event type's record, by indices found once.
+    fileprivate struct RecordLayout {
+        let type: String
+        let nameIndex: Int
+        /// Its fields in name order (as an `InputEvent` holds them): each one's place among the
+        /// type's declared fields, and its name's index.
+        let fields: [(declared: Int, nameIndex: Int)]
+        /// The declared places of the fields that refer to other events.
+        let references: [Int]
+    }
 
     /// - Parameters:
     ///   - policy: the policy the events were decoded for (which fields refer to other events).
@@ -45,7 +58,15 @@ public final class MemberPartitions: @unchecked Sendable {
             for name in [type.name] + type.fields.map(\.name) where !names.contains(name) { names.append(name) }
         }
         self.names = names
-        nameIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
+        let nameIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, $0.offset) })
+        self.nameIndex = nameIndex
+        layouts = policy.checked.eventTypes.map { type in
+            let referring = Set((policy.references[type.name] ?? []).map(\.field))
+            return RecordLayout(type: type.name, nameIndex: nameIndex[type.name]!,
+                                fields: type.fields.indices.sorted { type.fields[$0].name < type.fields[$1].name }
+                                    .map { ($0, nameIndex[type.fields[$0].name]!) },
+                                references: type.fields.indices.filter { referring.contains(type.fields[$0].name) })
+        }
         buffers = Array(repeating: [], count: count)
         spilled = Array(repeating: nil, count: count)
     }
@@ -97,6 +118,22 @@ public final class MemberPartitions: @unchecked Sendable {
         return (encoder.batch, errors)
     }
 
+    /// Encodes the events a reader gives until its part ends, straight from its decoded rows (no
+    /// `InputEvent` is made); returns the rows that could not be read with the batch, in order.
+    /// The reader's decoder must be for the policy the partitions were made for.
+    public func encode(_ reader: inout EventFileReader) -> (Batch, [InputError]) {
+        var encoder = BatchEncoder(self)
+        var errors: [InputError] = []
+        var row = DecodedRow()
+        while let next = reader.next(into: &row) {
+            switch next {
+            case .success: encoder.add(row)
+            case .failure(let error): errors.append(error)
+            }
+        }
+        return (encoder.batch, errors)
+    }
+
     /// Builds a batch event by event.
     private struct BatchEncoder {
         let partitions: MemberPartitions
@@ -126,6 +163,25 @@ public final class MemberPartitions: @unchecked Sendable {
             var record = RecordWriter(bytes: [])
             swap(&record.bytes, &batch.records[index])
             record.write(event) { place, name in indexOfName(at: place, name) }
+            swap(&record.bytes, &batch.records[index])
+        }
+
+        /// Adds a decoded row of the policy's event type `row.type`.
+        mutating func add(_ row: DecodedRow) {
+            let layout = partitions.layouts[row.type]
+            batch.events += 1
+            if batch.lastDate.map({ $0 < row.date }) ?? true { batch.lastDate = row.date }
+            if layout.type != lastType {
+                batch.types.insert(layout.type)
+                lastType = layout.type
+            }
+            for field in layout.references {
+                if case .event(let id) = row.values[field] { batch.referencedIDs.insert(id) }
+            }
+            let index = partitions.partition(of: row.member)
+            var record = RecordWriter(bytes: [])
+            swap(&record.bytes, &batch.records[index])
+            record.write(row, layout: layout)
             swap(&record.bytes, &batch.records[index])
         }
 
@@ -213,6 +269,8 @@ public final class MemberPartitions: @unchecked Sendable {
 
 /// Writes events as records: line, date, type, id, member, then each field's name and value.
 /// Integers are LEB128 varints (signed ones zigzag-encoded), strings their UTF-8 length and bytes.
+/// A record is written through one pointer, after one check of the buffer's room for the most it
+/// can take: appending it byte by byte checked the array's capacity and uniqueness at every byte.
 private struct RecordWriter {
     var bytes: [UInt8]
 
@@ -220,31 +278,86 @@ private struct RecordWriter {
     ///   name the policy does not declare, written out instead), given its place in the record:
     ///   0 for the type, then 1, 2, … for the fields.
     mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
-        var place = 0
-        func name(_ text: String) {
-            defer { place += 1 }
-            if let index = nameIndex(place, text) {
-                unsigned(UInt64(index + 1))
-            } else {
-                unsigned(0)
-                string(text)
+        var most = 4 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
+        for (field, value) in event.fields { most += Self.most(field) + Self.most(value) }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: most))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            var cursor = RecordCursor(at: buffer.baseAddress! + start)
+            cursor.unsigned(UInt64(event.location.line))
+            cursor.signed(Int64(event.date.dayNumber))
+            cursor.name(event.type, index: nameIndex(0, event.type))
+            cursor.string(event.id)
+            cursor.string(event.member)
+            cursor.unsigned(UInt64(event.fields.count))
+            for (place, (field, value)) in event.fields.enumerated() {
+                cursor.name(field, index: nameIndex(place + 1, field))
+                cursor.value(value)
             }
+            return cursor.offset
         }
-        unsigned(UInt64(event.location.line))
-        signed(Int64(event.date.dayNumber))
-        name(event.type)
-        string(event.id)
-        string(event.member)
-        unsigned(UInt64(event.fields.count))
-        for (field, value) in event.fields {
-            name(field)
-            write(value)
+        bytes.removeLast(most - written)
+    }
+
+    /// Writes a decoded row as `write(_:nameIndex:)` writes the event it holds.
+    fileprivate mutating func write(_ row: DecodedRow, layout: MemberPartitions.RecordLayout) {
+        var most = 5 * RecordCursor.longestVarint + row.id.utf8.count + row.member.utf8.count
+        for value in row.values { most += RecordCursor.longestVarint + Self.most(value) }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: most))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            var cursor = RecordCursor(at: buffer.baseAddress! + start)
+            cursor.unsigned(UInt64(row.location.line))
+            cursor.signed(Int64(row.date.dayNumber))
+            cursor.name(layout.type, index: layout.nameIndex)
+            cursor.string(row.id)
+            cursor.string(row.member)
+            cursor.unsigned(UInt64(layout.fields.count))
+            for (declared, nameIndex) in layout.fields {
+                cursor.name("", index: nameIndex)
+                cursor.value(row.values[declared])
+            }
+            return cursor.offset
+        }
+        bytes.removeLast(most - written)
+    }
+
+    /// The most bytes a name takes: its index, or a 0 and the name.
+    private static func most(_ name: String) -> Int { 2 * RecordCursor.longestVarint + name.utf8.count }
+
+    /// The most bytes a value takes.
+    private static func most(_ value: Value) -> Int {
+        switch value {
+        case .text(let text), .event(let text): return 1 + RecordCursor.longestVarint + text.utf8.count
+        case .list(let items): return 1 + RecordCursor.longestVarint + items.reduce(0) { $0 + most($1) }
+        default: return 1 + 2 * RecordCursor.longestWideVarint
+        }
+    }
+}
+
+/// Writes a record's parts from a pointer into room made for them.
+private struct RecordCursor {
+    /// The bytes a varint of 64 bits, and of 128 bits, takes at most.
+    static let longestVarint = 10, longestWideVarint = 19
+
+    let base: UnsafeMutablePointer<UInt8>
+    var offset = 0
+
+    init(at base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    /// A name written by its index in the policy's names plus one, or 0 and the name itself.
+    mutating func name(_ text: String, index: Int?) {
+        if let index {
+            unsigned(UInt64(index + 1))
+        } else {
+            unsigned(0)
+            string(text)
         }
     }
 
-    mutating func write(_ value: Value) {
+    mutating func value(_ value: Value) {
         func tagged(_ tag: UInt8, _ number: ExactNumber) {
-            bytes.append(tag)
+            byte(tag)
             wide(number.numerator)
             wide(number.denominator)
         }
@@ -255,49 +368,63 @@ private struct RecordWriter {
         case .percent(let n): tagged(3, n)
         case .rate(let n): tagged(4, n)
         case .duration(let months, let days):
-            bytes.append(5)
+            byte(5)
             signed(Int64(months))
             signed(Int64(days))
         case .date(let date):
-            bytes.append(6)
+            byte(6)
             signed(Int64(date.dayNumber))
         case .text(let text):
-            bytes.append(7)
+            byte(7)
             string(text)
         case .bool(let flag):
-            bytes.append(flag ? 9 : 8)
+            byte(flag ? 9 : 8)
         case .tier(let rank):
-            bytes.append(10)
+            byte(10)
             signed(Int64(rank))
         case .event(let id):
-            bytes.append(11)
+            byte(11)
             string(id)
         case .list(let items):
-            bytes.append(12)
+            byte(12)
             unsigned(UInt64(items.count))
-            for item in items { write(item) }
+            for item in items { self.value(item) }
         }
+    }
+
+    mutating func byte(_ value: UInt8) {
+        base[offset] = value
+        offset += 1
     }
 
     mutating func unsigned(_ value: UInt64) { varint(value) }
 
     mutating func signed(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
-    mutating func wide(_ value: Int128) { varint(UInt128(bitPattern: (value << 1) ^ (value >> 127))) }
+    /// Zigzag makes the same number of a value in 64 bits as in 128, so the usual amount, which
+    /// fits in 64, takes the shorter loop and writes the same bytes.
+    mutating func wide(_ value: Int128) {
+        if let narrow = Int64(exactly: value) { return signed(narrow) }
+        varint(UInt128(bitPattern: (value << 1) ^ (value >> 127)))
+    }
 
     /// Seven bits a byte, lowest first; the high bit says another byte follows.
     private mutating func varint<Word: FixedWidthInteger & UnsignedInteger>(_ value: Word) {
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            byte(UInt8(truncatingIfNeeded: value) | 0x80)
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        byte(UInt8(value))
     }
 
     mutating func string(_ text: String) {
-        unsigned(UInt64(text.utf8.count))
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { utf8 in
+            unsigned(UInt64(utf8.count))
+            if let source = utf8.baseAddress { (base + offset).update(from: source, count: utf8.count) }
+            offset += utf8.count
+        }
     }
 }
 

@@ -54,9 +54,10 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules).
     private init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>) {
         var negative = false
-        var whole: Int128 = 0
         var digits = 0
         var places: Int?
+        // The digits' value while it fits in 64 bits (up to 18 digits: every amount in practice).
+        var small: UInt64 = 0
         for (index, byte) in text.enumerated() {
             switch byte {
             case UInt8(ascii: "-") where index == 0:
@@ -67,16 +68,42 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 digits += 1
                 guard digits <= 36 else { return nil }
-                whole = whole * 10 + Int128(byte - UInt8(ascii: "0"))
+                small = small &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
                 places = places.map { $0 + 1 }
             default:
                 return nil
             }
         }
         guard digits > 0, places != 0 else { return nil }
-        var scale: Int128 = 1
-        for _ in 0..<(places ?? 0) { scale *= 10 }
-        self.init(numerator: negative ? -whole : whole, denominator: scale)
+        guard digits <= 18 else {
+            let whole = text.reduce(Int128(0)) { (48...57).contains($1) ? $0 * 10 + Int128($1 - 48) : $0 }
+            var scale: Int128 = 1
+            for _ in 0..<(places ?? 0) { scale *= 10 }
+            self.init(numerator: negative ? -whole : whole, denominator: scale)
+            return
+        }
+        // Lowest terms without a division: the denominator is 2^places × 5^places, so the only
+        // factors to cancel are the numerator's trailing decimal zeros, then its factors of 2 or
+        // (not both, once no zero trails) of 5.
+        var decimals = places ?? 0
+        while decimals > 0 && small % 10 == 0 {
+            small /= 10
+            decimals -= 1
+        }
+        var twos = decimals, fives = decimals
+        if decimals > 0 && small % 2 == 0 {
+            let shift = min(small.trailingZeroBitCount, decimals)
+            small >>= shift
+            twos -= shift
+        } else {
+            while fives > 0 && small % 5 == 0 {
+                small /= 5
+                fives -= 1
+            }
+        }
+        var denominator: UInt64 = 1 << twos
+        for _ in 0..<fives { denominator *= 5 }
+        self.init(lowestTerms: negative ? -Int128(small) : Int128(small), denominator: Int128(denominator))
     }
 
     private static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {

@@ -71,10 +71,10 @@ struct Simulate: ParsableCommand {
         let partitions = MemberPartitions(file: events, policy: compiled[0])
         var malformed: [InputError] = []
         let progress = Progress()
-        // Each part of the file is encoded for the partitions on the thread that read it.
-        let encode: @Sendable ([Result<InputEvent, InputError>]) -> (MemberPartitions.Batch, [InputError]) = { partitions.encode($0) }
+        // Each part of the file is encoded for the partitions on the thread that reads it.
+        let encode: @Sendable (inout EventFileReader) -> (MemberPartitions.Batch, [InputError]) = { partitions.encode(&$0) }
         try InputFiles.readEvents(events, format: inputFormat ?? config?.input.format, policy: compiled[0],
-                                  mapping: config?.input.mapping ?? InputMapping(), jobs: jobs, transform: encode) { batch, errors in
+                                  mapping: config?.input.mapping ?? InputMapping(), jobs: jobs, parse: encode) { batch, errors in
             do {
                 try partitions.add(batch)
             } catch {
