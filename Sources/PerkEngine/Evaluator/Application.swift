@@ -138,7 +138,8 @@ extension CompiledPolicy {
     /// Where an item dated `date` goes to keep `items` in date order: after every item dated on
     /// or before it (usually at the end). Takes the array by value only while searching, so the
     /// caller's array stays uniquely referenced and inserting does not copy it.
-    static func insertionIndex<Item>(in items: [Item], for date: CivilDate, _ dateOf: (Item) -> CivilDate) -> Int {
+    static func insertionIndex<Items: BidirectionalCollection<Item>, Item>(in items: Items, for date: CivilDate, _ dateOf: (Item) -> CivilDate) -> Int
+    where Items.Index == Int {
         if let last = items.last, dateOf(last) > date {
             return (items.lastIndex { dateOf($0) <= date }).map { $0 + 1 } ?? 0
         }
@@ -299,7 +300,7 @@ extension CompiledPolicy {
     }
 }
 
-extension Array {
+extension RangeReplaceableCollection where Index == Int {
     /// Inserts `element` at `index`, appending when that is the end: appending moves the element
     /// in, inserting copies it once more.
     mutating func insertOrAppend(_ element: Element, at index: Int) {
