@@ -17,13 +17,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
         .target(name: "PerkLanguage"),
         // Checked policies applied to members' events; reading event and member files.
-        .target(name: "PerkEngine", dependencies: ["PerkLanguage", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "PerkEngine", dependencies: ["PerkLanguage"]),
         // A deployment's perk.yaml: policy, parameter values, input layout, command defaults.
         .target(name: "PerkConfig", dependencies: ["PerkLanguage", "PerkEngine", .product(name: "Yams", package: "Yams")]),
         // Operators' policy tests (*.test.yaml): reading, running, rule coverage.

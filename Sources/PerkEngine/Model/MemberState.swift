@@ -1,4 +1,3 @@
-import DequeModule
 import PerkLanguage
 
 /// Everything the engine keeps about one member between events. A value: copy it, store it,
@@ -31,10 +30,7 @@ public struct MemberState: Hashable, Sendable {
     public var lots: [Lot] = []
     /// The events the policy's windows and references can still see, by the policy's event type
     /// (its declaration order), each in date order. Types nothing looks back at are not kept.
-    /// Double-ended queues: the events a window no longer sees leave from the front after nearly
-    /// every event, which in an array moved every event kept (for a member with thousands of
-    /// events in a year, most of a replay's time).
-    var histories: [Deque<RecordedEvent>] = []
+    var histories: [EventHistory] = []
     /// Granted uses of each benefit, by date.
     public var benefitUses: [String: [CivilDate]] = [:]
     public var totals = Totals()
