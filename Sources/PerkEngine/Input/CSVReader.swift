@@ -39,8 +39,6 @@ public struct CSVReader: Sendable {
     /// Where the next row starts, counted from the start of `bytes`.
     private var offset: Int
     private var line: Int
-    /// The most cells a row has had (rows are read into arrays of that capacity).
-    private var columnsSeen = 4
 
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
     public init(_ bytes: [UInt8], firstLine: Int = 1) {
@@ -64,17 +62,28 @@ public struct CSVReader: Sendable {
     /// Reads the next row's cells into `cells` (emptied first, its storage kept): the line the
     /// row starts on, nil at the end, or the problem with the row.
     mutating func next(into cells: inout [String]) -> Result<Int, Problem>? {
-        guard offset < bytes.count else { return nil }
+        var row = CSVRow()
+        guard let next = next(into: &row) else { return nil }
         cells.removeAll(keepingCapacity: true)
-        cells.reserveCapacity(columnsSeen)
+        for column in 0..<row.count { cells.append(row.text(column)) }
+        return next
+    }
+
+    /// Reads the next row's cells as the bytes they are, without making text of them: the line
+    /// the row starts on, nil at the end, or the problem with the row. `row` is reused.
+    mutating func next(into row: inout CSVRow) -> Result<Int, Problem>? {
+        guard offset < bytes.count else { return nil }
+        row.start(bytes)
         let rowLine = line
         var problem: Problem?
         bytes.withUnsafeBufferPointer { bytes in
             while true {
                 if offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") {
-                    cells.append(quotedCell(bytes, rowLine, &problem))
+                    quotedCell(bytes, rowLine, &problem, into: &row)
                 } else {
-                    cells.append(Self.text(UnsafeBufferPointer(rebasing: bytes[restOfCell(bytes)]), rowLine, &problem))
+                    let cell = restOfCell(bytes)
+                    Self.check(UnsafeBufferPointer(rebasing: bytes[cell]), rowLine, &problem)
+                    row.append(cell)
                 }
                 guard offset < bytes.count else { return }
                 offset += 1
@@ -84,7 +93,6 @@ public struct CSVReader: Sendable {
                 }
             }
         }
-        columnsSeen = max(columnsSeen, cells.count)
         return problem.map { .failure($0) } ?? .success(rowLine)
     }
 
@@ -99,7 +107,7 @@ public struct CSVReader: Sendable {
 
     /// A cell that starts with a quote: the text between the quotes (`""` read as `"`), then, when
     /// a `\r` that ends no line follows them, the rest of the cell from it.
-    private mutating func quotedCell(_ bytes: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?) -> String {
+    private mutating func quotedCell(_ bytes: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?, into row: inout CSVRow) {
         offset += 1
         var start = offset
         var unescaped: [UInt8] = []  // the text up to the last `""`, when there is one
@@ -131,18 +139,65 @@ public struct CSVReader: Sendable {
                 _ = restOfCell(bytes)
             }
         }
-        if unescaped.isEmpty && after.isEmpty { return Self.text(UnsafeBufferPointer(rebasing: bytes[quoted]), rowLine, &problem) }
+        if unescaped.isEmpty && after.isEmpty {
+            Self.check(UnsafeBufferPointer(rebasing: bytes[quoted]), rowLine, &problem)
+            row.append(quoted)
+            return
+        }
         unescaped += bytes[quoted]
         unescaped += bytes[after]
-        return unescaped.withUnsafeBufferPointer { Self.text($0, rowLine, &problem) }
+        unescaped.withUnsafeBufferPointer { Self.check($0, rowLine, &problem) }
+        row.append(unescaped: unescaped)
     }
 
-    /// A cell's text, or "" and the problem when it is not UTF-8.
-    private static func text(_ utf8: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?) -> String {
+    /// Notes the problem when a cell is not UTF-8.
+    private static func check(_ utf8: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?) {
         // ASCII needs no validating (which, generic, is far slower).
-        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
-        if let text = String(validating: utf8, as: UTF8.self) { return text }
+        if utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil { return }
         problem = problem ?? .invalidUTF8(line: rowLine)
-        return ""
+    }
+}
+
+/// A row's cells as bytes, where they are: in the bytes the reader reads, or (for a quoted cell
+/// with a `""` in it, or text after its closing quote) copied out without the escapes. Text is
+/// made of a cell only when asked for: a reader of events parses dates and amounts from the bytes.
+/// Reused from row to row, with its storage.
+public struct CSVRow: Sendable {
+    private var bytes: ArraySlice<UInt8> = []
+    /// Each cell's bytes: a range of `bytes`, or of `unescaped` when `escaped`.
+    private var cells: [(range: Range<Int>, escaped: Bool)] = []
+    private var unescaped: [UInt8] = []
+
+    public init() {}
+
+    /// Starts a row of `bytes`.
+    fileprivate mutating func start(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        cells.removeAll(keepingCapacity: true)
+        unescaped.removeAll(keepingCapacity: true)
+    }
+
+    /// A cell at `range`, counted from the start of the bytes.
+    fileprivate mutating func append(_ range: Range<Int>) { cells.append((range, false)) }
+
+    fileprivate mutating func append(unescaped text: [UInt8]) {
+        cells.append((unescaped.count..<unescaped.count + text.count, true))
+        unescaped += text
+    }
+
+    public var count: Int { cells.count }
+
+    public func isEmpty(_ column: Int) -> Bool { cells[column].range.isEmpty }
+
+    /// The cell's bytes (valid UTF-8 unless the row was reported as not).
+    public func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        let (range, escaped) = cells[column]
+        if escaped { return try unescaped.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) } }
+        return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// The cell's text.
+    public func text(_ column: Int) -> String {
+        withUTF8(column) { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -14,6 +14,8 @@ public struct EventDecoder: Sendable {
     /// The columns an event of each type may fill.
     private let columns: [Set<String>]
     private let tierRanks: [String: Int]
+    /// How each field of each type is read when it is an amount (nil: it is not).
+    private let amountForms: [[AmountForm?]]
     private let timeZone: TimeZone
     /// How the file's columns and values map to events.
     public let mapping: InputMapping
@@ -24,6 +26,7 @@ public struct EventDecoder: Sendable {
         typeIndices = Dictionary(uniqueKeysWithValues: policy.eventTypes.enumerated().map { ($0.element.name, $0.offset) })
         columns = policy.eventTypes.map { Set(Self.standardColumns).union($0.fields.map(\.name)) }
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
+        amountForms = policy.eventTypes.map { $0.fields.map { Self.amountForm(of: $0.type) } }
         timeZone = TimeZone(identifier: policy.timeZone) ?? TimeZone(secondsFromGMT: 0)!
     }
 
@@ -56,23 +59,24 @@ public struct EventDecoder: Sendable {
 
     /// Decodes a row given as one cell per column of `plan`, empty for none, into `decoded`;
     /// returns the error when the row is malformed (`decoded` then holds no event).
-    func decode(_ row: [String], plan: inout ColumnPlan, at location: InputLocation, into decoded: inout DecodedRow) -> InputError? {
+    func decode<Cells: RowCells>(_ row: Cells, plan: inout ColumnPlan, at location: InputLocation, into decoded: inout DecodedRow) -> InputError? {
         func fail(_ column: String?, _ message: String) -> InputError {
             InputError(location, column: column.map(mapping.column(for:)), message)
         }
-        func cell(_ column: Int?) -> String? {
-            guard let column, !row[column].isEmpty else { return nil }
-            return row[column]
+        func filled(_ column: Int?) -> Int? {
+            guard let column, !row.isEmpty(column) else { return nil }
+            return column
         }
-        guard let id = cell(plan.standard[0]), let dateCell = cell(plan.standard[1]), let member = cell(plan.standard[2]),
-              let typeCell = cell(plan.standard[3]) else {
-            let missing = Self.standardColumns.indices.first { cell(plan.standard[$0]) == nil }!
+        guard let idColumn = filled(plan.standard[0]), let dateColumn = filled(plan.standard[1]), let memberColumn = filled(plan.standard[2]),
+              let typeColumn = filled(plan.standard[3]) else {
+            let missing = Self.standardColumns.indices.first { filled(plan.standard[$0]) == nil }!
             return fail(Self.standardColumns[missing], "missing; every event needs an id, a date, a member and a type")
         }
         let typeIndex: Int
-        if let last = plan.lastType, last.cell == typeCell {
+        if let last = plan.lastType, row.withUTF8(typeColumn, { last.cell.utf8.elementsEqual($0) }) {
             typeIndex = last.index
         } else {
+            let typeCell = row.text(typeColumn)
             let typeName = mapping.types[typeCell] ?? typeCell
             guard let index = typeIndices[typeName] else {
                 let declaredTypes = eventTypes.map(\.name)
@@ -83,31 +87,35 @@ public struct EventDecoder: Sendable {
             typeIndex = index
             plan.lastType = (typeCell, index)
         }
-        let date = mapping.dateFormat.map { $0.date(dateCell) } ?? Self.date(dateCell, in: timeZone)
-        guard let date else {
+        // A plain date is read from the cell's bytes; a time or another format from its text.
+        let date = mapping.dateFormat == nil ? row.withUTF8(dateColumn) { $0.count == 10 ? CivilDate(isoUTF8: $0) : nil } : nil
+        guard let date = date ?? mapping.dateFormat.map({ $0.date(row.text(dateColumn)) }) ?? Self.date(row.text(dateColumn), in: timeZone) else {
             let expected = mapping.dateFormat.map { "write it as \($0)" }
                 ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
-            return fail("date", "`\(dateCell)` is not a date; \(expected)")
+            return fail("date", "`\(row.text(dateColumn))` is not a date; \(expected)")
         }
         // The type and its columns are read in place, by index: copying them (or zipping them)
         // for every row retained and released each of their arrays and strings.
         decoded.values.removeAll(keepingCapacity: true)
         for index in eventTypes[typeIndex].fields.indices {
             let (name, fieldType) = eventTypes[typeIndex].fields[index]
-            guard let text = cell(plan.types[typeIndex].fields[index]) else {
+            guard let column = filled(plan.types[typeIndex].fields[index]) else {
                 return fail(name, "missing; a `\(eventTypes[typeIndex].name)` event needs `\(name)` (\(fieldType))")
             }
-            switch value(text, as: fieldType) {
+            // An amount is read from the cell's bytes; anything else, or an amount that is not
+            // one (for the message), from its text.
+            let amount = amountForms[typeIndex][index].flatMap { form in row.withUTF8(column) { form.read($0) } }
+            switch amount.map({ .success($0) }) ?? value(row.text(column), as: fieldType) {
             case .success(let value): decoded.values.append(value)
             case .failure(let message): return fail(name, message.text)
             }
         }
-        if let column = plan.types[typeIndex].others.first(where: { !row[$0].isEmpty }), let extra = plan.names[column] {
+        if let column = plan.types[typeIndex].others.first(where: { !row.isEmpty($0) }), let extra = plan.names[column] {
             return fail(extra, "`\(eventTypes[typeIndex].name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
-        decoded.id = id
+        decoded.id = row.text(idColumn)
         decoded.date = date
-        decoded.member = member
+        decoded.member = row.text(memberColumn)
         decoded.type = typeIndex
         decoded.location = location
         return nil
@@ -127,20 +135,17 @@ public struct EventDecoder: Sendable {
     func value(_ cell: String, as type: PerkType) -> Result<Value, Message> {
         func fail(_ text: String) -> Result<Value, Message> { .failure(Message(text: text)) }
         switch type {
-        case .money:
-            guard let amount = Self.decimal(cell, maxPlaces: 2) else {
-                return fail("`\(cell)` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56")
+        case .money, .points, .number:
+            let form = Self.amountForm(of: type)!
+            guard let amount = Self.decimal(cell, maxPlaces: form.places) else {
+                switch type {
+                case .money: return fail("`\(cell)` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56")
+                case .points: return fail("`\(cell)` is not a whole number of points")
+                default: return fail("`\(cell)` is not a number")
+                }
             }
-            guard !amount.isNegative else { return fail("`\(cell)`: an amount cannot be negative") }
-            return .success(.money(amount))
-        case .points:
-            guard let points = Self.decimal(cell, maxPlaces: 0) else {
-                return fail("`\(cell)` is not a whole number of points")
-            }
-            return .success(.points(points))
-        case .number:
-            guard let number = Self.decimal(cell, maxPlaces: 18) else { return fail("`\(cell)` is not a number") }
-            return .success(.number(number))
+            guard form.negativeAllowed || !amount.isNegative else { return fail("`\(cell)`: an amount cannot be negative") }
+            return .success(form.wrap(amount))
         case .percent:
             let digits = cell.hasSuffix("%") ? String(cell.dropLast()) : cell
             guard let percent = Self.decimal(digits, maxPlaces: 18) else { return fail("`\(cell)` is not a percentage such as 5%") }
@@ -171,12 +176,41 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// How a field of an amount type is read: at most `places` decimals; money is never negative.
+    struct AmountForm: Sendable {
+        let places: Int
+        let negativeAllowed: Bool
+        let wrap: @Sendable (ExactNumber) -> Value
+
+        /// The value of a cell's bytes, nil when they are not one (`value(_:as:)` says why).
+        func read(_ utf8: UnsafeBufferPointer<UInt8>) -> Value? {
+            guard let amount = EventDecoder.decimal(utf8, maxPlaces: places), negativeAllowed || !amount.isNegative else { return nil }
+            return wrap(amount)
+        }
+    }
+
+    /// How a field of `type` is read when it is an amount (money, points, a number).
+    static func amountForm(of type: PerkType) -> AmountForm? {
+        switch type {
+        case .money: return AmountForm(places: 2, negativeAllowed: false, wrap: Value.money)
+        case .points: return AmountForm(places: 0, negativeAllowed: true, wrap: Value.points)
+        case .number: return AmountForm(places: 18, negativeAllowed: true, wrap: Value.number)
+        default: return nil
+        }
+    }
+
     /// `-12`, `1234.56`: ASCII digits, an optional sign and at most `maxPlaces` decimals.
     static func decimal(_ text: String, maxPlaces: Int) -> ExactNumber? {
-        let utf8 = text.utf8
+        var text = text
+        return text.withUTF8 { decimal($0, maxPlaces: maxPlaces) }
+    }
+
+    /// The same, from UTF-8 bytes.
+    static func decimal(_ utf8: UnsafeBufferPointer<UInt8>, maxPlaces: Int) -> ExactNumber? {
         // Any text after a second point, or not digits, is for `ExactNumber` to refuse.
-        if let point = utf8.lastIndex(of: UInt8(ascii: ".")), utf8.distance(from: point, to: utf8.endIndex) - 1 > maxPlaces { return nil }
-        return utf8.first == UInt8(ascii: "+") ? ExactNumber(decimal: text[utf8.index(after: utf8.startIndex)...]) : ExactNumber(decimal: text)
+        if let point = utf8.lastIndex(of: UInt8(ascii: ".")), utf8.count - point - 1 > maxPlaces { return nil }
+        if utf8.first == UInt8(ascii: "+") { return ExactNumber(decimalUTF8: UnsafeBufferPointer(rebasing: utf8.dropFirst())) }
+        return ExactNumber(decimalUTF8: utf8)
     }
 
     static func duration(_ text: String) -> Value? {
@@ -231,6 +265,25 @@ public struct EventDecoder: Sendable {
         let utc = (day.dayNumber * 86_400) + hour * 3600 + minute * 60 + second - offsetSeconds
         let local = utc + zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utc)))
         return CivilDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+    }
+}
+
+/// A row's cells by column, as the decoder reads them: as text, or as bytes where a value is
+/// parsed from them (dates, amounts), and text would be made only to be dropped.
+protocol RowCells {
+    func isEmpty(_ column: Int) -> Bool
+    func text(_ column: Int) -> String
+    func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result
+}
+
+extension CSVRow: RowCells {}
+
+extension Array: RowCells where Element == String {
+    func isEmpty(_ column: Int) -> Bool { self[column].isEmpty }
+    func text(_ column: Int) -> String { self[column] }
+    func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var text = self[column]
+        return try text.withUTF8(body)
     }
 }
 

@@ -27,7 +27,7 @@ public struct EventFileReader: Sendable {
     /// Where the columns the header names are; nil before it is read.
     private var plan: ColumnPlan?
     /// The cells of the row being read (its storage reused from row to row).
-    private var row: [String] = []
+    private var row = CSVRow()
     /// The row `next()` decodes before it makes it an event.
     private var reusedRow = DecodedRow()
     private var failedHeader = false
@@ -275,7 +275,7 @@ public struct EventFileReader: Sendable {
             case .failure(let problem):
                 return .failure(error(for: problem))
             case .success(let line):
-                if row.count == 1 && row[0].isEmpty { continue }  // a blank line
+                if row.count == 1 && row.isEmpty(0) { continue }  // a blank line
                 let location = InputLocation(file: file, line: line)
                 let columns = plan!.names.count
                 guard row.count == columns else {

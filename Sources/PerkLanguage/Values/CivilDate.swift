@@ -35,7 +35,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The same, from UTF-8 bytes, byte by byte: input files hold millions of dates.
-    private init?(isoUTF8 text: UnsafeBufferPointer<UInt8>) {
+    package init?(isoUTF8 text: UnsafeBufferPointer<UInt8>) {
         var digits = (year: 0, month: 0, day: 0)
         var count = 0
         for byte in text {

@@ -52,7 +52,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules).
-    private init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>) {
+    package init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>) {
         var negative = false
         var digits = 0
         var places: Int?
