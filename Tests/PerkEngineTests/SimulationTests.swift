@@ -44,14 +44,21 @@ final class SimulationTests: XCTestCase {
     }
 
     /// Partitions give back every event as it was added, in order per partition — also one whose
-    /// type and fields the policy does not declare (an API caller's), whose names are written out.
+    /// type and fields the policy does not declare (an API caller's), whose names are written out,
+    /// with numbers on both sides of 64 bits (which are written and read in 64 bits when they fit).
     func testPartitionsGiveEventsBackAsAdded() throws {
         let partitions = MemberPartitions(file: "events", policy: WorkedExampleTests.policy, count: 2, spillThreshold: 40)
+        let wide: EventFields = [
+            "note": .text("hello, world"), "amount": .money(ExactNumber(numerator: 12345, denominator: 100)!),
+            "huge": .number(ExactNumber(numerator: Int128(1) << 100, denominator: 3)!),
+            "least": .points(ExactNumber(numerator: Int128(Int64.min), denominator: 1)!),
+            "most": .points(ExactNumber(numerator: Int128(Int64.max), denominator: 1)!),
+            "beyond": .money(ExactNumber(numerator: -(Int128(1) << 64) - 1, denominator: 7)!),
+        ]
         let events = (0..<30).map { index in
             InputEvent(id: "e\(index)", date: CivilDate(dayNumber: 19_000 + index)!, member: "M\(index % 4)",
                        type: index == 7 ? "gift" : "purchase",
-                       fields: index == 7 ? ["note": .text("hello, world"), "amount": .money(ExactNumber(numerator: 12345, denominator: 100)!)]
-                                          : ["amount": .money(ExactNumber(index)), "category": .text("room")],
+                       fields: index == 7 ? wide : ["amount": .money(ExactNumber(index)), "category": .text("room")],
                        location: InputLocation(file: "events", line: index + 2))
         }
         try partitions.add(partitions.encode(Array(events[..<13])))

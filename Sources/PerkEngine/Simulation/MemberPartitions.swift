@@ -218,11 +218,13 @@ public final class MemberPartitions: @unchecked Sendable {
             }
         }
         bytes += buffers[index]
-        var reader = RecordReader(bytes: bytes)
         var events: [InputEvent] = []
         // Partitions are read on several threads at once.
         let file = file.unshared
-        while let event = reader.read(names: names, file: file) { events.append(event) }
+        bytes.withUnsafeBufferPointer { bytes in
+            var reader = RecordReader(bytes: bytes)
+            while let event = reader.read(names: names, file: file) { events.append(event) }
+        }
         return events
     }
 
@@ -428,9 +430,10 @@ private struct RecordCursor {
     }
 }
 
-/// Reads back what `RecordWriter` wrote.
+/// Reads back what `RecordWriter` wrote, from bytes it holds still (no bounds checks or
+/// reference counting per byte).
 private struct RecordReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
 
     mutating func read(names: [String], file: String) -> InputEvent? {
@@ -443,7 +446,7 @@ private struct RecordReader {
         var fields = EventFields(minimumCapacity: count)
         for _ in 0..<count {
             let field = name(names)
-            fields[field] = value()
+            fields.append(field, value())
         }
         return InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: file, line: line))
     }
@@ -488,7 +491,13 @@ private struct RecordReader {
         return Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
     }
 
+    /// A 128-bit number, read in 64 bits when it fits (as amounts do), which the zigzag and
+    /// varint encodings make the same bytes.
     mutating func wide() -> Int128 {
+        let start = offset
+        var length = 0
+        while bytes[start + length] >= 0x80 { length += 1 }
+        if length < 9 { return Int128(signed()) }
         let zigzag = varint(UInt128.self)
         return Int128(bitPattern: zigzag >> 1) ^ -Int128(bitPattern: zigzag & 1)
     }
@@ -508,6 +517,6 @@ private struct RecordReader {
     mutating func string() -> String {
         let length = Int(unsigned())
         defer { offset += length }
-        return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
     }
 }
