@@ -131,7 +131,7 @@ public struct EventFileReader: Sendable {
             var headerEnd: Int?
             try fill(1 << 16)
             while headerEnd == nil {
-                headerEnd = rowEnds(in: pending, from: 0, every: 1, format: format, atEnd: atEnd).first
+                headerEnd = rowEnds(in: pending, from: 0, every: 1, format: format, atEnd: atEnd).first?.end
                 if headerEnd == nil {
                     if atEnd { break }
                     try fill(pending.count * 2)
@@ -144,7 +144,7 @@ public struct EventFileReader: Sendable {
             if header.readHeader() != nil { return try deliver(read(EventFileReader(bytes: headerBytes, format: format, file: file, decoder: decoder))) }
             plan = header.plan
             start = end
-            line += newlines(in: pending[..<end])
+            line += pending[..<end].count { $0 == UInt8(ascii: "\n") }
         }
         // With several jobs, a batch is read while the one before is handed over. Whatever
         // happens, no batch is left being read on return.
@@ -160,16 +160,16 @@ public struct EventFileReader: Sendable {
             try fill(batchSize)
             guard start < pending.count else { break }
             let ends = rowEnds(in: pending, from: start, every: partSize, format: format, atEnd: atEnd)
-            guard let last = ends.last else {
+            guard let last = ends.last?.end else {
                 // No row ends in the batch yet: a row longer than it; read on.
                 try fill(pending.count - start + batchSize)
                 continue
             }
             var parts: [(range: Range<Int>, firstLine: Int)] = []
             var partStart = start
-            for end in ends {
+            for (end, lines) in ends {
                 parts.append((partStart..<end, line))
-                line += newlines(in: pending[partStart..<end])
+                line += lines
                 partStart = end
             }
             start = last
@@ -196,29 +196,30 @@ public struct EventFileReader: Sendable {
 
     /// Where rows end in `bytes[from...]`, at most one cut per `every` bytes: just after a line
     /// break that ends a row. At the end of the file the last cut is the end, whatever is there.
-    static func rowEnds(in bytes: [UInt8], from: Int, every: Int, format: EventFileFormat, atEnd: Bool) -> [Int] {
-        var ends: [Int] = []
-        var quotes = 0
+    /// With each cut, the line breaks since the one before (or `from`): the lines it holds.
+    static func rowEnds(in bytes: [UInt8], from: Int, every: Int, format: EventFileFormat, atEnd: Bool) -> [(end: Int, lines: Int)] {
+        var ends: [(end: Int, lines: Int)] = []
+        var quotes = 0, lines = 0
         var next = from + every
+        var index = from
         bytes.withUnsafeBufferPointer { buffer in
-            var index = from
             while index < buffer.count {
                 let byte = buffer[index]
                 index += 1
                 if byte == UInt8(ascii: "\"") && format == .csv {
                     quotes &+= 1
-                } else if byte == UInt8(ascii: "\n") && quotes & 1 == 0 && index >= next {
-                    ends.append(index)
-                    next = index + every
+                } else if byte == UInt8(ascii: "\n") {
+                    lines += 1
+                    if quotes & 1 == 0 && index >= next {
+                        ends.append((index, lines))
+                        lines = 0
+                        next = index + every
+                    }
                 }
             }
         }
-        if atEnd && ends.last != bytes.count && bytes.count > from { ends.append(bytes.count) }
+        if atEnd && ends.last?.end != bytes.count && bytes.count > from { ends.append((bytes.count, lines)) }
         return ends
-    }
-
-    private static func newlines(in bytes: ArraySlice<UInt8>) -> Int {
-        bytes.withUnsafeBufferPointer { $0.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
     }
 
     /// The next event, or the problem with the next row; nil at the end of the file.
