@@ -102,7 +102,9 @@ public struct Simulation: Sendable {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
         let notApplied = events.count { $0.date >= asOf }
-        let chunkCount = min(max(members.count, 1), max(jobs, 1) * 8)
+        // Several chunks a thread balance the threads' work; one thread needs one (each chunk's
+        // tally is merged, which costs as much as a few members' replay).
+        let chunkCount = jobs <= 1 ? 1 : min(max(members.count, 1), jobs * 8)
         let chunks = (0..<chunkCount).map { index in members.count * index / chunkCount..<members.count * (index + 1) / chunkCount }
         let store = OrderedSlots<([[MemberResult]], [Tally])>(count: chunkCount)
         let work: @Sendable (Int) -> Void = { chunk in
