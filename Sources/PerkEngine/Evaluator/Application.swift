@@ -140,7 +140,8 @@ extension CompiledPolicy {
     /// caller's array stays uniquely referenced and inserting does not copy it.
     static func insertionIndex<Items: BidirectionalCollection<Item>, Item>(in items: Items, for date: CivilDate, _ dateOf: (Item) -> CivilDate) -> Int
     where Items.Index == Int {
-        if let last = items.last, dateOf(last) > date {
+        // The last item read in place (`last` copies it).
+        if !items.isEmpty, dateOf(items[items.index(before: items.endIndex)]) > date {
             return (items.lastIndex { dateOf($0) <= date }).map { $0 + 1 } ?? 0
         }
         return items.count
