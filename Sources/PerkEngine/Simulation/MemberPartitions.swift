@@ -282,43 +282,37 @@ private struct RecordWriter {
     mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
         var most = 4 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
         for (field, value) in event.fields { most += Self.most(field) + Self.most(value) }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: most))
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
-            var cursor = RecordCursor(at: buffer.baseAddress! + start)
-            cursor.unsigned(UInt64(event.location.line))
-            cursor.signed(Int64(event.date.dayNumber))
-            cursor.name(event.type, index: nameIndex(0, event.type))
-            cursor.string(event.id)
-            cursor.string(event.member)
-            cursor.unsigned(UInt64(event.fields.count))
+        write(atMost: most) { cursor in
+            cursor.start(line: event.location.line, date: event.date, type: event.type, index: nameIndex(0, event.type),
+                         id: event.id, member: event.member, fields: event.fields.count)
             for (place, (field, value)) in event.fields.enumerated() {
                 cursor.name(field, index: nameIndex(place + 1, field))
                 cursor.value(value)
             }
-            return cursor.offset
         }
-        bytes.removeLast(most - written)
     }
 
     /// Writes a decoded row as `write(_:nameIndex:)` writes the event it holds.
     fileprivate mutating func write(_ row: DecodedRow, layout: MemberPartitions.RecordLayout) {
         var most = 5 * RecordCursor.longestVarint + row.id.utf8.count + row.member.utf8.count
         for value in row.values { most += RecordCursor.longestVarint + Self.most(value) }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: most))
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
-            var cursor = RecordCursor(at: buffer.baseAddress! + start)
-            cursor.unsigned(UInt64(row.location.line))
-            cursor.signed(Int64(row.date.dayNumber))
-            cursor.name(layout.type, index: layout.nameIndex)
-            cursor.string(row.id)
-            cursor.string(row.member)
-            cursor.unsigned(UInt64(layout.fields.count))
+        write(atMost: most) { cursor in
+            cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
+                         id: row.id, member: row.member, fields: layout.fields.count)
             for (declared, nameIndex) in layout.fields {
                 cursor.name("", index: nameIndex)
                 cursor.value(row.values[declared])
             }
+        }
+    }
+
+    /// Writes a record of at most `most` bytes through a cursor.
+    private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: most))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+            var cursor = RecordCursor(at: buffer.baseAddress! + start)
+            body(&cursor)
             return cursor.offset
         }
         bytes.removeLast(most - written)
@@ -346,6 +340,16 @@ private struct RecordCursor {
     var offset = 0
 
     init(at base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    /// What a record starts with: its line, date, type, id, member and how many fields follow.
+    mutating func start(line: Int, date: CivilDate, type: String, index: Int?, id: String, member: String, fields: Int) {
+        unsigned(UInt64(line))
+        signed(Int64(date.dayNumber))
+        name(type, index: index)
+        string(id)
+        string(member)
+        unsigned(UInt64(fields))
+    }
 
     /// A name written by its index in the policy's names plus one, or 0 and the name itself.
     mutating func name(_ text: String, index: Int?) {
