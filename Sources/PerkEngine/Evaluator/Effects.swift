@@ -83,7 +83,7 @@ final class Effects: Sendable {
 
     func earn(_ points: ExactNumber, in execution: inout Execution) throws {
         guard !points.isZero, let event = execution.frame.event else { return }
-        execution.outcome.earned.append((rule: execution.rule, points: points))
+        execution.outcome.earn(points, by: execution.rule)
         let today = execution.frame.today
         let expiry = expiryDate(earnedOn: today)
         // Lots stay in earning order (an event older than the newest lot goes before it).

@@ -12,7 +12,17 @@ public struct Outcome: Sendable {
     public let kind: Kind
     public let date: CivilDate
     /// Points earned, by the rule that earned them.
-    public var earned: [(rule: String, points: ExactNumber)] = []
+    public var earned: [(rule: String, points: ExactNumber)] {
+        get { (firstEarned.map { [$0] } ?? []) + moreEarned }
+        set {
+            firstEarned = newValue.first
+            moreEarned = Array(newValue.dropFirst())
+        }
+    }
+    /// `earned`, its first entry kept inline: an outcome usually earns by one rule at most, and
+    /// an array of one allocated for every earning event.
+    private var firstEarned: (rule: String, points: ExactNumber)?
+    private var moreEarned: [(rule: String, points: ExactNumber)] = []
     /// Entitlements in force (for an event: before it is applied), with their values.
     public var entitlements: [(benefit: String, value: Value?)] = []
     /// Everything else an outcome may say, allocated when first set: most outcomes say nothing
@@ -136,7 +146,14 @@ public struct Outcome: Sendable {
         }
     }
 
-    public var pointsEarned: ExactNumber { earned.reduce(.zero) { $0.adding($1.points) ?? $0 } }
+    /// Records points earned by `rule`.
+    mutating func earn(_ points: ExactNumber, by rule: String) {
+        if firstEarned == nil { firstEarned = (rule, points) } else { moreEarned.append((rule, points)) }
+    }
+
+    public var pointsEarned: ExactNumber {
+        moreEarned.reduce(firstEarned?.points ?? .zero) { $0.adding($1.points) ?? $0 }
+    }
 
 }
 
