@@ -38,7 +38,8 @@ extension CompiledPolicy {
         advance(&member, to: event.date, into: &outcomes)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
         let plan = plan(for: event.type)
-        if let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
+        // Only an event that refers to others is looked at: passing the member copies it.
+        if !plan.references.isEmpty, let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
             var refused = Outcome(kind: kind, date: event.date)
             refused.rejection = rejection
             outcomes.append(refused)
