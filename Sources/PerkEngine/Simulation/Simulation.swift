@@ -141,40 +141,60 @@ public struct Simulation: Sendable {
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
-        var state = policy.newMember(id: id, birthday: birthdays[id])
-        func tallied(_ produce: (inout [Outcome]) -> Void) {
-            outcomes.removeAll(keepingCapacity: true)
-            produce(&outcomes)
-            tally.count(&outcomes)
-        }
-        // Close each month at the start of the next (or at the as-of day).
-        var month = Month(events[applied.first!].date)
-        func closeMonths(through date: CivilDate) {
-            // While the next month starts on or before `date`.
-            let current = Month(date)
-            while month < current {
-                tallied { policy.advance(&state, to: month.next.start, into: &$0) }
-                // The months after it that end before anything is due close with the same state,
-                // in one go.
-                let due = policy.nextDue(state)?.day
-                var end = month.next
-                while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
-                tally.closeMonths(month..<end, with: state)
-                month = end
-            }
-        }
+        var member = MemberReplay(policy: policy, state: policy.newMember(id: id, birthday: birthdays[id]),
+                                  month: Month(events[applied.first!].date))
         for position in applied {
-            closeMonths(through: events[position].date)
-            tallied { policy.apply(events[position], to: &state, entitlements: false, directory: directory, into: &$0) }
+            member.closeMonths(through: events[position].date, into: &tally, outcomes: &outcomes)
+            member.apply(events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
-        closeMonths(through: asOf)
-        tallied { policy.advance(&state, to: asOf, into: &$0) }
+        member.closeMonths(through: asOf, into: &tally, outcomes: &outcomes)
+        member.advance(to: asOf, into: &tally, outcomes: &outcomes)
+        let (state, month) = (member.state, member.month)
         if month.start < asOf { tally.closeMonths(month..<month.next, with: state) }
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
         return MemberResult(member: id, tier: name(policy.tierNames.isEmpty ? nil : state.tier), qualifyingTier: name(qualifying),
                             status: state.status.name, balance: state.balance, totals: state.totals)
+    }
+}
+
+/// One member's replay under one policy: the state, and the month being counted, changed in place
+/// (nested functions sharing them kept them in a box checked for exclusive access at every use,
+/// and passed copies of the state).
+private struct MemberReplay {
+    let policy: CompiledPolicy
+    var state: MemberState
+    /// The first month not closed yet: each closes at the start of the next (or at the as-of day).
+    var month: Month
+
+    /// Applies an event (and the time-driven effects before it), counting what they did.
+    mutating func apply(_ event: InputEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
+        outcomes.removeAll(keepingCapacity: true)
+        policy.apply(event, to: &state, entitlements: false, directory: directory, into: &outcomes)
+        tally.count(&outcomes)
+    }
+
+    /// Applies the time-driven effects due before `date`, counting what they did.
+    mutating func advance(to date: CivilDate, into tally: inout Tally, outcomes: inout [Outcome]) {
+        outcomes.removeAll(keepingCapacity: true)
+        policy.advance(&state, to: date, into: &outcomes)
+        tally.count(&outcomes)
+    }
+
+    /// Closes the months before `date`'s.
+    mutating func closeMonths(through date: CivilDate, into tally: inout Tally, outcomes: inout [Outcome]) {
+        let current = Month(date)
+        while month < current {
+            advance(to: month.next.start, into: &tally, outcomes: &outcomes)
+            // The months after it that end before anything is due close with the same state, in
+            // one go.
+            let due = policy.nextDue(state)?.day
+            var end = month.next
+            while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
+            tally.closeMonths(month..<end, with: state)
+            month = end
+        }
     }
 }
 
