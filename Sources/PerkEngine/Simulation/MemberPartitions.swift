@@ -169,6 +169,7 @@ public final class MemberPartitions: @unchecked Sendable {
         /// Adds a decoded row of the policy's event type `row.type`.
         mutating func add(_ row: DecodedRow) {
             let layout = partitions.layouts[row.type]
+            precondition(layout.fields.count == row.values.count, "a row decoded for another policy")
             batch.events += 1
             if batch.lastDate.map({ $0 < row.date }) ?? true { batch.lastDate = row.date }
             if layout.type != lastType {
@@ -280,7 +281,8 @@ private struct RecordWriter {
     ///   name the policy does not declare, written out instead), given its place in the record:
     ///   0 for the type, then 1, 2, … for the fields.
     mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
-        var most = 4 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
+        // Line, date, id's and member's lengths, field count; the type; the id's and member's bytes.
+        var most = 5 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
         for (field, value) in event.fields { most += Self.most(field) + Self.most(value) }
         write(atMost: most) { cursor in
             cursor.start(line: event.location.line, date: event.date, type: event.type, index: nameIndex(0, event.type),
@@ -294,7 +296,8 @@ private struct RecordWriter {
 
     /// Writes a decoded row as `write(_:nameIndex:)` writes the event it holds.
     fileprivate mutating func write(_ row: DecodedRow, layout: MemberPartitions.RecordLayout) {
-        var most = 5 * RecordCursor.longestVarint + row.id.utf8.count + row.member.utf8.count
+        // Line, date, type, id's and member's lengths, field count; the id's and member's bytes.
+        var most = 6 * RecordCursor.longestVarint + row.id.utf8.count + row.member.utf8.count
         for value in row.values { most += RecordCursor.longestVarint + Self.most(value) }
         write(atMost: most) { cursor in
             cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
@@ -315,6 +318,7 @@ private struct RecordWriter {
             body(&cursor)
             return cursor.offset
         }
+        precondition(written <= most, "a partition record outgrew the room made for it")
         bytes.removeLast(most - written)
     }
 
