@@ -81,8 +81,8 @@ public struct CSVReader: Sendable {
                 if offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") {
                     quotedCell(bytes, rowLine, &problem, into: &row)
                 } else {
-                    let cell = restOfCell(bytes)
-                    Self.check(UnsafeBufferPointer(rebasing: bytes[cell]), rowLine, &problem)
+                    let (cell, ascii) = restOfCell(bytes)
+                    if !ascii { Self.check(UnsafeBufferPointer(rebasing: bytes[cell]), rowLine, &problem) }
                     row.append(cell)
                 }
                 guard offset < bytes.count else { return }
@@ -97,12 +97,17 @@ public struct CSVReader: Sendable {
     }
 
     /// The bytes from `offset` to the comma or line break that ends the cell (less a `\r` before
-    /// a line break), which `offset` is left at.
-    private mutating func restOfCell(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+    /// a line break), which `offset` is left at, and whether they are all ASCII (seen on the way,
+    /// so ASCII text needs no second look to be known as UTF-8).
+    private mutating func restOfCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (Range<Int>, ascii: Bool) {
         let start = offset
-        while offset < bytes.count, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "\n") { offset += 1 }
+        var seen: UInt8 = 0
+        while offset < bytes.count, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "\n") {
+            seen |= bytes[offset]
+            offset += 1
+        }
         let crlf = offset < bytes.count && offset > start && bytes[offset] == UInt8(ascii: "\n") && bytes[offset - 1] == UInt8(ascii: "\r")
-        return start..<(crlf ? offset - 1 : offset)
+        return (start..<(crlf ? offset - 1 : offset), seen < 0x80)
     }
 
     /// A cell that starts with a quote: the text between the quotes (`""` read as `"`), then, when
@@ -133,7 +138,7 @@ public struct CSVReader: Sendable {
         if offset < bytes.count {
             switch bytes[offset] {
             case UInt8(ascii: ","), UInt8(ascii: "\n"): break
-            case UInt8(ascii: "\r"): after = restOfCell(bytes)
+            case UInt8(ascii: "\r"): after = restOfCell(bytes).0
             default:
                 problem = problem ?? .textAfterQuote(line: rowLine)
                 _ = restOfCell(bytes)
