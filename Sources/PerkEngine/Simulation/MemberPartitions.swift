@@ -142,6 +142,8 @@ public final class MemberPartitions: @unchecked Sendable {
         /// A name's index by its place in a record (the type, then each field): events of a type
         /// repeat the same names, so a name is usually the one found at its place last time.
         var recent: [(name: String, index: Int?)] = []
+        /// Where each record is written before it is appended to its partition's.
+        var room: [UInt8] = []
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
@@ -158,12 +160,21 @@ public final class MemberPartitions: @unchecked Sendable {
             for (field, _) in partitions.references[event.type] ?? [] {
                 if case .event(let id)? = event.fields[field] { batch.referencedIDs.insert(id) }
             }
-            let index = partitions.partition(of: event.member)
-            // The buffer is moved out and back, so appending does not copy it.
-            var record = RecordWriter(bytes: [])
+            // Found before writing (a look-up changes `recent`): the type's, then each field's.
+            let indices = ([event.type] + event.fields.names).enumerated().map { indexOfName(at: $0.offset, $0.element) }
+            write(toPartitionOf: event.member) { $0.write(event) { place, _ in indices[place] } }
+        }
+
+        /// Writes a record into the batch's records for `member`'s partition.
+        private mutating func write(toPartitionOf member: String, _ body: (inout RecordWriter) -> Void) {
+            let index = partitions.partition(of: member)
+            // The buffers are moved in and out, so neither is copied.
+            var record = RecordWriter()
             swap(&record.bytes, &batch.records[index])
-            record.write(event) { place, name in indexOfName(at: place, name) }
+            swap(&record.room, &room)
+            body(&record)
             swap(&record.bytes, &batch.records[index])
+            swap(&record.room, &room)
         }
 
         /// Adds a decoded row of the policy's event type `row.type`.
@@ -179,11 +190,7 @@ public final class MemberPartitions: @unchecked Sendable {
             for field in layout.references {
                 if case .event(let id) = row.values[field] { batch.referencedIDs.insert(id) }
             }
-            let index = partitions.partition(of: row.member)
-            var record = RecordWriter(bytes: [])
-            swap(&record.bytes, &batch.records[index])
-            record.write(row, layout: layout)
-            swap(&record.bytes, &batch.records[index])
+            write(toPartitionOf: row.member) { $0.write(row, layout: layout) }
         }
 
         private mutating func indexOfName(at place: Int, _ name: String) -> Int? {
@@ -272,10 +279,13 @@ public final class MemberPartitions: @unchecked Sendable {
 
 /// Writes events as records: line, date, type, id, member, then each field's name and value.
 /// Integers are LEB128 varints (signed ones zigzag-encoded), strings their UTF-8 length and bytes.
-/// A record is written through one pointer, after one check of the buffer's room for the most it
-/// can take: appending it byte by byte checked the array's capacity and uniqueness at every byte.
+/// A record is written through one pointer into room for the most it can take, then appended in one
+/// go: appending it byte by byte checked the array's capacity and uniqueness at every byte.
 private struct RecordWriter {
-    var bytes: [UInt8]
+    /// The partition's records, which each record is appended to.
+    var bytes: [UInt8] = []
+    /// Room for the record being written, kept from record to record.
+    var room: [UInt8] = []
 
     /// - Parameter nameIndex: a type or field name's index in the policy's names (nil for a
     ///   name the policy does not declare, written out instead), given its place in the record:
@@ -309,17 +319,16 @@ private struct RecordWriter {
         }
     }
 
-    /// Writes a record of at most `most` bytes through a cursor.
+    /// Writes a record of at most `most` bytes through a cursor into `room`, then appends it.
     private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: most))
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
-            var cursor = RecordCursor(at: buffer.baseAddress! + start)
+        if room.count < most { room = Array(repeating: 0, count: max(most, 1 << 12)) }
+        let written = room.withUnsafeMutableBufferPointer { buffer in
+            var cursor = RecordCursor(at: buffer.baseAddress!)
             body(&cursor)
             return cursor.offset
         }
         precondition(written <= most, "a partition record outgrew the room made for it")
-        bytes.removeLast(most - written)
+        bytes.append(contentsOf: room[..<written])
     }
 
     /// The most bytes a name takes: its index, or a 0 and the name.
