@@ -73,7 +73,11 @@ public struct EventDecoder: Sendable {
             return fail(Self.standardColumns[missing], "missing; every event needs an id, a date, a member and a type")
         }
         let typeIndex: Int
-        if let last = plan.lastType, row.withUTF8(typeColumn, { last.cell.utf8.elementsEqual($0) }) {
+        if let last = plan.lastType, row.withUTF8(typeColumn, { cell in
+            // Bytes against bytes: a string's UTF-8 view compared element by element is slow.
+            var last = last.cell
+            return last.withUTF8 { $0.count == cell.count && ($0.isEmpty || memcmp($0.baseAddress!, cell.baseAddress!, cell.count) == 0) }
+        }) {
             typeIndex = last.index
         } else {
             let typeCell = row.text(typeColumn)
