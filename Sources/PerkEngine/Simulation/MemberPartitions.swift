@@ -322,13 +322,12 @@ private struct RecordWriter {
     /// Writes a record of at most `most` bytes through a cursor into `room`, then appends it.
     private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
         if room.count < most { room = Array(repeating: 0, count: max(most, 1 << 12)) }
-        let written = room.withUnsafeMutableBufferPointer { buffer in
+        room.withUnsafeMutableBufferPointer { buffer in
             var cursor = RecordCursor(at: buffer.baseAddress!)
             body(&cursor)
-            return cursor.offset
+            precondition(cursor.offset <= most, "a partition record outgrew the room made for it")
+            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: cursor.offset))
         }
-        precondition(written <= most, "a partition record outgrew the room made for it")
-        bytes.append(contentsOf: room[..<written])
     }
 
     /// The most bytes a name takes: its index, or a 0 and the name.
