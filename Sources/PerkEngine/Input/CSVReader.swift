@@ -167,13 +167,13 @@ public struct CSVReader: Sendable {
 /// with a `""` in it, or text after its closing quote) copied out without the escapes. Text is
 /// made of a cell only when asked for: a reader of events parses dates and amounts from the bytes.
 /// Reused from row to row, with its storage.
-public struct CSVRow: Sendable {
+struct CSVRow: Sendable {
     private var bytes: ArraySlice<UInt8> = []
     /// Each cell's bytes: a range of `bytes`, or of `unescaped` when `escaped`.
     private var cells: [(range: Range<Int>, escaped: Bool)] = []
     private var unescaped: [UInt8] = []
 
-    public init() {}
+    init() {}
 
     /// Starts a row of `bytes`.
     fileprivate mutating func start(_ bytes: ArraySlice<UInt8>) {
@@ -190,19 +190,19 @@ public struct CSVRow: Sendable {
         unescaped += text
     }
 
-    public var count: Int { cells.count }
+    var count: Int { cells.count }
 
-    public func isEmpty(_ column: Int) -> Bool { cells[column].range.isEmpty }
+    func isEmpty(_ column: Int) -> Bool { cells[column].range.isEmpty }
 
     /// The cell's bytes (valid UTF-8 unless the row was reported as not).
-    public func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+    func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         let (range, escaped) = cells[column]
         if escaped { return try unescaped.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) } }
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     /// The cell's text.
-    public func text(_ column: Int) -> String {
+    func text(_ column: Int) -> String {
         withUTF8(column) { String(decoding: $0, as: UTF8.self) }
     }
 }
