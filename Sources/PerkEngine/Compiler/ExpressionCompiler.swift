@@ -58,7 +58,7 @@ struct ExpressionCompiler {
         let compiled = try compileNode(expr, in: scope)
         // Not `??`: a closure through a generic operator comes back wrapped in conversion thunks,
         // paid on every call.
-        if let tabulated = tabulatedByStanding(expr, compiled, in: scope) { return tabulated }
+        if let tabulated = tabulatedByStanding(expr, compiled, in: scope) { return tabulated.evaluate }
         return compiled
     }
 
@@ -67,11 +67,11 @@ struct ExpressionCompiler {
     /// values: computed once for each standing here, it is a look-up when it runs. Nil when the
     /// expression reads anything else or no standing, or some standing's value cannot be computed
     /// (that error then happens when it runs, as before).
-    private func tabulatedByStanding(_ expr: Expr, _ compiled: @escaping Evaluate, in scope: Scope) -> Evaluate? {
+    private func tabulatedByStanding(_ expr: Expr, _ compiled: @escaping Evaluate, in scope: Scope) -> CompiledExpression? {
         if case .name = expr.kind { return nil }  // a name alone is a look-up already
         guard Self.names(in: expr).contains(where: { if case .member(let property) = resolve($0, in: scope) { Standing.reads(property) } else { false } }),
               let values = standingTable(expr, compiled, in: scope) else { return nil }
-        return { frame in
+        return CompiledExpression { frame in
             let standing = frame.standing
             return standing < values.count ? values[standing] : try compiled(&frame)
         }
@@ -117,13 +117,13 @@ struct ExpressionCompiler {
         case .member(let base, let field):
             return try compileMember(base, field.name, in: scope)
         case .call(let callee, let arguments):
-            if let quantity = try compileQuantity(expr, in: scope) { return quantity }
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
             return try compileCall(callee.name, arguments, in: scope)
         case .unary(.not, let operand):
             let inner = try compile(operand, in: scope)
             return { frame in .bool(!(try inner(&frame)).isTrue) }
         case .unary(.negate, let operand):
-            if let quantity = try compileQuantity(expr, in: scope) { return quantity }
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
             let inner = try compile(operand, in: scope)
             return { frame in
                 let value = try inner(&frame)
@@ -132,7 +132,7 @@ struct ExpressionCompiler {
                 return value.with(amount.negated)
             }
         case .binary(let op, let left, let right):
-            if let quantity = try compileQuantity(expr, in: scope) ?? compileQuantityComparison(op, left, right, in: scope) { return quantity }
+            if let quantity = try compileQuantity(expr, in: scope) ?? compileQuantityComparison(op, left, right, in: scope) { return quantity.evaluate }
             return try compileBinary(op, try compile(left, in: scope), try compile(right, in: scope))
         case .membership(let item, let list, let negated):
             let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
@@ -370,8 +370,8 @@ struct ExpressionCompiler {
         var inner = scope
         inner.aggregate = policy.eventType(named: eventName)
         guard let type = typeIndex[eventName] else { throw EvaluationError("unknown event type `\(eventName)`") }
-        let compiledValue = try value.map { try compile($0, in: inner) }
-        let compiledFilter = try filter.map { try compile($0, in: inner) }
+        let compiledValue = try value.map { CompiledExpression(try compile($0, in: inner)) }
+        let compiledFilter = try filter.map { CompiledExpression(try compile($0, in: inner)) }
         let bounds = try compileWindow(window, in: scope)
         let walk: @Sendable (inout Frame, CivilDate, CivilDate) throws -> Value = { frame, from, to in
             var total = zero

@@ -35,6 +35,18 @@ extension Frame {
 /// A compiled expression: every name, field and unit resolved when the policy was compiled.
 typealias Evaluate = @Sendable (inout Frame) throws -> Value
 
+/// A compiled expression where there may be none (`CompiledExpression?`). A closure kept as an
+/// optional is stored in its most general form, so every call to it went through conversion
+/// thunks (two more calls and a copy of the value); held in a struct it keeps its own.
+struct CompiledExpression: Sendable {
+    let evaluate: Evaluate
+
+    init(_ evaluate: @escaping Evaluate) { self.evaluate = evaluate }
+
+    @inline(__always)
+    func callAsFunction(_ frame: inout Frame) throws -> Value { try evaluate(&frame) }
+}
+
 /// A member's standing: tier, status, and whether the frame's day is in their birthday month —
 /// all that expressions such as `tier >= Gold`, `tier.discount` or `not frozen` read. Standings
 /// are numbered from 0 to `count(tiers:)`, so such an expression can be tabulated.

@@ -7,6 +7,14 @@ import PerkLanguage
 /// both operands at every operator, and unwrapping it again.
 typealias EvaluateAmount = @Sendable (inout Frame) throws -> ExactNumber
 
+/// An `EvaluateAmount` where there may be none, held in a struct for the reason
+/// `CompiledExpression` is.
+struct CompiledAmount: Sendable {
+    let evaluate: EvaluateAmount
+
+    init(_ evaluate: @escaping EvaluateAmount) { self.evaluate = evaluate }
+}
+
 extension ExpressionCompiler {
     /// The checker's type of `expr` when it is a quantity (number, money, points, percent, rate).
     func quantityType(of expr: Expr) -> PerkType? {
@@ -16,15 +24,15 @@ extension ExpressionCompiler {
 
     /// `expr`, a quantity whose arithmetic is worth computing on amounts (an operator, a rounding,
     /// `min`/`max`, a negation), compiled to a closure that gives its value; nil for other expressions.
-    func compileQuantity(_ expr: Expr, in scope: Scope) throws -> Evaluate? {
-        guard scope.typesKnown, let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope) else { return nil }
-        return { frame in Value.quantity(type, try amount(&frame))! }
+    func compileQuantity(_ expr: Expr, in scope: Scope) throws -> CompiledExpression? {
+        guard scope.typesKnown, let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope)?.evaluate else { return nil }
+        return CompiledExpression { frame in Value.quantity(type, try amount(&frame))! }
     }
 
     /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, and
     /// otherwise taken from its value, computed as usual (a field, a `let`, a tier's attribute).
     private func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
-        if let amount = try arithmeticAmount(expr, in: scope) { return amount }
+        if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
         let value = try compile(expr, in: scope)
         return { frame in
             let result = try value(&frame)
@@ -35,7 +43,7 @@ extension ExpressionCompiler {
 
     /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
     /// a rounding, `min`/`max`, a negation, in parentheses or not); nil otherwise.
-    private func arithmeticAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount? {
+    private func arithmeticAmount(_ expr: Expr, in scope: Scope) throws -> CompiledAmount? {
         switch expr.kind {
         case .parenthesized(let inner):
             return try arithmeticAmount(inner, in: scope)
@@ -43,17 +51,17 @@ extension ExpressionCompiler {
             guard let leftType = quantityType(of: left), let rightType = quantityType(of: right), let type = quantityType(of: expr) else { break }
             let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
             let percents = (left: leftType == .percent, right: rightType == .percent, result: type == .percent)
-            return { frame in try Value.amount(op, try x(&frame), try y(&frame), percents: percents) }
+            return CompiledAmount { frame in try Value.amount(op, try x(&frame), try y(&frame), percents: percents) }
         case .call(let callee, let arguments):
             guard let function = BuiltinFunction(rawValue: callee.name), arguments.allSatisfy({ quantityType(of: $0) != nil }) else { break }
             switch function {
             case .floor, .ceil, .round, .abs:
                 let argument = try compileAmount(arguments[0], in: scope)
                 switch function {
-                case .floor: return { frame in try argument(&frame).floor }
-                case .ceil: return { frame in try argument(&frame).ceil }
-                case .round: return { frame in try argument(&frame).rounded(.halfEven) }
-                default: return { frame in let x = try argument(&frame); return x.isNegative ? x.negated : x }
+                case .floor: return CompiledAmount { frame in try argument(&frame).floor }
+                case .ceil: return CompiledAmount { frame in try argument(&frame).ceil }
+                case .round: return CompiledAmount { frame in try argument(&frame).rounded(.halfEven) }
+                default: return CompiledAmount { frame in let x = try argument(&frame); return x.isNegative ? x.negated : x }
                 }
             case .min, .max:
                 // Left to right, the first of equals kept, as for values.
@@ -66,13 +74,13 @@ extension ExpressionCompiler {
                         return (isMin ? value < current : value > current) ? value : current
                     }
                 }
-                return best
+                return CompiledAmount(best)
             default:
                 break
             }
         case .unary(.negate, let operand) where quantityType(of: operand) != nil:
             let inner = try compileAmount(operand, in: scope)
-            return { frame in try inner(&frame).negated }
+            return CompiledAmount { frame in try inner(&frame).negated }
         default:
             break
         }
@@ -80,16 +88,16 @@ extension ExpressionCompiler {
     }
 
     /// `left op right` for a comparison of two quantities of one unit, compared by amount; nil otherwise.
-    func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> Evaluate? {
+    func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> CompiledExpression? {
         guard scope.typesKnown, op.isComparison, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
         let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
         switch op {
-        case .equal: return { frame in .bool(try x(&frame) == y(&frame)) }
-        case .notEqual: return { frame in .bool(try x(&frame) != y(&frame)) }
-        case .less: return { frame in .bool(try x(&frame) < y(&frame)) }
-        case .lessEqual: return { frame in .bool(try x(&frame) <= y(&frame)) }
-        case .greater: return { frame in .bool(try x(&frame) > y(&frame)) }
-        default: return { frame in .bool(try x(&frame) >= y(&frame)) }
+        case .equal: return CompiledExpression { frame in .bool(try x(&frame) == y(&frame)) }
+        case .notEqual: return CompiledExpression { frame in .bool(try x(&frame) != y(&frame)) }
+        case .less: return CompiledExpression { frame in .bool(try x(&frame) < y(&frame)) }
+        case .lessEqual: return CompiledExpression { frame in .bool(try x(&frame) <= y(&frame)) }
+        case .greater: return CompiledExpression { frame in .bool(try x(&frame) > y(&frame)) }
+        default: return CompiledExpression { frame in .bool(try x(&frame) >= y(&frame)) }
         }
     }
 }

@@ -5,12 +5,12 @@ import PerkLanguage
 /// A class: walking a type's terms for every event then retains one reference per term, not its
 /// closures and set.
 final class WindowTerm: Sendable {
-    let value: Evaluate?
-    let filter: Evaluate?
+    let value: CompiledExpression?
+    let filter: CompiledExpression?
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
 
-    init(value: Evaluate?, filter: Evaluate?, properties: Set<EventProperty>) {
+    init(value: CompiledExpression?, filter: CompiledExpression?, properties: Set<EventProperty>) {
         self.value = value
         self.filter = filter
         self.properties = properties

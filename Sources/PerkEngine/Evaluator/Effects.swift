@@ -21,7 +21,7 @@ final class Effects: Sendable {
     let tierNames: [String]
     /// Each tier's threshold, by rank (nil for the lowest).
     let thresholds: [Value?]
-    let measure: Evaluate?
+    let measure: CompiledExpression?
     let hold: Value?
     let lifetime: Value?
     let alignToEndOf: Period?
@@ -35,7 +35,7 @@ final class Effects: Sendable {
     /// The recorded properties (`earned`, `refunded`) some term of each type reads, by type index.
     private let propertiesRead: [[EventProperty]]
 
-    init(tierNames: [String], thresholds: [Value?], measure: Evaluate?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
+    init(tierNames: [String], thresholds: [Value?], measure: CompiledExpression?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
          noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [[WindowTerm]]) {
         self.tierNames = tierNames
         self.thresholds = thresholds
