@@ -76,11 +76,7 @@ enum InputFiles {
     static func readEvents(_ path: String, format: EventFileFormat?, policy: CompiledPolicy, mapping: InputMapping,
                            jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                            each: (Result<InputEvent, InputError>) throws -> Void) throws {
-        try readEvents(path, format: format, policy: policy, mapping: mapping, jobs: jobs, parse: { reader in
-            var results: [Result<InputEvent, InputError>] = []
-            while let next = reader.next() { results.append(next) }
-            return results
-        }) { results in
+        try readEvents(path, format: format, policy: policy, mapping: mapping, jobs: jobs, parse: { $0.rest() }) { results in
             for result in results { try each(result) }
         }
     }

@@ -78,21 +78,7 @@ public struct EventFileReader: Sendable {
     public static func read(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
                             jobs: Int, partSize: Int = 1 << 22,
                             deliver: ([Result<InputEvent, InputError>]) throws -> Void) rethrows {
-        try read(blocks: next, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize, transform: { $0 }, deliver: deliver)
-    }
-
-    /// The same, with each part's results first turned into something else by `transform`, on
-    /// the thread that read the part (so that work runs in parallel too); `deliver` receives what
-    /// it made, in file order.
-    public static func read<Part: Sendable>(blocks next: () throws -> [UInt8]?, format: EventFileFormat, file: String, decoder: EventDecoder,
-                                            jobs: Int, partSize: Int = 1 << 22,
-                                            transform: @escaping @Sendable ([Result<InputEvent, InputError>]) -> Part,
-                                            deliver: (Part) throws -> Void) rethrows {
-        try read(blocks: next, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize, parse: { reader in
-            var results: [Result<InputEvent, InputError>] = []
-            while let next = reader.next() { results.append(next) }
-            return transform(results)
-        }, deliver: deliver)
+        try read(blocks: next, format: format, file: file, decoder: decoder, jobs: jobs, partSize: partSize, parse: { $0.rest() }, deliver: deliver)
     }
 
     /// The same, with each part read by `parse` from a reader of its own (with `next(into:)`, a
@@ -229,6 +215,13 @@ public struct EventFileReader: Sendable {
         swap(&decoded, &reusedRow)
         defer { swap(&decoded, &reusedRow) }
         return next(into: &decoded).map { $0.map { decoder.event(decoded) } }
+    }
+
+    /// The event or the problem of every row left, in order.
+    public mutating func rest() -> [Result<InputEvent, InputError>] {
+        var results: [Result<InputEvent, InputError>] = []
+        while let next = next() { results.append(next) }
+        return results
     }
 
     /// Reads the next row into `decoded` (success), or gives the problem with it; nil at the end

@@ -104,20 +104,6 @@ public final class MemberPartitions: @unchecked Sendable {
         return encoder.batch
     }
 
-    /// Encodes the events among rows as a reader gives them; returns the rows that could not be
-    /// read with the batch, in order.
-    public func encode(_ rows: [Result<InputEvent, InputError>]) -> (Batch, [InputError]) {
-        var encoder = BatchEncoder(self)
-        var errors: [InputError] = []
-        for index in rows.indices {
-            switch rows[index] {
-            case .success(let event): encoder.add(event)
-            case .failure(let error): errors.append(error)
-            }
-        }
-        return (encoder.batch, errors)
-    }
-
     /// Encodes the events a reader gives until its part ends, straight from its decoded rows (no
     /// `InputEvent` is made); returns the rows that could not be read with the batch, in order.
     /// The reader's decoder must be for the policy the partitions were made for.
