@@ -24,7 +24,11 @@ public final class MemberPartitions: @unchecked Sendable {
     private var referencedIDs: Set<String> = []
     private let references: [String: [(field: String, type: String)]]
     private var buffers: [[UInt8]]
+    /// Events added to each partition.
+    private var counts: [Int]
     private var spilled: [FileHandle?]
+    /// Bytes written to each partition's temporary file.
+    private var spilledBytes: [Int]
     private let spillThreshold: Int
     private var folder: URL?
     /// The policy's event type and field names, written as their index here.
@@ -68,7 +72,9 @@ public final class MemberPartitions: @unchecked Sendable {
                                 references: type.fields.indices.filter { referring.contains(type.fields[$0].name) })
         }
         buffers = Array(repeating: [], count: count)
+        counts = Array(repeating: 0, count: count)
         spilled = Array(repeating: nil, count: count)
+        spilledBytes = Array(repeating: 0, count: count)
     }
 
     deinit {
@@ -88,8 +94,9 @@ public final class MemberPartitions: @unchecked Sendable {
 
     /// Events encoded as their partitions' records, ready to be added.
     public struct Batch: Sendable {
-        /// By partition: the records of its events, in the order given.
+        /// By partition: the records of its events, in the order given, and how many there are.
         fileprivate var records: [[UInt8]]
+        fileprivate var counts: [Int]
         fileprivate var events = 0
         fileprivate var lastDate: CivilDate?
         fileprivate var types: Set<String> = []
@@ -133,7 +140,7 @@ public final class MemberPartitions: @unchecked Sendable {
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
-            batch = Batch(records: Array(repeating: [], count: partitions.count))
+            batch = Batch(records: Array(repeating: [], count: partitions.count), counts: Array(repeating: 0, count: partitions.count))
         }
 
         mutating func add(_ event: InputEvent) {
@@ -154,6 +161,7 @@ public final class MemberPartitions: @unchecked Sendable {
         /// Writes a record into the batch's records for `member`'s partition.
         private mutating func write(toPartitionOf member: String, _ body: (inout RecordWriter) -> Void) {
             let index = partitions.partition(of: member)
+            batch.counts[index] += 1
             // The buffers are moved in and out, so neither is copied.
             var record = RecordWriter()
             swap(&record.bytes, &batch.records[index])
@@ -194,6 +202,7 @@ public final class MemberPartitions: @unchecked Sendable {
         types.formUnion(batch.types)
         referencedIDs.formUnion(batch.referencedIDs)
         for index in batch.records.indices where !batch.records[index].isEmpty {
+            counts[index] += batch.counts[index]
             buffers[index] += batch.records[index]
             if buffers[index].count >= spillThreshold { try spill(index) }
         }
@@ -201,24 +210,38 @@ public final class MemberPartitions: @unchecked Sendable {
 
     /// A partition's events, in the order they were added.
     public func events(ofPartition index: Int) throws -> [InputEvent] {
-        var bytes: [UInt8] = []
-        if let handle = spilled[index] {
-            do {
-                try handle.seek(toOffset: 0)
-                bytes = Array(try handle.readToEnd() ?? Data())
-                try handle.seekToEnd()
-            } catch {
-                throw SpillError("cannot read back the temporary file of partition \(index): \(error.localizedDescription)")
-            }
-        }
-        bytes += buffers[index]
         var events: [InputEvent] = []
+        events.reserveCapacity(counts[index])
         // Partitions are read on several threads at once.
         let file = file.unshared
-        bytes.withUnsafeBufferPointer { bytes in
+        func decode(_ bytes: UnsafeBufferPointer<UInt8>) {
             var reader = RecordReader(bytes: bytes)
             while let event = reader.read(names: names, file: file) { events.append(event) }
         }
+        if let handle = spilled[index] {
+            // Read whole with `pread` (FileHandle read it a few kilobytes a call).
+            var failure: Int32 = 0
+            let written = [UInt8](unsafeUninitializedCapacity: spilledBytes[index]) { buffer, count in
+                count = 0
+                while count < buffer.count {
+                    let got = pread(handle.fileDescriptor, buffer.baseAddress! + count, buffer.count - count, off_t(count))
+                    if got > 0 {
+                        count += got
+                    } else if got < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        failure = got == 0 ? EIO : errno
+                        break
+                    }
+                }
+            }
+            guard failure == 0 else {
+                throw SpillError("cannot read back the temporary file of partition \(index): \(String(cString: strerror(failure)))")
+            }
+            // Records do not straddle the file's end and the buffer: a spill writes whole records.
+            written.withUnsafeBufferPointer(decode)
+        }
+        buffers[index].withUnsafeBufferPointer(decode)
         return events
     }
 
@@ -248,6 +271,7 @@ public final class MemberPartitions: @unchecked Sendable {
                 spilled[index] = handle
             }
             try spilled[index]!.write(contentsOf: buffers[index])
+            spilledBytes[index] += buffers[index].count
             buffers[index].removeAll(keepingCapacity: true)
         } catch let error as SpillError {
             throw error
