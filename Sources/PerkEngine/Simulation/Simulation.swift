@@ -226,16 +226,25 @@ struct MemberGroups {
         var starts = [Int](repeating: 0, count: ids.count + 1)
         for number in numberOf { starts[rank[number] + 1] += 1 }
         for index in ids.indices { starts[index + 1] += starts[index] }
+        // Each event's day and position in one number, placed member after member as the events
+        // are read in order: sorting a member's numbers puts its events in date order, the same
+        // date in input order, without going back to the events (scattered in memory) to compare.
+        precondition(events.count <= Int(UInt32.max), "more events than a partition can hold")
         var next = starts
-        var positions = [Int](repeating: 0, count: events.count)
+        var keys = [UInt64](repeating: 0, count: events.count)
         for (position, number) in numberOf.enumerated() {
-            positions[next[rank[number]]] = position
+            keys[next[rank[number]]] = Self.key(day: events[position].date.dayNumber, position: position)
             next[rank[number]] += 1
         }
         ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
-        for range in ranges { positions[range].sortInDateOrder { events[$0].date } }
+        for range in ranges { keys[range].sort() }
         self.ids = byID.map { ids[$0] }
-        self.positions = positions
+        positions = keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+    }
+
+    /// Orders by day, then position. Day numbers of the years 1 to 9999 lie within ±2²⁴.
+    private static func key(day: Int, position: Int) -> UInt64 {
+        UInt64(day + (1 << 24)) << 32 | UInt64(position)
     }
 }
 
