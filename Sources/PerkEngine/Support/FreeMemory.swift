@@ -8,8 +8,9 @@ private let mallocTrim: (@convention(c) (Int) -> Int32)? = {
 }()
 #endif
 
-/// Hands memory the process has freed back to the system (glibc keeps freed heap pages otherwise,
-/// so a simulation's peak would add up the partitions it has finished with). Elsewhere, nothing.
+/// Hands memory the process has freed back to the system (glibc keeps freed heap pages otherwise:
+/// merging the partitions' results into one array would hold both at the peak). Not for memory
+/// about to be allocated again, whose pages would only be faulted in anew. Elsewhere, nothing.
 func returnFreedMemory() {
     #if canImport(Glibc)
     _ = mallocTrim?(0)
