@@ -229,7 +229,7 @@ struct MemberGroups {
         // Each event's day and position in one number, placed member after member as the events
         // are read in order: sorting a member's numbers puts its events in date order, the same
         // date in input order, without going back to the events (scattered in memory) to compare.
-        precondition(events.count <= Int(UInt32.max), "more events than a partition can hold")
+        precondition(events.count <= Int(UInt32.max), "more than 2³² − 1 events replayed at once")
         var next = starts
         var keys = [UInt64](repeating: 0, count: events.count)
         for (position, number) in numberOf.enumerated() {
