@@ -150,25 +150,11 @@ final class FileBlocks {
         gzipErrors = errors
     }
 
-    /// The next block, nil at the end. Read straight into the array (a `Data` read and copied
-    /// was one more pass over every byte, in freshly mapped pages each block).
+    /// The next block, nil at the end.
     func next() throws -> [UInt8]? {
-        let descriptor = handle.fileDescriptor
         var failure: Int32 = 0
         let block = [UInt8](unsafeUninitializedCapacity: Self.blockSize) { buffer, count in
-            count = 0
-            // A pipe (gzip's output) gives less than asked for: read until full or at the end.
-            while count < buffer.count {
-                let got = read(descriptor, buffer.baseAddress! + count, buffer.count - count)
-                if got > 0 {
-                    count += got
-                } else if got == 0 {
-                    break
-                } else if errno != EINTR {
-                    failure = errno
-                    break
-                }
-            }
+            (count, failure) = readFully(handle.fileDescriptor, into: buffer)
         }
         guard failure == 0 else {
             printError("error: cannot read `\(path)`: \(String(cString: strerror(failure)))")

@@ -219,24 +219,13 @@ public final class MemberPartitions: @unchecked Sendable {
             while let event = reader.read(names: names, file: file) { events.append(event) }
         }
         if let handle = spilled[index] {
-            // Read whole with `pread` (FileHandle read it a few kilobytes a call).
             var failure: Int32 = 0
             let written = [UInt8](unsafeUninitializedCapacity: spilledBytes[index]) { buffer, count in
-                count = 0
-                while count < buffer.count {
-                    let got = pread(handle.fileDescriptor, buffer.baseAddress! + count, buffer.count - count, off_t(count))
-                    if got > 0 {
-                        count += got
-                    } else if got < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        failure = got == 0 ? EIO : errno
-                        break
-                    }
-                }
+                (count, failure) = readFully(handle.fileDescriptor, into: buffer, from: 0)
             }
-            guard failure == 0 else {
-                throw SpillError("cannot read back the temporary file of partition \(index): \(String(cString: strerror(failure)))")
+            guard failure == 0, written.count == spilledBytes[index] else {
+                let reason = failure == 0 ? "it is shorter than what was written to it" : String(cString: strerror(failure))
+                throw SpillError("cannot read back the temporary file of partition \(index): \(reason)")
             }
             // Records do not straddle the file's end and the buffer: a spill writes whole records.
             written.withUnsafeBufferPointer(decode)
