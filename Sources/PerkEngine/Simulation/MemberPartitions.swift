@@ -210,28 +210,74 @@ public final class MemberPartitions: @unchecked Sendable {
 
     /// A partition's events, in the order they were added.
     public func events(ofPartition index: Int) throws -> [InputEvent] {
-        var events: [InputEvent] = []
-        events.reserveCapacity(counts[index])
-        // Partitions are read on several threads at once.
-        let file = file.unshared
-        func decode(_ bytes: UnsafeBufferPointer<UInt8>) {
-            var reader = RecordReader(bytes: bytes)
-            while let event = reader.read(names: names, file: file) { events.append(event) }
+        try withRecords(ofPartition: index) { parts in
+            var events: [InputEvent] = []
+            events.reserveCapacity(counts[index])
+            // Partitions are read on several threads at once.
+            let file = file.unshared
+            for part in parts {
+                var reader = RecordReader(bytes: part)
+                while let event = reader.read(names: names, file: file) { events.append(event) }
+            }
+            return events
         }
+    }
+
+    /// A partition's events in the order they are replayed: member after member, each member's
+    /// by date (the same date: in the order added), with where each member's are. Decoded in
+    /// that order, so that replaying reads them in sequence: decoded in the order added, a
+    /// member's events lay scattered over the whole partition's memory.
+    func eventsByMember(ofPartition index: Int) throws -> (events: [InputEvent], groups: MemberGroups) {
+        try withRecords(ofPartition: index) { parts in
+            // Each record's place (counted through the parts in turn), day and member, read
+            // without its fields.
+            var places: [Int] = [], days: [Int] = [], members: [String] = []
+            places.reserveCapacity(counts[index])
+            days.reserveCapacity(counts[index])
+            members.reserveCapacity(counts[index])
+            var partStart = 0
+            for part in parts {
+                var reader = RecordReader(bytes: part)
+                while let (start, day, member) = reader.skim() {
+                    places.append(partStart + start)
+                    days.append(day)
+                    members.append(member)
+                }
+                partStart += part.count
+            }
+            let grouped = MemberGroups(count: places.count, member: { members[$0] }, day: { days[$0] })
+            var events: [InputEvent] = []
+            events.reserveCapacity(places.count)
+            let file = file.unshared
+            for (member, range) in zip(grouped.ids, grouped.ranges) {
+                for position in grouped.positions[range] {
+                    var (part, offset) = (0, places[position])
+                    while offset >= parts[part].count { (part, offset) = (part + 1, offset - parts[part].count) }
+                    var reader = RecordReader(bytes: parts[part], offset: offset)
+                    events.append(reader.read(names: names, file: file, member: member)!)
+                }
+            }
+            return (events, grouped.inReplayOrder)
+        }
+    }
+
+    /// Calls `body` with a partition's records: those written to its file, then those in memory.
+    private func withRecords<Result>(ofPartition index: Int, _ body: ([UnsafeBufferPointer<UInt8>]) throws -> Result) throws -> Result {
+        var written: [UInt8] = []
         if let handle = spilled[index] {
             var failure: Int32 = 0
-            let written = [UInt8](unsafeUninitializedCapacity: spilledBytes[index]) { buffer, count in
+            written = [UInt8](unsafeUninitializedCapacity: spilledBytes[index]) { buffer, count in
                 (count, failure) = readFully(handle.fileDescriptor, into: buffer, from: 0)
             }
             guard failure == 0, written.count == spilledBytes[index] else {
                 let reason = failure == 0 ? "it is shorter than what was written to it" : String(cString: strerror(failure))
                 throw SpillError("cannot read back the temporary file of partition \(index): \(reason)")
             }
-            // Records do not straddle the file's end and the buffer: a spill writes whole records.
-            written.withUnsafeBufferPointer(decode)
         }
-        buffers[index].withUnsafeBufferPointer(decode)
-        return events
+        // Records do not straddle the file's end and the buffer: a spill writes whole records.
+        return try written.withUnsafeBufferPointer { spilledPart in
+            try buffers[index].withUnsafeBufferPointer { try body([spilledPart, $0]) }
+        }
     }
 
     /// Where every event some other event refers to is: reads every partition once, and only
@@ -276,10 +322,12 @@ public final class MemberPartitions: @unchecked Sendable {
     }
 }
 
-/// Writes events as records: line, date, type, id, member, then each field's name and value.
-/// Integers are LEB128 varints (signed ones zigzag-encoded), strings their UTF-8 length and bytes.
-/// A record is written through one pointer into room for the most it can take, then appended in one
-/// go: appending it byte by byte checked the array's capacity and uniqueness at every byte.
+/// Writes events as records: the record's length, then line, date, type, id, member, and each
+/// field's name and value (the length lets a reader find each event's date and member without
+/// reading its fields). Integers are LEB128 varints (signed ones zigzag-encoded), strings their
+/// UTF-8 length and bytes. A record is written through one pointer into room for the most it can
+/// take, then appended in one go: appending it byte by byte checked the array's capacity and
+/// uniqueness at every byte.
 private struct RecordWriter {
     /// The partition's records, which each record is appended to.
     var bytes: [UInt8] = []
@@ -318,14 +366,19 @@ private struct RecordWriter {
         }
     }
 
-    /// Writes a record of at most `most` bytes through a cursor into `room`, then appends it.
+    /// Writes a record of at most `most` bytes (its length not counted) through a cursor into
+    /// `room`, after room for its length, then appends its length and it.
     private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
-        if room.count < most { room = Array(repeating: 0, count: max(most, 1 << 12)) }
+        let lengthRoom = RecordCursor.longestVarint
+        if room.count < lengthRoom + most { room = Array(repeating: 0, count: max(lengthRoom + most, 1 << 12)) }
         room.withUnsafeMutableBufferPointer { buffer in
-            var cursor = RecordCursor(at: buffer.baseAddress!)
+            var cursor = RecordCursor(at: buffer.baseAddress! + lengthRoom)
             body(&cursor)
             precondition(cursor.offset <= most, "a partition record outgrew the room made for it")
-            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: cursor.offset))
+            var length = RecordCursor(at: buffer.baseAddress!)
+            length.unsigned(UInt64(cursor.offset))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: length.offset))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: cursor.base, count: cursor.offset))
         }
     }
 
@@ -451,12 +504,22 @@ private struct RecordReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
 
-    mutating func read(names: [String], file: String) -> InputEvent? {
+    /// The next record's event; with `knownMember`, its member is that (the record's own is
+    /// not read).
+    mutating func read(names: [String], file: String, member knownMember: String? = nil) -> InputEvent? {
         guard offset < bytes.count else { return nil }
+        _ = unsigned()  // the record's length
         let line = Int(unsigned())
         let date = CivilDate(dayNumber: Int(signed()))!
         let type = name(names)
-        let id = string(), member = string()
+        let id = string()
+        let member: String
+        if let knownMember {
+            offset += Int(unsigned())
+            member = knownMember
+        } else {
+            member = string()
+        }
         let count = Int(unsigned())
         var fields = EventFields(minimumCapacity: count)
         for _ in 0..<count {
@@ -464,6 +527,22 @@ private struct RecordReader {
             fields.append(field, value())
         }
         return InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: file, line: line))
+    }
+
+    /// Where the next record starts, its day and its member; moves past the record, leaving its
+    /// fields unread.
+    mutating func skim() -> (start: Int, day: Int, member: String)? {
+        guard offset < bytes.count else { return nil }
+        let start = offset
+        let length = Int(unsigned())
+        let end = offset + length
+        _ = unsigned()  // line
+        let day = Int(signed())
+        if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
+        offset += Int(unsigned())  // the id
+        let member = string()
+        offset = end
+        return (start, day, member)
     }
 
     /// A name written by its index in `names` plus one, or 0 and the name itself.

@@ -54,7 +54,10 @@ public struct Simulation: Sendable {
             // The partition's events are freed here and their memory is reused by the next
             // partition's: not handed back to the system, whose pages would be faulted in again
             // (W2 10M: a million page faults, 4 s of system time, for no lower peak).
-            store.set(index, Swift.Result { run(try partitions.events(ofPartition: index), jobs: 1, progress: progress) })
+            store.set(index, Swift.Result {
+                let (events, groups) = try partitions.eventsByMember(ofPartition: index)
+                return run(events, groupedAs: groups, jobs: 1, progress: progress)
+            })
         }
         runInParallel(partitions.count, jobs: jobs, work)
         var parts = try store.takeValues().map { try $0.get() }
@@ -99,7 +102,11 @@ public struct Simulation: Sendable {
     /// `jobs` threads.
     public func run(_ events: [InputEvent], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) -> Result {
-        let grouped = MemberGroups(events)
+        run(events, groupedAs: MemberGroups(events), jobs: jobs, progress: progress)
+    }
+
+    /// Replays `events`, which `grouped` groups by member, on `jobs` threads.
+    private func run(_ events: [InputEvent], groupedAs grouped: MemberGroups, jobs: Int, progress: (@Sendable (Int) -> Void)?) -> Result {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
         let notApplied = events.count { $0.date >= asOf }
@@ -209,11 +216,16 @@ struct MemberGroups {
     let ranges: [Range<Int>]
 
     init(_ events: [InputEvent]) {
+        // By index: passing the events would copy each.
+        self.init(count: events.count, member: { events[$0].member }, day: { events[$0].date.dayNumber })
+    }
+
+    /// Groups `count` events, event `i` being member `member(i)`'s on day number `day(i)`.
+    init(count: Int, member memberOf: (Int) -> String, day: (Int) -> Int) {
         var numbers: [String: Int] = [:]
         var ids: [String] = []
-        // By index: mapping the events would copy each.
-        let numberOf = events.indices.map { index in
-            let member = events[index].member
+        let numberOf = (0..<count).map { index in
+            let member = memberOf(index)
             if let number = numbers[member] { return number }
             numbers[member] = ids.count
             ids.append(member)
@@ -229,11 +241,11 @@ struct MemberGroups {
         // Each event's day and position in one number, placed member after member as the events
         // are read in order: sorting a member's numbers puts its events in date order, the same
         // date in input order, without going back to the events (scattered in memory) to compare.
-        precondition(events.count <= Int(UInt32.max), "more than 2³² − 1 events replayed at once")
+        precondition(count <= Int(UInt32.max), "more than 2³² − 1 events replayed at once")
         var next = starts
-        var keys = [UInt64](repeating: 0, count: events.count)
+        var keys = [UInt64](repeating: 0, count: count)
         for (position, number) in numberOf.enumerated() {
-            keys[next[rank[number]]] = Self.key(day: events[position].date.dayNumber, position: position)
+            keys[next[rank[number]]] = Self.key(day: day(position), position: position)
             next[rank[number]] += 1
         }
         ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
@@ -241,6 +253,16 @@ struct MemberGroups {
         self.ids = byID.map { ids[$0] }
         positions = keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
+
+    private init(ids: [String], positions: [Int], ranges: [Range<Int>]) {
+        self.ids = ids
+        self.positions = positions
+        self.ranges = ranges
+    }
+
+    /// The same groups, for the events put in the order these groups give them (member after
+    /// member, each member's in order).
+    var inReplayOrder: MemberGroups { MemberGroups(ids: ids, positions: Array(positions.indices), ranges: ranges) }
 
     /// Orders by day, then position. Day numbers of the years 1 to 9999 lie within ±2²⁴.
     private static func key(day: Int, position: Int) -> UInt64 {
