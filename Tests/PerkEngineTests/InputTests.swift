@@ -1,6 +1,7 @@
 import Foundation
 import PerkEngine
 import PerkLanguage
+import PerkTestSupport
 import XCTest
 
 /// Reading event and member files: every row either becomes a typed event or an error that names
@@ -241,6 +242,23 @@ final class EventInputTests: XCTestCase {
             "events:1: this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}",
             "events:2: date: missing; every event needs an id, a date, a member and a type",
         ])
+    }
+
+    /// Counting `"` and line breaks 32 bytes at a time agrees with counting them one by one: for
+    /// every length up to a few lanes (the bytes left over are counted singly), and past 255
+    /// rounds of lanes full of line breaks (where a lane's count would overflow 8 bits).
+    func testCountingQuotesAndLineBreaksByLanesAgreesWithCountingByByte() {
+        var random = SplitMix64(seed: 7)
+        let alphabet = Array("ab,\"\n\r".utf8)
+        var cases = (0...100).map { length in (0..<length).map { _ in alphabet.randomElement(using: &random)! } }
+        cases.append(Array(repeating: UInt8(ascii: "\n"), count: 255 * 32 * 3 + 17))
+        cases.append((0..<20_000).map { _ in alphabet.randomElement(using: &random)! })
+        for bytes in cases {
+            let expected = (quotes: bytes.count { $0 == UInt8(ascii: "\"") }, lineBreaks: bytes.count { $0 == UInt8(ascii: "\n") })
+            let counted = bytes.withUnsafeBufferPointer { EventFileReader.quotesAndLineBreaks(in: $0) }
+            XCTAssertEqual(counted.quotes, expected.quotes, "\(bytes.count) bytes")
+            XCTAssertEqual(counted.lineBreaks, expected.lineBreaks, "\(bytes.count) bytes")
+        }
     }
 
     /// A large file is read in parts on several threads: the same events and the same errors, on

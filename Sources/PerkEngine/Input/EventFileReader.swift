@@ -117,7 +117,7 @@ public struct EventFileReader: Sendable {
             var headerEnd: Int?
             try fill(1 << 16)
             while headerEnd == nil {
-                headerEnd = rowEnds(in: pending, from: 0, every: 1, format: format, atEnd: atEnd).first?.end
+                headerEnd = rowEnds(in: pending, from: 0, every: 1, most: 1, format: format, atEnd: atEnd).first?.end
                 if headerEnd == nil {
                     if atEnd { break }
                     try fill(pending.count * 2)
@@ -183,29 +183,72 @@ public struct EventFileReader: Sendable {
     /// Where rows end in `bytes[from...]`, at most one cut per `every` bytes: just after a line
     /// break that ends a row. At the end of the file the last cut is the end, whatever is there.
     /// With each cut, the line breaks since the one before (or `from`): the lines it holds.
-    static func rowEnds(in bytes: [UInt8], from: Int, every: Int, format: EventFileFormat, atEnd: Bool) -> [(end: Int, lines: Int)] {
+    /// At most `most` cuts are made.
+    static func rowEnds(in bytes: [UInt8], from: Int, every: Int, most: Int = .max, format: EventFileFormat, atEnd: Bool) -> [(end: Int, lines: Int)] {
         var ends: [(end: Int, lines: Int)] = []
         var quotes = 0, lines = 0
         var next = from + every
         var index = from
+        let countsQuotes = format == .csv
         bytes.withUnsafeBufferPointer { buffer in
             while index < buffer.count {
+                // Bytes before the earliest place of the next cut are only counted. This runs
+                // over every byte of the file, on the one thread that hands the parts out.
+                if index < next - 1 {
+                    let counted = min(next - 1, buffer.count)
+                    let (quoteCount, lineCount) = Self.quotesAndLineBreaks(in: UnsafeBufferPointer(rebasing: buffer[index..<counted]))
+                    if countsQuotes { quotes &+= quoteCount }
+                    lines += lineCount
+                    index = counted
+                    continue
+                }
                 let byte = buffer[index]
                 index += 1
-                if byte == UInt8(ascii: "\"") && format == .csv {
+                if byte == UInt8(ascii: "\"") && countsQuotes {
                     quotes &+= 1
                 } else if byte == UInt8(ascii: "\n") {
                     lines += 1
                     if quotes & 1 == 0 && index >= next {
                         ends.append((index, lines))
+                        if ends.count == most { return }
                         lines = 0
                         next = index + every
                     }
                 }
             }
         }
-        if atEnd && ends.last?.end != bytes.count && bytes.count > from { ends.append((bytes.count, lines)) }
+        if atEnd && ends.count < most && ends.last?.end != bytes.count && bytes.count > from { ends.append((bytes.count, lines)) }
         return ends
+    }
+
+    /// The `"` and line breaks in `bytes`, compared 32 at a time. A lane of a comparison's mask
+    /// is all ones (−1) where it holds, so subtracting masks counts in each lane; the lanes are
+    /// added up every 255 rounds, before one could overflow. (A plain loop over the bytes runs
+    /// about 12 times slower.)
+    package static func quotesAndLineBreaks(in bytes: UnsafeBufferPointer<UInt8>) -> (quotes: Int, lineBreaks: Int) {
+        typealias Lanes = SIMD32<UInt8>
+        let quote = Lanes(repeating: UInt8(ascii: "\"")), lineBreak = Lanes(repeating: UInt8(ascii: "\n"))
+        var quotes = 0, lineBreaks = 0
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while bytes.count - index >= Lanes.scalarCount {
+                var quoteLanes = Lanes(), lineLanes = Lanes()
+                let rounds = min(255, (bytes.count - index) / Lanes.scalarCount)
+                for _ in 0..<rounds {
+                    let chunk = raw.loadUnaligned(fromByteOffset: index, as: Lanes.self)
+                    quoteLanes &-= unsafeBitCast(chunk .== quote, to: Lanes.self)
+                    lineLanes &-= unsafeBitCast(chunk .== lineBreak, to: Lanes.self)
+                    index += Lanes.scalarCount
+                }
+                quotes += Int(SIMD32<UInt16>(truncatingIfNeeded: quoteLanes).wrappedSum())
+                lineBreaks += Int(SIMD32<UInt16>(truncatingIfNeeded: lineLanes).wrappedSum())
+            }
+        }
+        for byte in bytes[index...] {
+            if byte == UInt8(ascii: "\"") { quotes += 1 } else if byte == UInt8(ascii: "\n") { lineBreaks += 1 }
+        }
+        return (quotes, lineBreaks)
     }
 
     /// The next event, or the problem with the next row; nil at the end of the file.
