@@ -117,7 +117,12 @@ public struct Simulation: Sendable {
         let store = OrderedSlots<([[MemberResult]], [Tally])>(count: chunkCount)
         let work: @Sendable (Int) -> Void = { chunk in
             var tallies = policies.map { Tally(policy: $0) }
-            var results = Array(repeating: [MemberResult](), count: policies.count)
+            // Room for every member of the chunk: grown as appended, each result was copied again.
+            var results: [[MemberResult]] = policies.map { _ in
+                var list: [MemberResult] = []
+                list.reserveCapacity(chunks[chunk].count)
+                return list
+            }
             var replayed = 0
             var outcomes: [Outcome] = []
             for member in members[chunks[chunk]] {
@@ -137,7 +142,8 @@ public struct Simulation: Sendable {
         var tallies = policies.map { Tally(policy: $0) }
         for (chunkMembers, chunkTallies) in store.values() {
             for index in policies.indices {
-                results[index] += chunkMembers[index]
+                // The first chunk's results are taken as they are (one chunk: not copied at all).
+                if results[index].isEmpty { results[index] = chunkMembers[index] } else { results[index] += chunkMembers[index] }
                 tallies[index].merge(chunkTallies[index])
             }
         }
