@@ -55,6 +55,36 @@ final class ArithmeticTests: XCTestCase {
         XCTAssertEqual(member.balance, ExactNumber(36))
     }
 
+    /// Arithmetic on constants alone (parameters, literals) is computed once, when the policy is
+    /// compiled: the same amounts as computed when the rule runs; and a constant that cannot be
+    /// computed (a number too large to be exact) still compiles, and refuses the event when the
+    /// rule runs. (A constant division by zero the checker reports.)
+    func testConstantArithmeticGivesTheSameAmountsAndFailsWhenItRuns() throws {
+        let source = """
+            currency CNY
+            param rate = 1 point per 10 CNY
+            param huge = 100000000000000000000000000000
+            event purchase { amount: money, broken: bool }
+            rule earn_more on purchase where not broken {
+              earn min(150 points, floor(amount * (rate * (3 / 2))))
+            }
+            rule earn_broken on purchase where broken {
+              earn floor(amount * rate * (huge * huge - huge * huge + 1))
+            }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        // 1,234 CNY × 1.5 points per 10 CNY = 185.1 → capped at 150; 99 CNY → 14.85 → 14.
+        let capped = policy.apply(purchase(["amount": .money(ExactNumber(1_234)), "broken": .bool(false)]), to: &member).last!
+        let small = policy.apply(purchase(["amount": .money(ExactNumber(99)), "broken": .bool(false)]), to: &member).last!
+        XCTAssertEqual(capped.earned.map(\.points), [ExactNumber(150)])
+        XCTAssertEqual(small.earned.map(\.points), [ExactNumber(14)])
+        let broken = policy.apply(purchase(["amount": .money(ExactNumber(100)), "broken": .bool(true)]), to: &member).last!
+        XCTAssertEqual(broken.rejection?.code, "evaluation_error")
+        XCTAssertEqual(broken.rejection?.message, "a number too large to compute exactly")
+        XCTAssertEqual(member.balance, ExactNumber(164))
+    }
+
     /// A parameter's value set in perk.yaml is parsed on its own, so its positions are not the
     /// policy file's: its arithmetic must not take the units of whatever the policy has there.
     /// Here the override `2 * 5%` sits where the policy's first line has `7 * 10`, a plain number.

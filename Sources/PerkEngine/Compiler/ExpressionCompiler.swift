@@ -139,8 +139,7 @@ struct ExpressionCompiler {
             // A list of constants (`category not in excluded`) is computed once, here (unless it
             // cannot be: then the error comes when it runs, as for any expression).
             var detached = Frame.detached
-            if readsOnly(list, in: scope, throughMembers: false, { if case .constant = $0 { true } else { false } }),
-               case .list(let items)? = try? listValue(&detached) {
+            if readsOnlyConstants(list, in: scope), case .list(let items)? = try? listValue(&detached) {
                 // Texts compared as strings: comparing values compares their cases first.
                 let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
                 if texts.count == items.count {
@@ -430,6 +429,12 @@ struct ExpressionCompiler {
             default: return false
             }
         }
+    }
+
+    /// Whether an expression reads nothing but literals and constants (parameters, tier names):
+    /// its value can be computed once, when the policy is compiled.
+    func readsOnlyConstants(_ expr: Expr, in scope: Scope) -> Bool {
+        readsOnly(expr, in: scope, throughMembers: false) { if case .constant = $0 { true } else { false } }
     }
 
     /// Whether every name an expression reads resolves to what `allowed` accepts; `throughMembers`:

@@ -32,6 +32,12 @@ extension ExpressionCompiler {
     /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, and
     /// otherwise taken from its value, computed as usual (a field, a `let`, a tier's attribute).
     private func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
+        // A constant (`diamond_spend`, `1.5`, `earn_rate * 2`) is computed once, here; one that
+        // cannot be fails when it runs, as any expression does.
+        if readsOnlyConstants(expr, in: scope) {
+            var detached = Frame.detached
+            if let amount = (try? compile(expr, in: scope)(&detached))?.amount { return { _ in amount } }
+        }
         if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
         let value = try compile(expr, in: scope)
         return { frame in
