@@ -257,7 +257,8 @@ public final class MemberPartitions: @unchecked Sendable {
                     events.append(reader.read(names: names, file: file, member: member)!)
                 }
             }
-            return (events, grouped.inReplayOrder)
+            // The places' storage serves the replay order's positions.
+            return (events, grouped.inReplayOrder(reusing: consume places))
         }
     }
 

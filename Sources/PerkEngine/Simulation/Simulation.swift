@@ -267,8 +267,14 @@ struct MemberGroups {
     }
 
     /// The same groups, for the events put in the order these groups give them (member after
-    /// member, each member's in order).
-    var inReplayOrder: MemberGroups { MemberGroups(ids: ids, positions: Array(positions.indices), ranges: ranges) }
+    /// member, each member's in order): each event's position is its index. `storage`, an array
+    /// of as many numbers, is overwritten for them (no new array is made).
+    func inReplayOrder(reusing storage: consuming [Int]) -> MemberGroups {
+        precondition(storage.count == positions.count, "room for the positions of every event")
+        var order = storage
+        for index in order.indices { order[index] = index }
+        return MemberGroups(ids: ids, positions: order, ranges: ranges)
+    }
 
     /// Orders by day, then position. Day numbers of the years 1 to 9999 lie within ±2²⁴.
     private static func key(day: Int, position: Int) -> UInt64 {

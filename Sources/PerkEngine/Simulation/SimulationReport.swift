@@ -52,7 +52,11 @@ public enum SimulationReport {
             }
             chunks.set(chunk, String(decoding: bytes, as: UTF8.self))
         }
-        return chunks.values().reduce(into: memberColumns.joined(separator: ",") + "\n") { $0 += $1 }
+        let parts = chunks.values()
+        var text = memberColumns.joined(separator: ",") + "\n"
+        text.reserveCapacity(text.utf8.count + parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { text += part }
+        return text
     }
 
     /// A member's values for `memberColumns`, in order: points as integers, fees with 2 decimals.
