@@ -372,16 +372,16 @@ struct ExpressionCompiler {
         let compiledValue = try value.map { CompiledExpression(try compile($0, in: inner)) }
         let compiledFilter = try filter.map { CompiledExpression(try compile($0, in: inner)) }
         let bounds = try compileWindow(window, in: scope)
-        let walk: @Sendable (inout Frame, CivilDate, CivilDate) throws -> Value = { frame, from, to in
+        let walk: @Sendable (inout Frame, Int, Int) throws -> Value = { frame, from, to in
             var total = zero
             let saved = frame.aggregated
             defer { frame.aggregated = saved }
             guard type < frame.member.histories.count else { return total }
             // History is in date order: walk back from the newest and stop before the window.
             for index in frame.member.histories[type].indices.reversed() {
-                let date = frame.member.histories[type][index].date
-                if date > to { continue }
-                if date < from { break }
+                let day = frame.member.histories[type][index].date.dayNumber
+                if day > to { continue }
+                if day < from { break }
                 frame.aggregated = (type, index)
                 if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
                 total = try Value.arithmetic(.plus, total, try compiledValue?(&frame) ?? .number(.one))
@@ -462,29 +462,36 @@ struct ExpressionCompiler {
         }
     }
 
-    /// The first and last dates a window covers on `frame.today`.
-    private func compileWindow(_ window: Window, in scope: Scope) throws -> @Sendable (inout Frame) throws -> (CivilDate, CivilDate) {
+    /// The day numbers of the first and last days a window covers on `frame.today`.
+    private func compileWindow(_ window: Window, in scope: Scope) throws -> @Sendable (inout Frame) throws -> (from: Int, through: Int) {
         switch window {
         case .last(let length, let beforeToday):
+            // (today − length, today], or [today − length, today) before today.
+            @Sendable func bounds(start: Int, today: Int) -> (from: Int, through: Int) { beforeToday ? (start, today - 1) : (start + 1, today) }
             let duration = try compile(length, in: scope)
+            // A constant length in days alone (`last 365 days`): day numbers, no calendar.
+            var detached = Frame.detached
+            if readsOnlyConstants(length, in: scope), case .duration(months: 0, let days)? = try? duration(&detached) {
+                return { frame in
+                    let today = frame.today.dayNumber
+                    guard CivilDate.dayNumbers.contains(today - days) else { throw EvaluationError("a date outside the years 1 to 9999") }
+                    return bounds(start: today - days, today: today)
+                }
+            }
             return { frame in
                 guard case .duration(let months, let days) = try duration(&frame) else { throw EvaluationError("a window needs a duration") }
-                let start = try Value.shift(frame.today, months: -months, days: -days)
-                // (today − length, today], or [today − length, today) before today.
-                return beforeToday
-                    ? (start, try Value.shift(frame.today, months: 0, days: -1))
-                    : (try Value.shift(start, months: 0, days: 1), frame.today)
+                return bounds(start: try Value.shift(frame.today, months: -months, days: -days).dayNumber, today: frame.today.dayNumber)
             }
         case .this(let period):
             return { frame in
                 let today = frame.today
                 switch period {
-                case .day: return (today, today)
+                case .day: return (today.dayNumber, today.dayNumber)
                 case .week:
-                    let monday = today.adding(days: 1 - today.weekday)!
-                    return (monday, monday.adding(days: 6)!)
-                case .month: return (CivilDate(year: today.year, month: today.month, day: 1)!, today.endOfMonth)
-                case .year: return (CivilDate(year: today.year, month: 1, day: 1)!, today.endOfYear)
+                    let monday = today.dayNumber + 1 - today.weekday
+                    return (monday, monday + 6)
+                case .month: return (today.dayNumber + 1 - today.day, today.endOfMonth.dayNumber)
+                case .year: return (CivilDate(year: today.year, month: 1, day: 1)!.dayNumber, today.endOfYear.dayNumber)
                 }
             }
         }

@@ -34,41 +34,42 @@ final class WindowTerm: Sendable {
         defer { frame.aggregated = saved }
         var sums = RunningTotals()
         for (k, term) in terms.enumerated() {
-            guard let own = try? term.contribution(in: &frame), let total = (previous?.total(k) ?? .zero).adding(own) else { return RunningTotals() }
-            sums.append(own: own, total: total)
+            let before = previous?.total(k) ?? .zero
+            guard let own = try? term.contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
+            sums.append(before: before, total: total)
         }
         return sums
     }
 }
 
-/// For each running-total term of an event's type (`Effects.windowTerms`), what the event adds
-/// to it and the running total through the event, so a window's sum is the difference of two
-/// running totals. The first term is kept inline — most types have one — so recording an event
+/// For each running-total term of an event's type (`Effects.windowTerms`), the running totals
+/// before and through the event, so a window's sum is the difference of two of them (what the
+/// event adds is their difference). The first term is kept inline — most types have one — so recording an event
 /// allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
 struct RunningTotals: Hashable, Sendable {
-    private var first = (own: ExactNumber.zero, total: ExactNumber.zero)
-    /// Own and total of the second term on, in pairs.
+    private var first = (before: ExactNumber.zero, total: ExactNumber.zero)
+    /// Before and total of the second term on, in pairs.
     private var more: [ExactNumber] = []
     private(set) var count = 0
 
-    /// What the event adds to term `k`.
-    func own(_ k: Int) -> ExactNumber { k == 0 ? first.own : more[2 * (k - 1)] }
+    /// The running total of term `k` before the event.
+    func before(_ k: Int) -> ExactNumber { k == 0 ? first.before : more[2 * (k - 1)] }
     /// The running total of term `k` through the event.
     func total(_ k: Int) -> ExactNumber { k == 0 ? first.total : more[2 * (k - 1) + 1] }
 
-    mutating func append(own: ExactNumber, total: ExactNumber) {
-        if count == 0 { first = (own, total) } else { more += [own, total] }
+    mutating func append(before: ExactNumber, total: ExactNumber) {
+        if count == 0 { first = (before, total) } else { more += [before, total] }
         count += 1
     }
 
     static func == (a: RunningTotals, b: RunningTotals) -> Bool {
-        a.count == b.count && (0..<a.count).allSatisfy { a.own($0) == b.own($0) && a.total($0) == b.total($0) }
+        a.count == b.count && (0..<a.count).allSatisfy { a.before($0) == b.before($0) && a.total($0) == b.total($0) }
     }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(count)
         for k in 0..<count {
-            hasher.combine(own(k))
+            hasher.combine(before(k))
             hasher.combine(total(k))
         }
     }
@@ -94,17 +95,18 @@ final class WindowTermRegistry: @unchecked Sendable {
 }
 
 extension MemberState {
-    /// The sum of running-total term `term` over the recorded events of `type` dated `from`
-    /// through `through`; nil when the totals are not available (a term could not be computed).
-    func windowSum(_ term: Int, type: Int, from: CivilDate, through: CivilDate) -> ExactNumber? {
+    /// The sum of running-total term `term` over the recorded events of `type` dated from day
+    /// number `from` through day number `through`; nil when the totals are not available (a term
+    /// could not be computed).
+    func windowSum(_ term: Int, type: Int, from: Int, through: Int) -> ExactNumber? {
         guard type < histories.count else { return .zero }
         let events = histories[type]
         // The first event on or after `from`, and the first after `through`.
-        func firstIndex(where isAfter: (CivilDate) -> Bool) -> Int {
+        func firstIndex(where isAfter: (Int) -> Bool) -> Int {
             var (low, high) = (0, events.count)
             while low < high {
                 let middle = (low + high) / 2
-                if isAfter(events[middle].date) { high = middle } else { low = middle + 1 }
+                if isAfter(events[middle].date.dayNumber) { high = middle } else { low = middle + 1 }
             }
             return low
         }
@@ -113,7 +115,7 @@ extension MemberState {
         let last = events[end - 1].windowSums, start = events[first].windowSums
         guard last.count > term, start.count > term else { return nil }
         // Running total through the last, less the running total before the first.
-        return last.total(term).subtracting(start.total(term).subtracting(start.own(term))!)
+        return last.total(term).subtracting(start.before(term))
     }
 
 }

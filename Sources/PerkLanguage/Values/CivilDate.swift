@@ -99,6 +99,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The day numbers of 0001-01-01 and 9999-12-31 (a test checks them).
     private static let firstDayNumber = -719_162, lastDayNumber = 2_932_896
 
+    /// The day numbers of the dates there are: 0001-01-01 to 9999-12-31.
+    public static let dayNumbers = firstDayNumber...lastDayNumber
+
     public func adding(days: Int) -> CivilDate? {
         // Within the month (the usual case for windows' bounds), the fields follow directly.
         let target = day + days

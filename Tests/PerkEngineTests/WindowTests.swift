@@ -1,0 +1,58 @@
+import PerkEngine
+import PerkLanguage
+import XCTest
+
+/// The days each kind of window covers, worked by hand from the language's definitions: `this
+/// week` is Monday to Sunday, `this month` and `this year` the calendar's, `last N days` is
+/// (today − N days, today] and `last N days before today` [today − N days, today); a window of
+/// months moves by the calendar.
+final class WindowTests: XCTestCase {
+    func testEachWindowCoversTheDaysItNames() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            event probe { note: text }
+            measure week = sum(amount of purchase, this week)
+            measure month = sum(amount of purchase, this month)
+            measure year = sum(amount of purchase, this year)
+            measure seven = sum(amount of purchase, last 7 days)
+            measure seven_before = sum(amount of purchase, last 7 days before today)
+            measure one_month = sum(amount of purchase, last 1 month)
+            rule in_week on probe { earn floor(week * 1 point per 1 CNY) }
+            rule in_month on probe { earn floor(month * 1 point per 1 CNY) }
+            rule in_year on probe { earn floor(year * 1 point per 1 CNY) }
+            rule in_seven on probe { earn floor(seven * 1 point per 1 CNY) }
+            rule in_seven_before on probe { earn floor(seven_before * 1 point per 1 CNY) }
+            rule in_one_month on probe { earn floor(one_month * 1 point per 1 CNY) }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "windows.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        var line = 1
+        func apply(_ type: String, on date: String, amount: Int? = nil) -> Outcome {
+            line += 1
+            let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? ["note": .text("")]
+            let event = InputEvent(id: "e\(line)", date: CivilDate(iso: date)!, member: "M", type: type, fields: fields,
+                                   location: InputLocation(file: "events", line: line))
+            return policy.apply(event, to: &member).last!
+        }
+        func sums(_ outcome: Outcome) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: outcome.earned.map { ($0.rule, Int($0.points.numerator)) })
+        }
+        // Amounts are powers of two, so each sum says which purchases it holds.
+        _ = apply("purchase", on: "2023-12-31", amount: 1)  // a Sunday
+        _ = apply("purchase", on: "2024-01-01", amount: 2)  // a Monday
+        // 2024-01-01: the week is 2024-01-01 to 01-07; seven days (2023-12-25, 2024-01-01]; before
+        // today [2023-12-25, 2023-12-31]; one month (2023-12-01, 2024-01-01].
+        XCTAssertEqual(sums(apply("probe", on: "2024-01-01")),
+                       ["in_week": 2, "in_month": 2, "in_year": 2, "in_seven": 3, "in_seven_before": 1, "in_one_month": 3])
+        _ = apply("purchase", on: "2024-02-26", amount: 4)  // a Monday
+        _ = apply("purchase", on: "2024-02-29", amount: 8)
+        _ = apply("purchase", on: "2024-03-01", amount: 16)
+        _ = apply("purchase", on: "2024-03-03", amount: 32)  // a Sunday
+        // 2024-03-03: the week is 02-26 to 03-03 (4 + 8 + 16 + 32); the month 16 + 32; the year
+        // all but 2023's; seven days (02-25, 03-03]: 60; before today [02-25, 03-02]: 28; one
+        // month (02-03, 03-03]: 60.
+        XCTAssertEqual(sums(apply("probe", on: "2024-03-03")),
+                       ["in_week": 60, "in_month": 48, "in_year": 62, "in_seven": 60, "in_seven_before": 28, "in_one_month": 60])
+    }
+}
