@@ -158,7 +158,7 @@ final class SimulationTests: XCTestCase {
 
     /// members.csv is formatted in chunks on several threads for many members: the rows come out
     /// whole, in member order, whatever the number of threads.
-    func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreads() throws {
+    func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreadsAndThroughPartitions() throws {
         let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
             currency CNY
             event purchase { amount: money }
@@ -176,6 +176,20 @@ final class SimulationTests: XCTestCase {
         for jobs in [1, 2, 3] {
             XCTAssertEqual(SimulationReport.membersCSV(result.members[0], jobs: jobs), expected, "jobs \(jobs)")
         }
+        // Through two partitions, mostly spilled: thousands of members a partition, numbered by
+        // their ids' bytes. Each member buys again for 1 CNY the next day, so every member is
+        // found again after the numbering's table has grown.
+        let again = (1...count).map { i in
+            InputEvent(id: "f\(i)", date: CivilDate(iso: "2024-03-02")!, member: String(format: "m%05d", i), type: "purchase",
+                       fields: ["amount": .money(ExactNumber(1))], location: InputLocation(file: "t", line: count + i))
+        }
+        let partitions = MemberPartitions(file: "t", policy: policy, count: 2, spillThreshold: 1 << 14)
+        try partitions.add(partitions.encode(events))
+        try partitions.add(partitions.encode(again))
+        let partitioned = try Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-04-01")!)
+            .run(partitions, jobs: 2)
+        XCTAssertEqual(SimulationReport.membersCSV(partitioned.members[0]), SimulationReport.memberColumns.joined(separator: ",") + "\n"
+            + (1...count).map { String(format: "m%05d,,active,%d,%d,0,0,0,0,0,0,0.00,\n", $0, $0 + 1, $0 + 1) }.joined())
     }
 
     /// The worked example's members, in every order, on one thread or two, from CSV or JSON Lines:

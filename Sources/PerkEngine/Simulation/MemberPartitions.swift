@@ -229,23 +229,24 @@ public final class MemberPartitions: @unchecked Sendable {
     /// member's events lay scattered over the whole partition's memory.
     func eventsByMember(ofPartition index: Int) throws -> (events: [InputEvent], groups: MemberGroups) {
         try withRecords(ofPartition: index) { parts in
-            // Each record's place (counted through the parts in turn), day and member, read
-            // without its fields.
-            var places: [Int] = [], days: [Int] = [], members: [String] = []
+            // Each record's place (counted through the parts in turn), day and member's number,
+            // read without its fields.
+            var places: [Int] = [], days: [Int] = [], numberOf: [Int] = []
             places.reserveCapacity(counts[index])
             days.reserveCapacity(counts[index])
-            members.reserveCapacity(counts[index])
+            numberOf.reserveCapacity(counts[index])
+            var members = MemberNumbering()
             var partStart = 0
             for part in parts {
                 var reader = RecordReader(bytes: part)
                 while let (start, day, member) = reader.skim() {
                     places.append(partStart + start)
                     days.append(day)
-                    members.append(member)
+                    numberOf.append(members.number(of: UnsafeBufferPointer(rebasing: part[member])))
                 }
                 partStart += part.count
             }
-            let grouped = MemberGroups(count: places.count, member: { members[$0] }, day: { days[$0] })
+            let grouped = MemberGroups(ids: members.ids, numberOf: numberOf, day: { days[$0] })
             var events: [InputEvent] = []
             events.reserveCapacity(places.count)
             let file = file.unshared
@@ -530,9 +531,9 @@ private struct RecordReader {
         return InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: file, line: line))
     }
 
-    /// Where the next record starts, its day and its member; moves past the record, leaving its
-    /// fields unread.
-    mutating func skim() -> (start: Int, day: Int, member: String)? {
+    /// Where the next record starts, its day and where its member's id is; moves past the
+    /// record, leaving its fields unread.
+    mutating func skim() -> (start: Int, day: Int, member: Range<Int>)? {
         guard offset < bytes.count else { return nil }
         let start = offset
         let length = Int(unsigned())
@@ -541,7 +542,8 @@ private struct RecordReader {
         let day = Int(signed())
         if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
         offset += Int(unsigned())  // the id
-        let member = string()
+        let memberLength = Int(unsigned())
+        let member = offset..<offset + memberLength
         offset = end
         return (start, day, member)
     }
@@ -613,5 +615,52 @@ private struct RecordReader {
         let length = Int(unsigned())
         defer { offset += length }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+    }
+}
+
+/// Numbers members in order of first appearance by their ids' bytes as records hold them: each
+/// id's string is made once, not once per event, and bytes are hashed rather than strings (a
+/// dictionary keyed by strings made and hashed a string for every event of a partition).
+private struct MemberNumbering {
+    /// Member `n`'s id.
+    private(set) var ids: [String] = []
+    /// Every id's bytes, one after another; member `n`'s from `ends[n - 1]` (or 0) to `ends[n]`.
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var hashes: [UInt64] = []
+    /// Open addressing by hash: a member's number plus one, 0 for an empty slot. At most half full.
+    private var slots = [Int32](repeating: 0, count: 1 << 10)
+
+    /// The number of the member whose id is `id`, numbering it if it is new.
+    mutating func number(of id: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let number = Int(slots[slot]) - 1
+            if hashes[number] == hash, bytes[(number == 0 ? 0 : ends[number - 1])..<ends[number]].elementsEqual(id) { return number }
+            slot = (slot + 1) & mask
+        }
+        precondition(ids.count < Int(Int32.max), "more than 2³¹ − 1 members in one partition")
+        let number = ids.count
+        ids.append(String(decoding: id, as: UTF8.self))
+        bytes.append(contentsOf: id)
+        ends.append(bytes.count)
+        hashes.append(hash)
+        slots[slot] = Int32(number + 1)
+        if 2 * ids.count > slots.count { grow() }
+        return number
+    }
+
+    /// Doubles the slots and places every member again.
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (number, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(number + 1)
+        }
     }
 }

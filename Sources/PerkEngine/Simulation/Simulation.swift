@@ -237,6 +237,13 @@ struct MemberGroups {
             ids.append(member)
             return ids.count - 1
         }
+        self.init(ids: ids, numberOf: numberOf, day: day)
+    }
+
+    /// Groups events whose members are numbered: event `i` is member `ids[numberOf[i]]`'s, on
+    /// day number `day(i)`.
+    init(ids: [String], numberOf: [Int], day: (Int) -> Int) {
+        let count = numberOf.count
         let byID = ids.indices.sorted { ids[$0] < ids[$1] }
         var rank = [Int](repeating: 0, count: ids.count)
         for (position, number) in byID.enumerated() { rank[number] = position }
@@ -255,7 +262,7 @@ struct MemberGroups {
             next[rank[number]] += 1
         }
         ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
-        for range in ranges { keys[range].sort() }
+        for range in ranges { Self.sortFew(&keys[range]) }
         self.ids = byID.map { ids[$0] }
         positions = keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
@@ -274,6 +281,21 @@ struct MemberGroups {
         var order = storage
         for index in order.indices { order[index] = index }
         return MemberGroups(ids: ids, positions: order, ranges: ranges)
+    }
+
+    /// Sorts a member's keys: by insertion when they are few, as a member's events usually are
+    /// (the library's sort costs several times as much on ten numbers).
+    private static func sortFew(_ keys: inout ArraySlice<UInt64>) {
+        guard keys.count <= 32 else { return keys.sort() }
+        for index in keys.indices.dropFirst() {
+            let key = keys[index]
+            var place = index
+            while place > keys.startIndex && keys[place - 1] > key {
+                keys[place] = keys[place - 1]
+                place -= 1
+            }
+            keys[place] = key
+        }
     }
 
     /// Orders by day, then position. Day numbers of the years 1 to 9999 lie within ±2²⁴.
