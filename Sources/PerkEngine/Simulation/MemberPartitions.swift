@@ -84,12 +84,8 @@ public final class MemberPartitions: @unchecked Sendable {
 
     /// The partition of a member: FNV-1a of its id, the same in every process.
     public func partition(of member: String) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var id = member
-        id.withUTF8 { bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
-        return Int(hash % UInt64(count))
+        return Int(id.withUTF8(fnv1a) % UInt64(count))
     }
 
     /// Events encoded as their partitions' records, ready to be added.
@@ -633,10 +629,9 @@ private struct MemberNumbering {
 
     /// The number of the member whose id is `id`, numbering it if it is new.
     mutating func number(of id: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hash = fnv1a(id)
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        var slot = Self.slot(hash) & mask
         while slots[slot] != 0 {
             let number = Int(slots[slot]) - 1
             if hashes[number] == hash, bytes[(number == 0 ? 0 : ends[number - 1])..<ends[number]].elementsEqual(id) { return number }
@@ -653,14 +648,25 @@ private struct MemberNumbering {
         return number
     }
 
+    /// Where a hash's probing starts, before masking: its high half. The low bits are the same
+    /// for every member of a partition (they chose it), so slots taken from them would crowd.
+    private static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> 32) }
+
     /// Doubles the slots and places every member again.
     private mutating func grow() {
         slots = [Int32](repeating: 0, count: slots.count * 2)
         let mask = slots.count - 1
         for (number, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
+            var slot = Self.slot(hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(number + 1)
         }
     }
+}
+
+/// FNV-1a of `bytes`: the same in every process.
+private func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
 }
