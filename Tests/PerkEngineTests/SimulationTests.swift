@@ -71,6 +71,11 @@ final class SimulationTests: XCTestCase {
         }
         XCTAssertEqual(partitions.types, ["purchase", "gift"])
         XCTAssertEqual(partitions.lastDate, CivilDate(dayNumber: 19_029))
+        // Replayed from the partitions (read member by member, past the undeclared type's name and
+        // the wide numbers), the members come out as replayed from the events in memory.
+        let simulation = Simulation(policies: [WorkedExampleTests.policy], birthdays: [:], directory: EventDirectory(),
+                                    asOf: CivilDate(dayNumber: 19_100)!)
+        XCTAssertEqual(try simulation.run(partitions, jobs: 1).members, simulation.run(events, jobs: 1).members)
     }
 
     func testHandWorkedCases() throws {
