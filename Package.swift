@@ -57,8 +57,9 @@ let package = Package(
         // Benchmarks print figures: `swift run -c release perk-bench-frontend` (or `perk-bench-engine`, `perk-bench-read`).
         .executableTarget(name: "perk-bench-frontend", dependencies: ["PerkLanguage"], path: "Benchmarks/FrontEnd"),
         .executableTarget(name: "perk-bench-engine", dependencies: ["PerkEngine", "PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Engine"),
-        .executableTarget(name: "perk-bench-read", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Read"),
-        .executableTarget(name: "perk-bench-simulate", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Simulate"),
+        .target(name: "PerkBenchmarkSupport", dependencies: ["PerkEngine", "PerkLanguage"], path: "Benchmarks/Support"),
+        .executableTarget(name: "perk-bench-read", dependencies: ["PerkEngine", "PerkBenchmarkSupport"], path: "Benchmarks/Read"),
+        .executableTarget(name: "perk-bench-simulate", dependencies: ["PerkEngine", "PerkBenchmarkSupport"], path: "Benchmarks/Simulate"),
         // Seeded synthetic event streams with every event type: `swift run -c release perk-generate --help`.
         .executableTarget(name: "perk-generate", dependencies: ["PerkLanguage", "PerkTestSupport"], path: "Benchmarks/Generate"),
     ]

@@ -6,34 +6,17 @@
 //   swift run -c release perk-bench-simulate FILE.csv [POLICY.perk]      (default: W2's policy)
 //   valgrind --tool=callgrind perk-bench-simulate FILE.csv
 import Foundation
+import PerkBenchmarkSupport
 import PerkEngine
-import PerkLanguage
 
-let arguments = CommandLine.arguments
-guard arguments.count > 1, let data = FileManager.default.contents(atPath: arguments[1]) else {
-    print("usage: perk-bench-simulate FILE.csv [POLICY.perk]")
-    exit(2)
-}
-let policyPath = arguments.count > 2 ? arguments[2]
-    : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../W2/w2.perk").path
-let policy = try CompiledPolicy.compile(SourceFile(contentsOfFile: policyPath)).get()
-let bytes = Array(data)
-
-func seconds<Result>(_ work: () throws -> Result) rethrows -> (result: Result, seconds: Double) {
-    let start = DispatchTime.now().uptimeNanoseconds
-    let result = try work()
-    return (result, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-}
+let benchmark = try EventFileBenchmark.fromCommandLine(program: "perk-bench-simulate")
+let policy = benchmark.policy
 
 let read = try seconds {
-    let partitions = MemberPartitions(file: arguments[1], policy: policy)
+    let partitions = MemberPartitions(file: benchmark.path, policy: policy)
     var malformed = 0
-    var given = false
-    try EventFileReader.read(blocks: { () -> [UInt8]? in
-        defer { given = true }
-        return given ? nil : bytes
-    }, format: .csv, file: arguments[1], decoder: EventDecoder(policy: policy.checked), jobs: 1,
-       parse: { partitions.encode(&$0) }) { batch, errors in
+    try EventFileReader.read(blocks: benchmark.oneBlock(), format: .csv, file: benchmark.path, decoder: EventDecoder(policy: policy.checked),
+                             jobs: 1, parse: { partitions.encode(&$0) }) { batch, errors in
         try partitions.add(batch)
         malformed += errors.count
     }

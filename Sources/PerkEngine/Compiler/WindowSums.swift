@@ -44,8 +44,8 @@ final class WindowTerm: Sendable {
 
 /// For each running-total term of an event's type (`Effects.windowTerms`), the running totals
 /// before and through the event, so a window's sum is the difference of two of them (what the
-/// event adds is their difference). The first term is kept inline — most types have one — so recording an event
-/// allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
+/// event adds is their difference). The first term is kept inline — most types have one — so
+/// recording an event allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
 struct RunningTotals: Hashable, Sendable {
     private var first = (before: ExactNumber.zero, total: ExactNumber.zero)
     /// Before and total of the second term on, in pairs.

@@ -114,23 +114,23 @@ public struct EventFileReader: Sendable {
         var plan: ColumnPlan?
         var line = 1
         if format == .csv {
-            var headerEnd: Int?
+            var headerEnd: (end: Int, lines: Int)?
             try fill(1 << 16)
             while headerEnd == nil {
-                headerEnd = rowEnds(in: pending, from: 0, every: 1, most: 1, format: format, atEnd: atEnd).first?.end
+                headerEnd = rowEnds(in: pending, from: 0, every: 1, most: 1, format: format, atEnd: atEnd).first
                 if headerEnd == nil {
                     if atEnd { break }
                     try fill(pending.count * 2)
                 }
             }
-            guard let end = headerEnd else { return try deliver(read(EventFileReader(bytes: pending, format: format, file: file, decoder: decoder))) }
+            guard let (end, headerLines) = headerEnd else { return try deliver(read(EventFileReader(bytes: pending, format: format, file: file, decoder: decoder))) }
             let headerBytes = Array(pending[..<end])
             var header = EventFileReader(bytes: headerBytes, format: format, file: file, decoder: decoder)
             // A bad header is the whole file's one error: read again, it is what the part gives.
             if header.readHeader() != nil { return try deliver(read(EventFileReader(bytes: headerBytes, format: format, file: file, decoder: decoder))) }
             plan = header.plan
             start = end
-            line += pending[..<end].count { $0 == UInt8(ascii: "\n") }
+            line += headerLines
         }
         // With several jobs, a batch is read while the one before is handed over. Whatever
         // happens, no batch is left being read on return.

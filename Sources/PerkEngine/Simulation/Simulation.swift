@@ -222,22 +222,17 @@ struct MemberGroups {
     let ranges: [Range<Int>]
 
     init(_ events: [InputEvent]) {
-        // By index: passing the events would copy each.
-        self.init(count: events.count, member: { events[$0].member }, day: { events[$0].date.dayNumber })
-    }
-
-    /// Groups `count` events, event `i` being member `member(i)`'s on day number `day(i)`.
-    init(count: Int, member memberOf: (Int) -> String, day: (Int) -> Int) {
         var numbers: [String: Int] = [:]
         var ids: [String] = []
-        let numberOf = (0..<count).map { index in
-            let member = memberOf(index)
+        // By index: mapping or passing the events would copy each.
+        let numberOf = events.indices.map { index in
+            let member = events[index].member
             if let number = numbers[member] { return number }
             numbers[member] = ids.count
             ids.append(member)
             return ids.count - 1
         }
-        self.init(ids: ids, numberOf: numberOf, day: day)
+        self.init(ids: ids, numberOf: numberOf, day: { events[$0].date.dayNumber })
     }
 
     /// Groups events whose members are numbered: event `i` is member `ids[numberOf[i]]`'s, on

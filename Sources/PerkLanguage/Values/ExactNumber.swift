@@ -76,7 +76,8 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         }
         guard digits > 0, places != 0 else { return nil }
         guard digits <= 18 else {
-            let whole = text.reduce(Int128(0)) { (48...57).contains($1) ? $0 * 10 + Int128($1 - 48) : $0 }
+            // More digits: their value in 128 bits (the sign and the point skipped).
+            let whole = text.reduce(Int128(0)) { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($1) ? $0 * 10 + Int128($1 - UInt8(ascii: "0")) : $0 }
             var scale: Int128 = 1
             for _ in 0..<(places ?? 0) { scale *= 10 }
             self.init(numerator: negative ? -whole : whole, denominator: scale)
