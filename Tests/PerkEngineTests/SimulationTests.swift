@@ -162,7 +162,8 @@ final class SimulationTests: XCTestCase {
     }
 
     /// members.csv is formatted in chunks on several threads for many members: the rows come out
-    /// whole, in member order, whatever the number of threads.
+    /// whole, in member order, whatever the number of threads. Replayed through partitions, with a
+    /// second purchase each, the same members give the rows worked out for them.
     func testMembersCSVOfManyMembersIsTheSameOnAnyNumberOfThreadsAndThroughPartitions() throws {
         let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
             currency CNY

@@ -38,8 +38,6 @@ import Testing
         #expect(n("7").floor == n("7"))
     }
 
-    /// Every result is checked against plain `Int` arithmetic reduced with Euclid's algorithm, so
-    /// the fast paths (equal denominators, integers, binary GCD) cannot drift from the definition.
     /// Decimals are put in lowest terms by cancelling factors of 2 and 5 (no division by a
     /// common divisor): checked against Euclid's reduction of digits / 10^places, for decimals
     /// with trailing zeros, even or multiple-of-5 digits, up to 18 digits, and beyond (the
@@ -70,6 +68,8 @@ import Testing
         }
     }
 
+    /// Every result is checked against plain `Int` arithmetic reduced with Euclid's algorithm, so
+    /// the fast paths (equal denominators, integers, binary GCD) cannot drift from the definition.
     @Test func fastPathsAgreeWithPlainFractions() {
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? Swift.abs(a) : gcd(b, a % b) }
         func reduced(_ p: Int, _ q: Int) -> (Int, Int) {
