@@ -85,11 +85,13 @@ func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNum
     // Events come grouped by member, as they do to the hand-written function and the simulator.
     var member = policy.newMember(id: "")
     var outcomes: [Outcome] = []
-    for event in events {
-        if event.member != member.id { member = policy.newMember(id: event.member) }
+    // Events and outcomes read in place: a `for … in` loop would copy each one, and the copies'
+    // retains and releases would be timed as the engine's.
+    for index in events.indices {
+        if events[index].member != member.id { member = policy.newMember(id: events[index].member) }
         outcomes.removeAll(keepingCapacity: true)
-        policy.apply(event, to: &member, entitlements: entitlements, into: &outcomes)
-        for outcome in outcomes { total = total.adding(outcome.pointsEarned)! }
+        policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
+        for position in outcomes.indices { total = total.adding(outcomes[position].pointsEarned)! }
     }
     return total
 }

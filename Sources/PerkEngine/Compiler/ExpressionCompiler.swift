@@ -119,9 +119,8 @@ struct ExpressionCompiler {
         case .call(let callee, let arguments):
             if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
             return try compileCall(callee.name, arguments, in: scope)
-        case .unary(.not, let operand):
-            let inner = try compile(operand, in: scope)
-            return { frame in .bool(!(try inner(&frame)).isTrue) }
+        case .unary(.not, _), .membership, .between:
+            return try conditionValue(expr, in: scope)
         case .unary(.negate, let operand):
             if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
             let inner = try compile(operand, in: scope)
@@ -132,39 +131,14 @@ struct ExpressionCompiler {
                 return value.with(amount.negated)
             }
         case .binary(let op, let left, let right):
-            if let quantity = try compileQuantity(expr, in: scope) ?? compileQuantityComparison(op, left, right, in: scope) { return quantity.evaluate }
-            return try compileBinary(op, try compile(left, in: scope), try compile(right, in: scope))
-        case .membership(let item, let list, let negated):
-            let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
-            // A list of constants (`category not in excluded`) is computed once, here (unless it
-            // cannot be: then the error comes when it runs, as for any expression).
-            var detached = Frame.detached
-            if readsOnlyConstants(list, in: scope), case .list(let items)? = try? listValue(&detached) {
-                // Texts compared as strings: comparing values compares their cases first.
-                let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
-                if texts.count == items.count {
-                    return { frame in
-                        let item = try itemValue(&frame)
-                        guard case .text(let text) = item else { return .bool(items.contains(item) != negated) }
-                        return .bool(texts.contains(text) != negated)
-                    }
-                }
-                return { frame in .bool(items.contains(try itemValue(&frame)) != negated) }
-            }
-            return { frame in
-                let needle = try itemValue(&frame)
-                guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
-                return .bool(items.contains(needle) != negated)
-            }
-        case .between(let value, let low, let high):
-            let v = try compile(value, in: scope), l = try compile(low, in: scope), h = try compile(high, in: scope)
-            return { frame in
-                let x = try v(&frame)
-                return .bool(try Value.compare(try l(&frame), x) <= 0 && Value.compare(x, try h(&frame)) <= 0)
-            }
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
+            if op.isComparison || op == .and || op == .or { return try conditionValue(expr, in: scope) }
+            let a = try compile(left, in: scope), b = try compile(right, in: scope)
+            return { frame in try Value.arithmetic(op, a(&frame), b(&frame)) }
         case .conditional(let condition, let then, let otherwise):
-            let c = try compile(condition, in: scope), a = try compile(then, in: scope), b = try compile(otherwise, in: scope)
-            return { frame in try c(&frame).isTrue ? try a(&frame) : try b(&frame) }
+            if let quantity = try compileQuantity(expr, in: scope) { return quantity.evaluate }
+            let c = try compileCondition(condition, in: scope), a = try compile(then, in: scope), b = try compile(otherwise, in: scope)
+            return { frame in try c(&frame) ? try a(&frame) : try b(&frame) }
         case .list(let items):
             let compiled = try items.map { try compile($0, in: scope) }
             return { frame in .list(try compiled.map { try $0(&frame) }) }
@@ -347,18 +321,10 @@ struct ExpressionCompiler {
         }
     }
 
-    private func compileBinary(_ op: BinaryOperator, _ left: @escaping Evaluate, _ right: @escaping Evaluate) throws -> Evaluate {
-        switch op {
-        case .and: return { frame in .bool(try left(&frame).isTrue && right(&frame).isTrue) }
-        case .or: return { frame in .bool(try left(&frame).isTrue || right(&frame).isTrue) }
-        case .equal: return { frame in .bool(try left(&frame) == right(&frame)) }
-        case .notEqual: return { frame in .bool(try left(&frame) != right(&frame)) }
-        case .less: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) < 0) }
-        case .lessEqual: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) <= 0) }
-        case .greater: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) > 0) }
-        case .greaterEqual: return { frame in .bool(try Value.compare(left(&frame), right(&frame)) >= 0) }
-        default: return { frame in try Value.arithmetic(op, left(&frame), right(&frame)) }
-        }
+    /// A condition's value (`let eligible = amount >= 100 CNY`, a list of comparisons).
+    private func conditionValue(_ expr: Expr, in scope: Scope) throws -> Evaluate {
+        guard let condition = try conditionNode(expr, in: scope) else { throw EvaluationError("not a condition") }
+        return { frame in .bool(try condition(&frame)) }
     }
 
     /// `count` or `sum` over the member's history; `zero` is the result when nothing matches.
@@ -370,7 +336,7 @@ struct ExpressionCompiler {
         inner.aggregate = policy.eventType(named: eventName)
         guard let type = typeIndex[eventName] else { throw EvaluationError("unknown event type `\(eventName)`") }
         let compiledValue = try value.map { CompiledExpression(try compile($0, in: inner)) }
-        let compiledFilter = try filter.map { CompiledExpression(try compile($0, in: inner)) }
+        let compiledFilter = try filter.map { try compileCondition($0, in: inner) }
         let bounds = try compileWindow(window, in: scope)
         let walk: @Sendable (inout Frame, Int, Int) throws -> Value = { frame, from, to in
             var total = zero
@@ -383,7 +349,7 @@ struct ExpressionCompiler {
                 if day > to { continue }
                 if day < from { break }
                 frame.aggregated = (type, index)
-                if let compiledFilter, !(try compiledFilter(&frame)).isTrue { continue }
+                if let compiledFilter, !(try compiledFilter(&frame)) { continue }
                 total = try Value.arithmetic(.plus, total, try compiledValue?(&frame) ?? .number(.one))
             }
             return total

@@ -23,7 +23,7 @@ extension ExpressionCompiler {
     }
 
     /// `expr`, a quantity whose arithmetic is worth computing on amounts (an operator, a rounding,
-    /// `min`/`max`, a negation), compiled to a closure that gives its value; nil for other expressions.
+    /// `min`/`max`, a negation, `if … then … else`), compiled to a closure that gives its value; nil for other expressions.
     func compileQuantity(_ expr: Expr, in scope: Scope) throws -> CompiledExpression? {
         guard scope.typesKnown, let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope)?.evaluate else { return nil }
         return CompiledExpression { frame in Value.quantity(type, try amount(&frame))! }
@@ -31,7 +31,7 @@ extension ExpressionCompiler {
 
     /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, and
     /// otherwise taken from its value, computed as usual (a field, a `let`, a tier's attribute).
-    private func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
+    func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
         // A constant (`diamond_spend`, `1.5`, `earn_rate * 2`) is computed once, here; one that
         // cannot be fails when it runs, as any expression does.
         if readsOnlyConstants(expr, in: scope) {
@@ -48,7 +48,7 @@ extension ExpressionCompiler {
     }
 
     /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
-    /// a rounding, `min`/`max`, a negation, in parentheses or not); nil otherwise.
+    /// a rounding, `min`/`max`, a negation, `if … then … else`, in parentheses or not); nil otherwise.
     private func arithmeticAmount(_ expr: Expr, in scope: Scope) throws -> CompiledAmount? {
         switch expr.kind {
         case .parenthesized(let inner):
@@ -84,6 +84,11 @@ extension ExpressionCompiler {
             default:
                 break
             }
+        case .conditional(let condition, let then, let otherwise):
+            // `if spend >= gold_spend then 1.5 else 1`: both branches of the expression's unit.
+            guard let type = quantityType(of: expr), quantityType(of: then) == type, quantityType(of: otherwise) == type else { break }
+            let test = try compileCondition(condition, in: scope), yes = try compileAmount(then, in: scope), no = try compileAmount(otherwise, in: scope)
+            return CompiledAmount { frame in try test(&frame) ? try yes(&frame) : try no(&frame) }
         case .unary(.negate, let operand) where quantityType(of: operand) != nil:
             let inner = try compileAmount(operand, in: scope)
             return CompiledAmount { frame in try inner(&frame).negated }
@@ -91,20 +96,6 @@ extension ExpressionCompiler {
             break
         }
         return nil
-    }
-
-    /// `left op right` for a comparison of two quantities of one unit, compared by amount; nil otherwise.
-    func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> CompiledExpression? {
-        guard scope.typesKnown, op.isComparison, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
-        let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
-        switch op {
-        case .equal: return CompiledExpression { frame in .bool(try x(&frame) == y(&frame)) }
-        case .notEqual: return CompiledExpression { frame in .bool(try x(&frame) != y(&frame)) }
-        case .less: return CompiledExpression { frame in .bool(try x(&frame) < y(&frame)) }
-        case .lessEqual: return CompiledExpression { frame in .bool(try x(&frame) <= y(&frame)) }
-        case .greater: return CompiledExpression { frame in .bool(try x(&frame) > y(&frame)) }
-        default: return CompiledExpression { frame in .bool(try x(&frame) >= y(&frame)) }
-        }
     }
 }
 

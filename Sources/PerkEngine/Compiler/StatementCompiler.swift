@@ -87,18 +87,18 @@ extension ExpressionCompiler {
                 execution.frame.seen?.append("\(name.name) = \(result)")
             }
         case .require(let condition, let reason):
-            let compiled = try compile(condition, in: scope)
+            let compiled = try compileCondition(condition, in: scope)
             return { execution in
-                if !(try compiled(&execution.frame)).isTrue {
+                if !(try compiled(&execution.frame)) {
                     throw Denial(code: reason.code.name, message: reason.message, rule: execution.rule)
                 }
             }
         case .ifThen(let condition, let then, let otherwise):
-            let compiled = try compile(condition, in: scope)
+            let compiled = try compileCondition(condition, in: scope)
             let yes = try compileBlock(then, in: scope)
             let no = try otherwise.map { try compileBlock($0, in: scope) }
             return { execution in
-                if try compiled(&execution.frame).isTrue { try yes(&execution) } else { try no?(&execution) }
+                if try compiled(&execution.frame) { try yes(&execution) } else { try no?(&execution) }
             }
         case .earn(let amount):
             let compiled = try compile(amount, in: scope)

@@ -6,11 +6,11 @@ import PerkLanguage
 /// closures and set.
 final class WindowTerm: Sendable {
     let value: CompiledExpression?
-    let filter: CompiledExpression?
+    let filter: CompiledCondition?
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
 
-    init(value: CompiledExpression?, filter: CompiledExpression?, properties: Set<EventProperty>) {
+    init(value: CompiledExpression?, filter: CompiledCondition?, properties: Set<EventProperty>) {
         self.value = value
         self.filter = filter
         self.properties = properties
@@ -18,7 +18,7 @@ final class WindowTerm: Sendable {
 
     /// What the frame's aggregated event adds to the aggregate.
     private func contribution(in frame: inout Frame) throws -> ExactNumber {
-        if let filter, !(try filter(&frame)).isTrue { return .zero }
+        if let filter, !(try filter(&frame)) { return .zero }
         guard let value else { return .one }
         guard let amount = try value(&frame).amount else { throw EvaluationError("an aggregate's term is not a number") }
         return amount

@@ -57,12 +57,12 @@ public final class CompiledPolicy: Sendable {
         let name: String
         /// nil: every event type.
         let eventType: String?
-        let condition: CompiledExpression?
+        let condition: CompiledCondition?
         let body: Perform
         /// For a penalty: how many matching events the window holds, and the steps.
         let penalty: Penalty?
 
-        init(name: String, eventType: String?, condition: CompiledExpression?, body: @escaping Perform, penalty: Penalty?) {
+        init(name: String, eventType: String?, condition: CompiledCondition?, body: @escaping Perform, penalty: Penalty?) {
             self.name = name
             self.eventType = eventType
             self.condition = condition
@@ -206,7 +206,7 @@ public final class CompiledPolicy: Sendable {
                     let scope = ExpressionCompiler.Scope(event: rule.event.flatMap { checked.eventType(named: $0.name) })
                     rules.append(CompiledRule(
                         name: rule.name.name, eventType: rule.event?.name,
-                        condition: try rule.condition.map { CompiledExpression(try compiler.compile($0, in: scope)) },
+                        condition: try rule.condition.map { try compiler.compileCondition($0, in: scope) },
                         body: try compiler.compileBlock(rule.body, in: scope), penalty: nil))
                 case .penalty(let penalty):
                     let eventType = checked.eventType(named: penalty.event.name)
@@ -215,7 +215,7 @@ public final class CompiledPolicy: Sendable {
                     let counted = Expr(.count(event: penalty.event, filter: penalty.condition, window: .last(penalty.window, beforeToday: false)), span: penalty.window.span)
                     rules.append(CompiledRule(
                         name: penalty.name.name, eventType: penalty.event.name,
-                        condition: try penalty.condition.map { CompiledExpression(try compiler.compile($0, in: scope)) },
+                        condition: try penalty.condition.map { try compiler.compileCondition($0, in: scope) },
                         body: { _ in },
                         penalty: Penalty(
                             count: try compiler.compile(counted, in: scope),

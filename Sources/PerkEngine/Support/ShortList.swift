@@ -1,21 +1,45 @@
 /// A list whose first four elements are kept inline, and any beyond in an array. An event's
 /// `let` values and the changes a refusal would undo are usually one or two: arrays for them were
-/// allocated and freed for every event applied.
+/// allocated and freed for every event applied. The four are separate properties rather than an
+/// `InlineArray`: reading one element of an `InlineArray` held in a struct copied all four.
 struct ShortList<Element> {
-    private var inline = InlineArray<4, Element?>(repeating: nil)
+    private var first: Element?
+    private var second: Element?
+    private var third: Element?
+    private var fourth: Element?
     private var overflow: [Element] = []
     private(set) var count = 0
 
     subscript(index: Int) -> Element {
-        get { index < 4 ? inline[index]! : overflow[index - 4] }
+        get {
+            switch index {
+            case 0: return first!
+            case 1: return second!
+            case 2: return third!
+            case 3: return fourth!
+            default: return overflow[index - 4]
+            }
+        }
         set {
             precondition(index < count, "ShortList index out of range")
-            if index < 4 { inline[index] = newValue } else { overflow[index - 4] = newValue }
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            case 3: fourth = newValue
+            default: overflow[index - 4] = newValue
+            }
         }
     }
 
     mutating func append(_ element: Element) {
-        if count < 4 { inline[count] = element } else { overflow.append(element) }
+        switch count {
+        case 0: first = element
+        case 1: second = element
+        case 2: third = element
+        case 3: fourth = element
+        default: overflow.append(element)
+        }
         count += 1
     }
 

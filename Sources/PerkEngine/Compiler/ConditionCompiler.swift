@@ -1,0 +1,116 @@
+import PerkLanguage
+
+/// A compiled condition: a rule's `where`, an `if` or `require`, an aggregate's filter, the test
+/// of `if … then … else`. It gives a `Bool`, so `not`, `and`, `or`, comparisons, `in` and
+/// `between` neither wrap their result in a `Value` nor unwrap their operands' results again.
+typealias EvaluateCondition = @Sendable (inout Frame) throws -> Bool
+
+/// An `EvaluateCondition` where there may be none, held in a struct for the reason
+/// `CompiledExpression` is.
+struct CompiledCondition: Sendable {
+    let evaluate: EvaluateCondition
+
+    init(_ evaluate: @escaping EvaluateCondition) { self.evaluate = evaluate }
+
+    @inline(__always)
+    func callAsFunction(_ frame: inout Frame) throws -> Bool { try evaluate(&frame) }
+}
+
+extension ExpressionCompiler {
+    /// `expr` as a condition: true when its value is `true`. A condition that reads only the
+    /// member's standing and constants (`not cancelled`, `tier >= Gold`) is a look-up in a table
+    /// computed here (see `tabulatedByStanding`).
+    func compileCondition(_ expr: Expr, in scope: Scope) throws -> CompiledCondition {
+        let condition: EvaluateCondition
+        if let node = try conditionNode(expr, in: scope) {
+            condition = node
+        } else {
+            let value = try compile(expr, in: scope)
+            condition = { frame in try value(&frame).isTrue }
+        }
+        if let table = standingTable(expr, { frame in .bool(try condition(&frame)) }, in: scope) {
+            let flags = table.map(\.isTrue)
+            return CompiledCondition { frame in
+                let standing = frame.standing
+                return standing < flags.count ? flags[standing] : try condition(&frame)
+            }
+        }
+        return CompiledCondition(condition)
+    }
+
+    /// `expr` compiled as a condition when its operator gives one (`not`, `and`, `or`, a
+    /// comparison, `in`, `between`); nil for any other expression.
+    func conditionNode(_ expr: Expr, in scope: Scope) throws -> EvaluateCondition? {
+        switch expr.kind {
+        case .unary(.not, let operand):
+            let inner = try compileCondition(operand, in: scope)
+            return { frame in !(try inner(&frame)) }
+        case .binary(.and, let left, let right):
+            let a = try compileCondition(left, in: scope), b = try compileCondition(right, in: scope)
+            return { frame in try a(&frame) && b(&frame) }
+        case .binary(.or, let left, let right):
+            let a = try compileCondition(left, in: scope), b = try compileCondition(right, in: scope)
+            return { frame in try a(&frame) || b(&frame) }
+        case .binary(let op, let left, let right) where op.isComparison:
+            if let quantities = try compileQuantityComparison(op, left, right, in: scope) { return quantities }
+            let a = try compile(left, in: scope), b = try compile(right, in: scope)
+            switch op {
+            case .equal: return { frame in try a(&frame) == b(&frame) }
+            case .notEqual: return { frame in try a(&frame) != b(&frame) }
+            case .less: return { frame in try Value.compare(a(&frame), b(&frame)) < 0 }
+            case .lessEqual: return { frame in try Value.compare(a(&frame), b(&frame)) <= 0 }
+            case .greater: return { frame in try Value.compare(a(&frame), b(&frame)) > 0 }
+            default: return { frame in try Value.compare(a(&frame), b(&frame)) >= 0 }
+            }
+        case .membership(let item, let list, let negated):
+            return try compileMembership(item, list, negated: negated, in: scope)
+        case .between(let value, let low, let high):
+            let v = try compile(value, in: scope), l = try compile(low, in: scope), h = try compile(high, in: scope)
+            return { frame in
+                let x = try v(&frame)
+                return try Value.compare(try l(&frame), x) <= 0 && Value.compare(x, try h(&frame)) <= 0
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// `item in list` (or `not in`).
+    private func compileMembership(_ item: Expr, _ list: Expr, negated: Bool, in scope: Scope) throws -> EvaluateCondition {
+        let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
+        // A list of constants (`category not in excluded`) is computed once, here (unless it
+        // cannot be: then the error comes when it runs, as for any expression).
+        var detached = Frame.detached
+        if readsOnlyConstants(list, in: scope), case .list(let items)? = try? listValue(&detached) {
+            // Texts compared as strings: comparing values compares their cases first.
+            let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
+            if texts.count == items.count {
+                return { frame in
+                    let item = try itemValue(&frame)
+                    guard case .text(let text) = item else { return items.contains(item) != negated }
+                    return texts.contains(text) != negated
+                }
+            }
+            return { frame in items.contains(try itemValue(&frame)) != negated }
+        }
+        return { frame in
+            let needle = try itemValue(&frame)
+            guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
+            return items.contains(needle) != negated
+        }
+    }
+
+    /// `left op right` for a comparison of two quantities of one unit, compared by amount; nil otherwise.
+    private func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> EvaluateCondition? {
+        guard scope.typesKnown, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
+        let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
+        switch op {
+        case .equal: return { frame in try x(&frame) == y(&frame) }
+        case .notEqual: return { frame in try x(&frame) != y(&frame) }
+        case .less: return { frame in try x(&frame) < y(&frame) }
+        case .lessEqual: return { frame in try x(&frame) <= y(&frame) }
+        case .greater: return { frame in try x(&frame) > y(&frame) }
+        default: return { frame in try x(&frame) >= y(&frame) }
+        }
+    }
+}
