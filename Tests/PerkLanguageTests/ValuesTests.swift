@@ -133,6 +133,13 @@ import Testing
         #expect(CivilDate(iso: "2000-02-29") != nil)
         #expect(CivilDate(iso: "2024-13-01") == nil)
         #expect(CivilDate(iso: "2024-1-01") == nil)
+        // Every position's digit read, and bytes just outside the digits refused: "/" and ":"
+        // border "0" and "9", a letter, a sign, a space, the wrong separator, a byte too many.
+        #expect(CivilDate(iso: "2024-07-15").map { [$0.year, $0.month, $0.day] } == [2024, 7, 15])
+        #expect(CivilDate(iso: "9876-12-31").map { [$0.year, $0.month, $0.day] } == [9876, 12, 31])
+        for bad in ["2024-01-0/", "2024-01-0:", "20a4-01-01", "+024-01-01", "2024-01- 1", "2024/01/01", "2024-01-011", "0000-01-01"] {
+            #expect(CivilDate(iso: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func monthArithmeticClampsToTheMonthsEnd() {
