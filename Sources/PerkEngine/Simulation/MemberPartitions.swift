@@ -37,8 +37,9 @@ public final class MemberPartitions: @unchecked Sendable {
     /// How a decoded row of each of the policy's event types is written (by the type's index).
     private let layouts: [RecordLayout]
 
-    /// An event type's record, by indices found once.
-    fileprivate struct RecordLayout {
+    /// An event type's record, by indices found once. A class: taking a row's layout retains one
+    /// reference, not its name and arrays.
+    fileprivate final class RecordLayout: Sendable {
         let type: String
         let nameIndex: Int
         /// Its fields in name order (as an `InputEvent` holds them): each one's place among the
@@ -46,6 +47,13 @@ public final class MemberPartitions: @unchecked Sendable {
         let fields: [(declared: Int, nameIndex: Int)]
         /// The declared places of the fields that refer to other events.
         let references: [Int]
+
+        init(type: String, nameIndex: Int, fields: [(declared: Int, nameIndex: Int)], references: [Int]) {
+            self.type = type
+            self.nameIndex = nameIndex
+            self.fields = fields
+            self.references = references
+        }
     }
 
     /// - Parameters:
