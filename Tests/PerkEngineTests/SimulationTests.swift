@@ -241,6 +241,22 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(SimulationReport.membersCSV(try simulate(fromJSON.events, directory: fromJSON.directory, asOf: asOf).members[0]), expected)
     }
 
+    /// Members come out in the order of their ids as strings, which the sort by first eight bytes
+    /// must agree with: random ids of ASCII, NUL and non-ASCII characters (é precomposed and as
+    /// e + combining accent, which equal each other as strings), and ids whose first eight bytes
+    /// are ASCII and decide nothing because an accent follows (a byte order would put
+    /// "aaaaaaae\u{301}" before "aaaaaaaf"; as strings it comes after).
+    func testMembersAreOrderedByIDAsStrings() {
+        var random = SplitMix64(seed: 11)
+        let alphabet = ["a", "b", "Z", "0", "9", "\u{0}", "\u{e9}", "e\u{301}", "\u{df}", "\u{4e2d}", "-"]
+        var ids = (0..<5_000).map { _ in (0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined() }
+        ids += ["aaaaaaae\u{301}", "aaaaaaaf", "aaaaaaa\u{e9}", "aaaaaaae", "aaaaaaaa", "aaaaaaaa\u{0}", "aaaaaaaa", "", "M0000002", "M000000", "M0000001"]
+        let expected = ids.indices.sorted { ids[$0] < ids[$1] }, ordered = positionsInIDOrder(ids)
+        let difference = ordered.indices.first { ordered[$0] != expected[$0] }
+        XCTAssert(ordered.count == expected.count && difference == nil,
+                  "place \(difference ?? -1): \(difference.map { ids[ordered[$0]].debugDescription } ?? "") instead of \(difference.map { ids[expected[$0]].debugDescription } ?? "")")
+    }
+
     /// Worked example (REFERENCE-POLICY.md): M1 ends Regular with 435 points after the review of
     /// 2025-05-03; the summary's totals are the members' rows added up.
     func testTheWorkedExampleSummary() throws {

@@ -77,7 +77,7 @@ public struct Simulation: Sendable {
             if index % 16 == 15 { returnFreedMemory() }
         }
         // Partitions hold members by hash: one order, by id, for every policy, put in place.
-        let order = members[0].indices.sorted { members[0][$0].member < members[0][$1].member }
+        let order = positionsInIDOrder(members[0].map(\.member))
         for policy in policies.indices { Self.permute(&members[policy], into: order) }
         return Result(members: members, tallies: tallies, notApplied: notApplied)
     }
@@ -239,7 +239,7 @@ struct MemberGroups {
     /// day number `day(i)`.
     init(ids: [String], numberOf: [Int], day: (Int) -> Int) {
         let count = numberOf.count
-        let byID = ids.indices.sorted { ids[$0] < ids[$1] }
+        let byID = positionsInIDOrder(ids)
         var rank = [Int](repeating: 0, count: ids.count)
         for (position, number) in byID.enumerated() { rank[number] = position }
         // Counted into place: each member's positions in input order, then sorted by date (stably).
