@@ -211,11 +211,15 @@ struct ExpressionCompiler {
             let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
+                // A field is read in place: passing the history's event to a function copies it.
+                if let field = frame.member.histories[type][index].fields.value(of: name, usuallyAt: position) { return field }
                 return try Self.property(name, at: position, recorded, of: frame.member.histories[type][index])
             }
         case .ruleEvent:
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
+                // A field is read in place: binding the event copies it.
+                if let field = frame.event?.fields.value(of: name, usuallyAt: position) { return field }
                 guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
                 return try Self.property(name, at: position, recorded, of: current)
             }
@@ -230,8 +234,8 @@ struct ExpressionCompiler {
         }
     }
 
-    /// A field or recorded property of a history event. Inlined, so an event in the member's
-    /// history is read in place rather than copied to be passed.
+    /// A field or recorded property of an event. Passing the event copies it (even inlined):
+    /// the compiled reads look for a field in place first, and come here for the rest.
     /// `position`: where the field usually is among the event's fields (see
     /// `EventFields.position`); `recorded`: the recorded property the name stands for, if it is
     /// not a field (both found when the policy is compiled).
