@@ -21,10 +21,17 @@ struct ExpressionCompiler {
         let evaluate: Evaluate
     }
 
+    /// A `let` name's slot: in `Frame.amounts` when it is a quantity of `unit` (typed by the
+    /// checker), in `Frame.locals` otherwise.
+    struct Local {
+        let slot: Int
+        let unit: PerkType?
+    }
+
     /// Where an expression is compiled.
     struct Scope {
-        /// `let` names in scope, with their slots in `Frame.locals`.
-        var locals: [String: Int] = [:]
+        /// `let` names in scope, with their slots.
+        var locals: [String: Local] = [:]
         var event: EventType?
         var aggregate: EventType?
         /// Whether the checker's types of the expression's parts are in `expressionTypes`. Not for
@@ -179,8 +186,8 @@ struct ExpressionCompiler {
 
     /// What a name stands for where it is used, in the checker's order: a `let`, a field of the
     /// aggregated event, a field of the rule's event, a member property, a tier, a parameter, a measure.
-    private enum Resolution {
-        case local(Int)
+    enum Resolution {
+        case local(Local)
         case aggregatedEvent
         case ruleEvent
         case member(MemberProperty)
@@ -188,8 +195,8 @@ struct ExpressionCompiler {
         case measure(Evaluate)
     }
 
-    private func resolve(_ name: String, in scope: Scope) -> Resolution? {
-        if let slot = scope.locals[name] { return .local(slot) }
+    func resolve(_ name: String, in scope: Scope) -> Resolution? {
+        if let local = scope.locals[name] { return .local(local) }
         if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil { return .aggregatedEvent }
         if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue { return .ruleEvent }
         if let property = MemberProperty(rawValue: name) { return .member(property) }
@@ -202,7 +209,14 @@ struct ExpressionCompiler {
     private func compileName(_ name: String, in scope: Scope) throws -> Evaluate {
         let recorded = EventProperty(rawValue: name)
         switch resolve(name, in: scope) {
-        case .local(let slot):
+        case .local(let local):
+            let slot = local.slot
+            if let unit = local.unit {
+                return { frame in
+                    guard slot < frame.amounts.count else { throw EvaluationError("`\(name)` is used before it is set") }
+                    return Value.quantity(unit, frame.amounts[slot])!
+                }
+            }
             return { frame in
                 guard slot < frame.locals.count else { throw EvaluationError("`\(name)` is used before it is set") }
                 return frame.locals[slot]

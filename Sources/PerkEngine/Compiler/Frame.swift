@@ -9,8 +9,10 @@ struct Frame {
     let event: RecordedEvent?
     /// The history event an aggregate is looking at: its type and index in `member.histories`.
     var aggregated: (type: Int, index: Int)?
-    /// The rule's `let` values, by the slot each was given when compiled.
+    /// The rule's `let` values, by the slot each was given when compiled: quantities' amounts
+    /// in `amounts` (their unit is known when compiled), other values in `locals`.
     var locals = ShortList<Value>()
+    var amounts = ShortList<ExactNumber>()
     /// Set when a trace is asked for: `name = value` of what rules bind.
     var seen: [String]?
 }
@@ -20,16 +22,12 @@ extension Frame {
     /// (constants, running-total terms, expressions of the tier with the tier set).
     static var detached: Frame { Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil) }
 
-    /// Sets a `let` value's slot.
-    mutating func bind(_ slot: Int, to value: Value) {
-        if slot < locals.count {
-            locals[slot] = value
-            return
-        }
-        // Slots are numbered in the order names are bound, so the next is usually the end.
-        while locals.count < slot { locals.append(.bool(false)) }
-        locals.append(value)
-    }
+    /// Sets a `let` value's slot. Slots are numbered in the order names are bound, so the next
+    /// is usually the end.
+    mutating func bind(_ slot: Int, to value: Value) { locals.set(slot, to: value, filler: .bool(false)) }
+
+    /// Sets a `let` quantity's slot.
+    mutating func bind(_ slot: Int, toAmount amount: ExactNumber) { amounts.set(slot, to: amount, filler: .zero) }
 }
 
 /// A compiled expression: every name, field and unit resolved when the policy was compiled.

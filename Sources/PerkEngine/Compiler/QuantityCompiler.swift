@@ -39,6 +39,14 @@ extension ExpressionCompiler {
             if let amount = (try? compile(expr, in: scope)(&detached))?.amount { return { _ in amount } }
         }
         if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
+        // A `let` quantity is read from its amount's slot.
+        if case .name(let name) = expr.kind, case .local(let local)? = resolve(name, in: scope), local.unit != nil {
+            let slot = local.slot
+            return { frame in
+                guard slot < frame.amounts.count else { throw EvaluationError("`\(name)` is used before it is set") }
+                return frame.amounts[slot]
+            }
+        }
         let value = try compile(expr, in: scope)
         return { frame in
             let result = try value(&frame)

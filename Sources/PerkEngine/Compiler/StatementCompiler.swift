@@ -77,10 +77,20 @@ extension ExpressionCompiler {
     func compileStatement(_ statement: Statement, in scope: inout Scope) throws -> Perform {
         switch statement.kind {
         case .letBinding(let name, let value):
-            let compiled = try compile(value, in: scope)
             // Every name in scope has its own slot; a sibling block may reuse a slot.
             let slot = scope.locals.count
-            scope.locals[name.name] = slot
+            if scope.typesKnown, let unit = quantityType(of: value) {
+                // A quantity: its amount is computed and kept without its unit.
+                let amount = try compileAmount(value, in: scope)
+                scope.locals[name.name] = Local(slot: slot, unit: unit)
+                return { execution in
+                    let result = try amount(&execution.frame)
+                    execution.frame.bind(slot, toAmount: result)
+                    execution.frame.seen?.append("\(name.name) = \(Value.quantity(unit, result)!)")
+                }
+            }
+            let compiled = try compile(value, in: scope)
+            scope.locals[name.name] = Local(slot: slot, unit: nil)
             return { execution in
                 let result = try compiled(&execution.frame)
                 execution.frame.bind(slot, to: result)

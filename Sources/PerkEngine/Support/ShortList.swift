@@ -32,6 +32,16 @@ struct ShortList<Element> {
         }
     }
 
+    /// Sets element `index`, appending `filler` up to it when the list is shorter.
+    mutating func set(_ index: Int, to element: Element, filler: Element) {
+        if index < count {
+            self[index] = element
+            return
+        }
+        while count < index { append(filler) }
+        append(element)
+    }
+
     mutating func append(_ element: Element) {
         switch count {
         case 0: first = element
