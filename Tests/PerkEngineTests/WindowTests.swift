@@ -55,4 +55,41 @@ final class WindowTests: XCTestCase {
         XCTAssertEqual(sums(apply("probe", on: "2024-03-03")),
                        ["in_week": 60, "in_month": 48, "in_year": 62, "in_seven": 60, "in_seven_before": 28, "in_one_month": 60])
     }
+
+    /// An aggregate whose value or filter reads more than the aggregated event (here the member)
+    /// is summed by walking the history instead of from running totals; both give the sums
+    /// worked by hand. Purchases of 5, 20 and 40 CNY on 2024-01-01, 01-03 and 01-05; `last 7
+    /// days` on 01-06 is (12-30, 01-06], all three; on 01-08 (01-01, 01-08], the last two.
+    func testWalkedAggregatesAgreeWithRunningTotals() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            event probe
+            measure kept_count = count(purchase where amount >= 10 CNY, last 7 days)
+            measure walked_count = count(purchase where amount >= 10 CNY and not frozen, last 7 days)
+            measure kept_sum = sum(amount of purchase, last 7 days)
+            measure walked_sum = sum(amount of purchase where active, last 7 days)
+            rule kept_count on probe { earn kept_count * 1 point }
+            rule walked_count on probe { earn walked_count * 1 point }
+            rule kept_sum on probe { earn floor(kept_sum * 1 point per 1 CNY) }
+            rule walked_sum on probe { earn floor(walked_sum * 1 point per 1 CNY) }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "walked.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        var line = 1
+        func apply(_ type: String, on date: String, amount: Int? = nil) -> [String: Int] {
+            line += 1
+            let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? [:]
+            let event = InputEvent(id: "e\(line)", date: CivilDate(iso: date)!, member: "M", type: type, fields: fields,
+                                   location: InputLocation(file: "events", line: line))
+            let outcome = policy.apply(event, to: &member).last!
+            XCTAssertNil(outcome.rejection, "\(outcome)")
+            return Dictionary(uniqueKeysWithValues: outcome.earned.map { ($0.rule, Int($0.points.numerator)) })
+        }
+        _ = apply("purchase", on: "2024-01-01", amount: 5)
+        _ = apply("purchase", on: "2024-01-03", amount: 20)
+        _ = apply("purchase", on: "2024-01-05", amount: 40)
+        XCTAssertEqual(apply("probe", on: "2024-01-06"), ["kept_count": 2, "walked_count": 2, "kept_sum": 65, "walked_sum": 65])
+        XCTAssertEqual(apply("probe", on: "2024-01-08"), ["kept_count": 2, "walked_count": 2, "kept_sum": 60, "walked_sum": 60])
+    }
 }

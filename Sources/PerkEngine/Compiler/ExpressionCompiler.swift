@@ -353,14 +353,14 @@ struct ExpressionCompiler {
         var inner = scope
         inner.aggregate = policy.eventType(named: eventName)
         guard let type = typeIndex[eventName] else { throw EvaluationError("unknown event type `\(eventName)`") }
-        let compiledValue = try value.map { CompiledExpression(try compile($0, in: inner)) }
+        let compiledValue = try value.map { CompiledAmount(try compileAmount($0, in: inner)) }
         let compiledFilter = try filter.map { try compileCondition($0, in: inner) }
         let bounds = try compileWindow(window, in: scope)
         let walk: @Sendable (inout Frame, Int, Int) throws -> Value = { frame, from, to in
-            var total = zero
+            var total = ExactNumber.zero
             let saved = frame.aggregated
             defer { frame.aggregated = saved }
-            guard type < frame.member.histories.count else { return total }
+            guard type < frame.member.histories.count else { return zero }
             // History is in date order: walk back from the newest and stop before the window.
             for index in frame.member.histories[type].indices.reversed() {
                 let day = frame.member.histories[type][index].date.dayNumber
@@ -368,9 +368,9 @@ struct ExpressionCompiler {
                 if day < from { break }
                 frame.aggregated = (type, index)
                 if let compiledFilter, !(try compiledFilter(&frame)) { continue }
-                total = try Value.arithmetic(.plus, total, try compiledValue?(&frame) ?? .number(.one))
+                total = try Value.amount(.plus, total, try compiledValue?.evaluate(&frame) ?? .one, percents: (false, false, false))
             }
-            return total
+            return zero.with(total)
         }
         guard [value, filter].allSatisfy({ $0.map { readsOnlyTheAggregatedEvent($0, in: inner) } ?? true }) else {
             return { frame in

@@ -39,18 +39,33 @@ extension ExpressionCompiler {
             if let amount = (try? compile(expr, in: scope)(&detached))?.amount { return { _ in amount } }
         }
         if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
-        // A `let` quantity is read from its amount's slot.
-        if case .name(let name) = expr.kind, case .local(let local)? = resolve(name, in: scope), local.unit != nil {
+        let value = try compile(expr, in: scope)
+        @Sendable func amount(of frame: inout Frame) throws -> ExactNumber {
+            let result = try value(&frame)
+            guard let amount = result.amount else { throw EvaluationError("\(result) is not a quantity") }
+            return amount
+        }
+        guard case .name(let name) = expr.kind else { return amount }
+        // A `let` quantity is read from its amount's slot, a field of the event applied or
+        // aggregated in place; anything else (a recorded property, a missing field) as a value.
+        switch resolve(name, in: scope) {
+        case .local(let local)? where local.unit != nil:
             let slot = local.slot
             return { frame in
                 guard slot < frame.amounts.count else { throw EvaluationError("`\(name)` is used before it is set") }
                 return frame.amounts[slot]
             }
-        }
-        let value = try compile(expr, in: scope)
-        return { frame in
-            let result = try value(&frame)
-            guard let amount = result.amount else { throw EvaluationError("\(result) is not a quantity") }
+        case .ruleEvent?:
+            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in try frame.event?.fields.amount(of: name, usuallyAt: position) ?? amount(of: &frame) }
+        case .aggregatedEvent?:
+            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in
+                if let (type, index) = frame.aggregated,
+                   let field = frame.member.histories[type][index].fields.amount(of: name, usuallyAt: position) { return field }
+                return try amount(of: &frame)
+            }
+        default:
             return amount
         }
     }

@@ -67,11 +67,16 @@ extension ExpressionCompiler {
         return block
     }
 
-    private func points(_ value: Value, _ what: String) throws -> ExactNumber {
-        guard case .points(let amount) = value else { throw EvaluationError("\(what) needs points, not \(value)") }
-        guard amount.floor == amount else { throw EvaluationError("\(what) \(amount) points: points are whole numbers; round with floor, ceil or round") }
-        guard !amount.isNegative else { throw EvaluationError("\(what) \(amount) points: a negative amount") }
-        return amount
+    /// The points a statement takes (`earn`, `redeem`, `deduct`, `clawback`), which the checker
+    /// has typed as points: computed as an amount, and refused unless whole and not negative.
+    private func compilePoints(_ expr: Expr, _ what: String, in scope: Scope) throws -> EvaluateAmount {
+        let amount = try compileAmount(expr, in: scope)
+        return { frame in
+            let points = try amount(&frame)
+            guard points.floor == points else { throw EvaluationError("\(what) \(points) points: points are whole numbers; round with floor, ceil or round") }
+            guard !points.isNegative else { throw EvaluationError("\(what) \(points) points: a negative amount") }
+            return points
+        }
     }
 
     func compileStatement(_ statement: Statement, in scope: inout Scope) throws -> Perform {
@@ -111,15 +116,12 @@ extension ExpressionCompiler {
                 if try compiled(&execution.frame) { try yes(&execution) } else { try no?(&execution) }
             }
         case .earn(let amount):
-            let compiled = try compile(amount, in: scope)
-            return { execution in
-                let earned = try points(try compiled(&execution.frame), "earn")
-                try execution.effects.earn(earned, in: &execution)
-            }
+            let earned = try compilePoints(amount, "earn", in: scope)
+            return { execution in try execution.effects.earn(try earned(&execution.frame), in: &execution) }
         case .redeem(let amount):
-            let compiled = try compile(amount, in: scope)
+            let compiled = try compilePoints(amount, "redeem", in: scope)
             return { execution in
-                let wanted = try points(try compiled(&execution.frame), "redeem")
+                let wanted = try compiled(&execution.frame)
                 guard wanted <= execution.frame.member.balance else {
                     throw EvaluationError("redeem \(wanted) points, more than the balance of \(execution.frame.member.balance)")
                 }
@@ -128,18 +130,18 @@ extension ExpressionCompiler {
                 execution.frame.member.totals.redeemed = execution.frame.member.totals.redeemed.adding(taken)!
             }
         case .deduct(let amount):
-            let compiled = try compile(amount, in: scope)
+            let compiled = try compilePoints(amount, "deduct", in: scope)
             return { execution in
-                let wanted = try points(try compiled(&execution.frame), "deduct")
+                let wanted = try compiled(&execution.frame)
                 let taken = execution.effects.take(wanted, from: nil, in: &execution)
                 execution.outcome.deducted = execution.outcome.deducted.adding(taken)!
                 execution.frame.member.totals.deducted = execution.frame.member.totals.deducted.adding(taken)!
             }
         case .clawback(let amount, let source):
-            let compiled = try compile(amount, in: scope)
+            let compiled = try compilePoints(amount, "clawback", in: scope)
             let origin = try source.map { try compile($0, in: scope) }
             return { execution in
-                let wanted = try points(try compiled(&execution.frame), "clawback")
+                let wanted = try compiled(&execution.frame)
                 var first: String?
                 if let origin, case .event(let id) = try origin(&execution.frame) { first = id }
                 let taken = execution.effects.take(wanted, from: first, in: &execution)

@@ -5,12 +5,12 @@ import PerkLanguage
 /// A class: walking a type's terms for every event then retains one reference per term, not its
 /// closures and set.
 final class WindowTerm: Sendable {
-    let value: CompiledExpression?
+    let value: CompiledAmount?
     let filter: CompiledCondition?
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
 
-    init(value: CompiledExpression?, filter: CompiledCondition?, properties: Set<EventProperty>) {
+    init(value: CompiledAmount?, filter: CompiledCondition?, properties: Set<EventProperty>) {
         self.value = value
         self.filter = filter
         self.properties = properties
@@ -20,8 +20,7 @@ final class WindowTerm: Sendable {
     private func contribution(in frame: inout Frame) throws -> ExactNumber {
         if let filter, !(try filter(&frame)) { return .zero }
         guard let value else { return .one }
-        guard let amount = try value(&frame).amount else { throw EvaluationError("an aggregate's term is not a number") }
-        return amount
+        return try value.evaluate(&frame)
     }
 
     /// What the member's event `index` of `type` adds to each of `terms`, and the running totals

@@ -62,6 +62,15 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
         return self[name]
     }
 
+    /// The amount of the field `name` when it is a quantity, read in place (copying the field's
+    /// value out to read it costs more than reading it).
+    @inline(__always)
+    func amount(of name: String, usuallyAt position: Int?) -> ExactNumber? {
+        if let position, position < fields.count, fields[position].name == name { return fields[position].value.amount }
+        for index in fields.indices where fields[index].name == name { return fields[index].value.amount }
+        return nil
+    }
+
     /// Where field `name` is among the fields of an event of `type` that has every field its
     /// type declares (as every event read from a file does): its rank among their names.
     static func position(of name: String, amongFieldsOf type: EventType) -> Int? {
