@@ -15,10 +15,12 @@ struct ExpressionCompiler {
     var parameters: [String: Value] = [:]
     var measures: [String: CompiledMeasure] = [:]
 
-    /// A measure's compiled expression. In a struct: a closure kept directly as a dictionary's
-    /// value comes back wrapped in conversion thunks, paid on every call.
+    /// A measure's compiled expression, and its amount when it is a quantity. In a struct: a
+    /// closure kept directly as a dictionary's value comes back wrapped in conversion thunks,
+    /// paid on every call.
     struct CompiledMeasure {
         let evaluate: Evaluate
+        let amount: EvaluateAmount?
     }
 
     /// A `let` name's slot: in `Frame.amounts` when it is a quantity of `unit` (typed by the
@@ -57,7 +59,8 @@ struct ExpressionCompiler {
             }
         }
         for measure in policy.measures {
-            measures[measure.name] = CompiledMeasure(evaluate: try compile(measure.value, in: Scope()))
+            measures[measure.name] = CompiledMeasure(evaluate: try compile(measure.value, in: Scope()),
+                                                     amount: quantityType(of: measure.value) == nil ? nil : try compileAmount(measure.value, in: Scope()))
         }
     }
 
@@ -150,7 +153,8 @@ struct ExpressionCompiler {
             let compiled = try items.map { try compile($0, in: scope) }
             return { frame in .list(try compiled.map { try $0(&frame) }) }
         case .count(let event, let filter, let window):
-            return try compileAggregate(nil, event.name, filter, window, zero: .number(.zero), in: scope)
+            let count = try compileAggregate(nil, event.name, filter, window, in: scope)
+            return { frame in .number(try count(&frame)) }
         case .sum(let value, let event, let filter, let window):
             let zero: Value
             switch policy.expressionTypes[expr.span] {
@@ -158,7 +162,8 @@ struct ExpressionCompiler {
             case .points: zero = .points(.zero)
             default: zero = .number(.zero)
             }
-            return try compileAggregate(value, event.name, filter, window, zero: zero, in: scope)
+            let sum = try compileAggregate(value, event.name, filter, window, in: scope)
+            return { frame in zero.with(try sum(&frame)) }
         case .parenthesized(let inner):
             return try compile(inner, in: scope)
         case .invalid:
@@ -192,7 +197,7 @@ struct ExpressionCompiler {
         case ruleEvent
         case member(MemberProperty)
         case constant(Value)
-        case measure(Evaluate)
+        case measure(CompiledMeasure)
     }
 
     func resolve(_ name: String, in scope: Scope) -> Resolution? {
@@ -202,7 +207,7 @@ struct ExpressionCompiler {
         if let property = MemberProperty(rawValue: name) { return .member(property) }
         if let rank = tierRanks[name] { return .constant(.tier(rank)) }
         if let value = parameters[name] { return .constant(value) }
-        if let measure = measures[name] { return .measure(measure.evaluate) }
+        if let measure = measures[name] { return .measure(measure) }
         return nil
     }
 
@@ -242,7 +247,7 @@ struct ExpressionCompiler {
         case .constant(let value):
             return { _ in value }
         case .measure(let measure):
-            return measure
+            return measure.evaluate
         case nil:
             throw EvaluationError("unknown name `\(name)`")
         }
@@ -345,22 +350,22 @@ struct ExpressionCompiler {
         return { frame in .bool(try condition(&frame)) }
     }
 
-    /// `count` or `sum` over the member's history; `zero` is the result when nothing matches.
+    /// The amount of `count` or `sum` over the member's history (its unit is the caller's).
     /// When every term reads only the aggregated event and constants, terms are kept with each
     /// recorded event as running totals and a window's value is a difference of two of them;
     /// otherwise (or when a term could not be computed) the window is walked.
-    private func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, zero: Value, in scope: Scope) throws -> Evaluate {
+    func compileAggregate(_ value: Expr?, _ eventName: String, _ filter: Expr?, _ window: Window, in scope: Scope) throws -> EvaluateAmount {
         var inner = scope
         inner.aggregate = policy.eventType(named: eventName)
         guard let type = typeIndex[eventName] else { throw EvaluationError("unknown event type `\(eventName)`") }
         let compiledValue = try value.map { CompiledAmount(try compileAmount($0, in: inner)) }
         let compiledFilter = try filter.map { try compileCondition($0, in: inner) }
         let bounds = try compileWindow(window, in: scope)
-        let walk: @Sendable (inout Frame, Int, Int) throws -> Value = { frame, from, to in
+        let walk: @Sendable (inout Frame, Int, Int) throws -> ExactNumber = { frame, from, to in
             var total = ExactNumber.zero
             let saved = frame.aggregated
             defer { frame.aggregated = saved }
-            guard type < frame.member.histories.count else { return zero }
+            guard type < frame.member.histories.count else { return total }
             // History is in date order: walk back from the newest and stop before the window.
             for index in frame.member.histories[type].indices.reversed() {
                 let day = frame.member.histories[type][index].date.dayNumber
@@ -370,7 +375,7 @@ struct ExpressionCompiler {
                 if let compiledFilter, !(try compiledFilter(&frame)) { continue }
                 total = try Value.amount(.plus, total, try compiledValue?.evaluate(&frame) ?? .one, percents: (false, false, false))
             }
-            return zero.with(total)
+            return total
         }
         guard [value, filter].allSatisfy({ $0.map { readsOnlyTheAggregatedEvent($0, in: inner) } ?? true }) else {
             return { frame in
@@ -384,7 +389,7 @@ struct ExpressionCompiler {
         let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type, key: key)
         return { frame in
             let (from, to) = try bounds(&frame)
-            if let total = frame.member.windowSum(term, type: type, from: from, through: to) { return zero.with(total) }
+            if let total = frame.member.windowSum(term, type: type, from: from, through: to) { return total }
             return try walk(&frame, from, to)
         }
     }

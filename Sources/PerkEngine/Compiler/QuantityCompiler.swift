@@ -40,14 +40,15 @@ extension ExpressionCompiler {
         }
         if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
         let value = try compile(expr, in: scope)
-        @Sendable func amount(of frame: inout Frame) throws -> ExactNumber {
+        @Sendable func amountOfValue(_ frame: inout Frame) throws -> ExactNumber {
             let result = try value(&frame)
             guard let amount = result.amount else { throw EvaluationError("\(result) is not a quantity") }
             return amount
         }
-        guard case .name(let name) = expr.kind else { return amount }
-        // A `let` quantity is read from its amount's slot, a field of the event applied or
-        // aggregated in place; anything else (a recorded property, a missing field) as a value.
+        guard case .name(let name) = expr.kind else { return amountOfValue }
+        // A `let` quantity is read from its amount's slot, a measure as an amount, a field of the
+        // event applied or aggregated in place; anything else (a recorded property, a missing
+        // field) as a value.
         switch resolve(name, in: scope) {
         case .local(let local)? where local.unit != nil:
             let slot = local.slot
@@ -55,18 +56,20 @@ extension ExpressionCompiler {
                 guard slot < frame.amounts.count else { throw EvaluationError("`\(name)` is used before it is set") }
                 return frame.amounts[slot]
             }
+        case .measure(let measure)?:
+            return measure.amount ?? amountOfValue
         case .ruleEvent?:
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
-            return { frame in try frame.event?.fields.amount(of: name, usuallyAt: position) ?? amount(of: &frame) }
+            return { frame in try frame.event?.fields.amount(of: name, usuallyAt: position) ?? amountOfValue(&frame) }
         case .aggregatedEvent?:
             let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 if let (type, index) = frame.aggregated,
                    let field = frame.member.histories[type][index].fields.amount(of: name, usuallyAt: position) { return field }
-                return try amount(of: &frame)
+                return try amountOfValue(&frame)
             }
         default:
-            return amount
+            return amountOfValue
         }
     }
 
@@ -107,6 +110,10 @@ extension ExpressionCompiler {
             default:
                 break
             }
+        case .count(let event, let filter, let window):
+            return CompiledAmount(try compileAggregate(nil, event.name, filter, window, in: scope))
+        case .sum(let value, let event, let filter, let window):
+            return CompiledAmount(try compileAggregate(value, event.name, filter, window, in: scope))
         case .conditional(let condition, let then, let otherwise):
             // `if spend >= gold_spend then 1.5 else 1`: both branches of the expression's unit.
             guard let type = quantityType(of: expr), quantityType(of: then) == type, quantityType(of: otherwise) == type else { break }

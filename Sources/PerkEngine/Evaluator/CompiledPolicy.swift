@@ -133,12 +133,12 @@ public final class CompiledPolicy: Sendable {
                 limit: try benefit.limit.map { try compiler.compile($0, in: .init()) },
                 period: benefit.period)
         }
-        let measure = try ladder.map { CompiledExpression(try compiler.compile($0.measure, in: .init())) }
+        let measure = try ladder.map { CompiledAmount(try compiler.compileAmount($0.measure, in: .init())) }
         let rules = try Self.compileRules(checked, compiler)
         effects = Effects(
             tierNames: ladder?.levels.map(\.name) ?? [],
-            thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold) },
-            measure: measure,
+            thresholds: try (ladder?.levels ?? []).map { try constantValue($0.threshold)?.amount },
+            measure: measure, measureUnit: ladder.flatMap { compiler.quantityType(of: $0.measure) },
             hold: try constantValue(ladder?.hold),
             lifetime: try constantValue(checked.expiry?.lifetime),
             alignToEndOf: checked.expiry?.alignToEndOf,

@@ -19,9 +19,11 @@ final class Effects: Sendable {
     }
 
     let tierNames: [String]
-    /// Each tier's threshold, by rank (nil for the lowest).
-    let thresholds: [Value?]
-    let measure: CompiledExpression?
+    /// Each tier's threshold amount, by rank (nil for the lowest).
+    let thresholds: [ExactNumber?]
+    /// The ladder's measure, as an amount of `measureUnit`.
+    let measure: CompiledAmount?
+    let measureUnit: PerkType?
     let hold: Value?
     let lifetime: Value?
     let alignToEndOf: Period?
@@ -35,11 +37,12 @@ final class Effects: Sendable {
     /// The recorded properties (`earned`, `refunded`) some term of each type reads, by type index.
     private let propertiesRead: [[EventProperty]]
 
-    init(tierNames: [String], thresholds: [Value?], measure: CompiledExpression?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
+    init(tierNames: [String], thresholds: [ExactNumber?], measure: CompiledAmount?, measureUnit: PerkType?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
          noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [[WindowTerm]]) {
         self.tierNames = tierNames
         self.thresholds = thresholds
         self.measure = measure
+        self.measureUnit = measureUnit
         self.hold = hold
         self.lifetime = lifetime
         self.alignToEndOf = alignToEndOf
@@ -143,11 +146,11 @@ final class Effects: Sendable {
     /// The highest tier whose threshold the measure meets on the frame's day.
     func qualifyingTier(_ frame: inout Frame) throws -> Int {
         guard let measure else { return 0 }
-        let value = try measure(&frame)
-        frame.seen?.append("tier measure = \(value)")
+        let amount = try measure.evaluate(&frame)
+        frame.seen?.append("tier measure = \(measureUnit.flatMap { Value.quantity($0, amount) } ?? .number(amount))")
         var rank = 0
         for (index, threshold) in thresholds.enumerated() {
-            if let threshold, try Value.compare(value, threshold) >= 0 { rank = index }
+            if let threshold, amount >= threshold { rank = index }
         }
         return rank
     }
