@@ -20,7 +20,7 @@ struct ExpressionCompiler {
     /// paid on every call.
     struct CompiledMeasure {
         let evaluate: Evaluate
-        let amount: EvaluateAmount?
+        let amount: CompiledAmount?
     }
 
     /// A `let` name's slot: in `Frame.amounts` when it is a quantity of `unit` (typed by the
@@ -60,7 +60,7 @@ struct ExpressionCompiler {
         }
         for measure in policy.measures {
             measures[measure.name] = CompiledMeasure(evaluate: try compile(measure.value, in: Scope()),
-                                                     amount: quantityType(of: measure.value) == nil ? nil : try compileAmount(measure.value, in: Scope()))
+                                                     amount: quantityType(of: measure.value) == nil ? nil : CompiledAmount(try compileAmount(measure.value, in: Scope())))
         }
     }
 

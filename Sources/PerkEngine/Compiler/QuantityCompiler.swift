@@ -57,7 +57,10 @@ extension ExpressionCompiler {
                 return frame.amounts[slot]
             }
         case .measure(let measure)?:
-            return measure.amount ?? amountOfValue
+            // Not `??`: a closure through a generic operator comes back wrapped in conversion
+            // thunks, paid on every call.
+            if let amount = measure.amount { return amount.evaluate }
+            return amountOfValue
         case .ruleEvent?:
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in try frame.event?.fields.amount(of: name, usuallyAt: position) ?? amountOfValue(&frame) }
