@@ -23,14 +23,16 @@ extension ExpressionCompiler {
     }
 
     /// `expr`, a quantity whose arithmetic is worth computing on amounts (an operator, a rounding,
-    /// `min`/`max`, a negation, `if … then … else`), compiled to a closure that gives its value; nil for other expressions.
+    /// `min`/`max`, a negation, `if … then … else`, an aggregate), compiled to a closure that gives
+    /// its value; nil for other expressions.
     func compileQuantity(_ expr: Expr, in scope: Scope) throws -> CompiledExpression? {
         guard scope.typesKnown, let type = quantityType(of: expr), let amount = try arithmeticAmount(expr, in: scope)?.evaluate else { return nil }
         return CompiledExpression { frame in Value.quantity(type, try amount(&frame))! }
     }
 
-    /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, and
-    /// otherwise taken from its value, computed as usual (a field, a `let`, a tier's attribute).
+    /// The amount of quantity expression `expr`: computed on amounts where it is arithmetic, read
+    /// as an amount where it names one (a `let`, a measure, an event's field), and otherwise taken
+    /// from its value, computed as usual (a tier's attribute, a recorded property).
     func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
         // A constant (`diamond_spend`, `1.5`, `earn_rate * 2`) is computed once, here; one that
         // cannot be fails when it runs, as any expression does.
@@ -77,7 +79,8 @@ extension ExpressionCompiler {
     }
 
     /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
-    /// a rounding, `min`/`max`, a negation, `if … then … else`, in parentheses or not); nil otherwise.
+    /// a rounding, `min`/`max`, a negation, `if … then … else`, in parentheses or not) or an
+    /// aggregate; nil otherwise.
     private func arithmeticAmount(_ expr: Expr, in scope: Scope) throws -> CompiledAmount? {
         switch expr.kind {
         case .parenthesized(let inner):
