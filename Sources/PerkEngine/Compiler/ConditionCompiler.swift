@@ -85,9 +85,9 @@ extension ExpressionCompiler {
             // Texts compared as strings: comparing values compares their cases first.
             let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
             if texts.count == items.count {
+                let itemText = try compileText(item, in: scope)
                 return { frame in
-                    let item = try itemValue(&frame)
-                    guard case .text(let text) = item else { return items.contains(item) != negated }
+                    guard let text = try itemText(&frame) else { return negated }
                     return texts.contains(text) != negated
                 }
             }
@@ -97,6 +97,30 @@ extension ExpressionCompiler {
             let needle = try itemValue(&frame)
             guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
             return items.contains(needle) != negated
+        }
+    }
+
+    /// The text `expr` gives, nil when it gives another kind of value: a field of the event
+    /// applied or aggregated read in place, anything else as a value.
+    private func compileText(_ expr: Expr, in scope: Scope) throws -> @Sendable (inout Frame) throws -> String? {
+        let value = try compile(expr, in: scope)
+        @Sendable func textOfValue(_ frame: inout Frame) throws -> String? {
+            if case .text(let text) = try value(&frame) { text } else { nil }
+        }
+        guard case .name(let name) = expr.kind else { return textOfValue }
+        switch resolve(name, in: scope) {
+        case .ruleEvent?:
+            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in try frame.event?.fields.text(of: name, usuallyAt: position) ?? textOfValue(&frame) }
+        case .aggregatedEvent?:
+            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in
+                if let (type, index) = frame.aggregated,
+                   let text = frame.member.histories[type][index].fields.text(of: name, usuallyAt: position) { return text }
+                return try textOfValue(&frame)
+            }
+        default:
+            return textOfValue
         }
     }
 

@@ -71,6 +71,15 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
         return nil
     }
 
+    /// The text of the field `name` when it is a text, read in place.
+    @inline(__always)
+    func text(of name: String, usuallyAt position: Int?) -> String? {
+        func text(at index: Int) -> String? { if case .text(let text) = fields[index].value { text } else { nil } }
+        if let position, position < fields.count, fields[position].name == name { return text(at: position) }
+        for index in fields.indices where fields[index].name == name { return text(at: index) }
+        return nil
+    }
+
     /// Where field `name` is among the fields of an event of `type` that has every field its
     /// type declares (as every event read from a file does): its rank among their names.
     static func position(of name: String, amongFieldsOf type: EventType) -> Int? {
