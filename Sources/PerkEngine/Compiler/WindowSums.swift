@@ -23,18 +23,16 @@ final class WindowTerm: Sendable {
         return try value.evaluate(&frame)
     }
 
-    /// What the member's event `index` of `type` adds to each of `terms`, and the running totals
-    /// through it, continuing `previous`, the totals through the event before it (nil: there is
-    /// none). Unavailable when a term cannot be computed or `previous` is unavailable.
-    static func sums(_ terms: [WindowTerm], ofEventAt index: Int, type: Int, after previous: RunningTotals?, in frame: inout Frame) -> RunningTotals {
-        if let previous, previous.count != terms.count { return RunningTotals() }
-        let saved = frame.aggregated
-        frame.aggregated = (type, index)
-        defer { frame.aggregated = saved }
+    /// What the member's event `index` of `type` (the frame's aggregated event) adds to each of
+    /// `terms`, and the running totals through it, continuing the totals through the event before
+    /// it, read in place. Unavailable when a term cannot be computed or the totals before are
+    /// unavailable.
+    static func sums(_ terms: [WindowTerm], ofEventAt index: Int, type: Int, in frame: inout Frame) -> RunningTotals {
+        if index > 0, frame.member.histories[type][index - 1].windowSums.count != terms.count { return RunningTotals() }
         var sums = RunningTotals()
-        for (k, term) in terms.enumerated() {
-            let before = previous?.total(k) ?? .zero
-            guard let own = try? term.contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
+        for k in terms.indices {
+            let before = index > 0 ? frame.member.histories[type][index - 1].windowSums.total(k) : .zero
+            guard let own = try? terms[k].contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
             sums.append(before: before, total: total)
         }
         return sums
@@ -125,11 +123,11 @@ extension Frame {
     /// there on empty, so windows that reach them are walked (and report the error where it matters).
     mutating func refreshWindowSums(ofType type: Int, from start: Int, terms: [WindowTerm]) {
         guard !terms.isEmpty, type < member.histories.count else { return }
-        var previous: RunningTotals? = start > 0 ? member.histories[type][start - 1].windowSums : nil
+        let saved = aggregated
+        defer { aggregated = saved }
         for index in start..<member.histories[type].count {
-            let sums = WindowTerm.sums(terms, ofEventAt: index, type: type, after: previous, in: &self)
-            member.histories[type][index].windowSums = sums
-            previous = sums
+            aggregated = (type, index)
+            member.histories[type][index].windowSums = WindowTerm.sums(terms, ofEventAt: index, type: type, in: &self)
         }
     }
 }
