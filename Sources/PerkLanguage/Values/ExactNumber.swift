@@ -6,8 +6,10 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public let numerator: Int128
     public let denominator: Int128
 
-    public static let zero = ExactNumber(0)
-    public static let one = ExactNumber(1)
+    // Computed and inlinable: a stored `static let` is read through an accessor that checks its
+    // one-time initialization on every use, from every module (an event's totals start at zero).
+    @inlinable public static var zero: ExactNumber { ExactNumber(lowestTerms: 0, 1) }
+    @inlinable public static var one: ExactNumber { ExactNumber(lowestTerms: 1, 1) }
 
     public init(_ value: Int) {
         numerator = Int128(value)
@@ -197,7 +199,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public var negated: ExactNumber { ExactNumber(lowestTerms: -numerator, denominator) }
 
     /// A number already in lowest terms with a positive denominator.
-    private init(lowestTerms numerator: Int128, _ denominator: Int128) {
+    @usableFromInline init(lowestTerms numerator: Int128, _ denominator: Int128) {
         self.numerator = numerator
         self.denominator = denominator
     }
