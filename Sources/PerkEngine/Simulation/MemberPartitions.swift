@@ -642,7 +642,7 @@ private struct MemberNumbering {
         var slot = Self.slot(hash) & mask
         while slots[slot] != 0 {
             let number = Int(slots[slot]) - 1
-            if hashes[number] == hash, bytes[(number == 0 ? 0 : ends[number - 1])..<ends[number]].elementsEqual(id) { return number }
+            if hashes[number] == hash, hasID(number, id) { return number }
             slot = (slot + 1) & mask
         }
         precondition(ids.count < Int(Int32.max), "more than 2³¹ − 1 members in one partition")
@@ -654,6 +654,14 @@ private struct MemberNumbering {
         slots[slot] = Int32(number + 1)
         if 2 * ids.count > slots.count { grow() }
         return number
+    }
+
+    /// Whether member `number`'s id is `id`, compared with `memcmp` (`elementsEqual` on a slice
+    /// of the bytes went element by element through generic code).
+    private func hasID(_ number: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = number == 0 ? 0 : ends[number - 1]
+        guard ends[number] - start == id.count else { return false }
+        return id.isEmpty || bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, id.baseAddress!, id.count) == 0 }
     }
 
     /// Where a hash's probing starts, before masking: its high half. The low bits are the same
