@@ -604,12 +604,17 @@ private struct RecordReader {
     }
 
     private mutating func varint<Word: FixedWidthInteger & UnsignedInteger>(_: Word.Type) -> Word {
-        var value: Word = 0
-        var shift = 0
+        // Most numbers in a record (lengths, names' indices, small days apart) take one byte.
+        let first = bytes[offset]
+        offset += 1
+        if first < 0x80 { return Word(first) }
+        var value = Word(first & 0x7F)
+        var shift = 7
         while true {
             let byte = bytes[offset]
             offset += 1
-            value |= Word(byte & 0x7F) << shift
+            // Masking shift: a record's varint never shifts past its word.
+            value |= Word(byte & 0x7F) &<< shift
             if byte < 0x80 { return value }
             shift += 7
         }
