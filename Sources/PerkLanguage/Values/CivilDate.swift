@@ -63,26 +63,29 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Howard Hinnant's `days_from_civil`.
     private static func dayNumber(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
+        // For a valid date of the years 1–9999 every quantity here is non-negative: unsigned
+        // division by a constant is a multiplication and a shift, signed division needs fixing up.
+        let y = UInt(month <= 2 ? year - 1 : year)
+        let era = y / 400
         let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfYear = (153 * UInt(month > 2 ? month - 3 : month + 9) + 2) / 5 + UInt(day) - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        return Int(era * 146_097 + dayOfEra) - 719_468
     }
 
     /// The date `dayNumber` days after 1970-01-01 (`civil_from_days`); nil outside years 1–9999.
     public init?(dayNumber: Int) {
         guard (Self.firstDayNumber...Self.lastDayNumber).contains(dayNumber) else { return nil }
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        // From year 1 on, every quantity here is non-negative: unsigned arithmetic (see above).
+        let z = UInt(dayNumber + 719_468)
+        let era = z / 146_097
         let dayOfEra = z - era * 146_097
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
         let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day, dayNumber: dayNumber)
+        let day = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        self.init(year: Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0), month: month, day: day, dayNumber: dayNumber)
     }
 
     /// The day numbers of 0001-01-01 and 9999-12-31 (a test checks them).
