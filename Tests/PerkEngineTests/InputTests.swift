@@ -261,6 +261,42 @@ final class EventInputTests: XCTestCase {
         }
     }
 
+    /// Cells are cut eight bytes at a time: rows built from known cells — every length from empty
+    /// to past two words, so each delimiter falls at each place in a word, of ASCII, two- and
+    /// three-byte characters and a `\r` inside — split back into exactly those cells, LF or CRLF;
+    /// and a row with a byte that is not UTF-8 past the first word is still reported.
+    func testCellsAreCutWhereverTheirDelimitersFall() {
+        var random = SplitMix64(seed: 21)
+        let alphabet = ["a", "Z", "0", " ", ".", "-", "é", "中", "\r"]
+        var rows: [[String]] = []
+        for _ in 0..<400 {
+            rows.append((0..<Int.random(in: 1...7, using: &random)).map { _ in
+                (0..<Int.random(in: 0...20, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+            })
+        }
+        // A cell ending in `\r` before a CRLF would lose it: the format reads `\r\n` as the line break.
+        var text = ""
+        for (index, row) in rows.enumerated() {
+            if let last = row.last, last.hasSuffix("\r") { rows[index][row.count - 1] += "x" }
+            text += rows[index].joined(separator: ",") + (index % 2 == 0 ? "\n" : "\r\n")
+        }
+        var reader = CSVReader(Array(text.utf8))
+        var read: [[String]] = []
+        while let row = reader.next() {
+            guard case .success(let cells) = row else { return XCTFail("\(row)") }
+            read.append(cells.cells)
+        }
+        XCTAssertEqual(read, rows)
+        // The byte in a first word, a whole word, and the part of a word before a delimiter.
+        for position in [1, 5, 8, 9, 14, 20] {
+            var bad = Array("abcdefghij,klmnopqrstu\n".utf8)
+            bad[position] = 0xFF
+            var badReader = CSVReader(bad)
+            guard case .failure(let problem)? = badReader.next() else { return XCTFail("a row with 0xFF at \(position) was read") }
+            XCTAssertEqual(problem, .invalidUTF8(line: 1))
+        }
+    }
+
     /// A large file is read in parts on several threads: the same events and the same errors, on
     /// the same lines, as reading it in one go — for CSV (with a byte-order mark and blank lines,
     /// quoted cells, line breaks inside quotes, a quote never closed) and JSON Lines.

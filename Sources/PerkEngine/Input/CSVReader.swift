@@ -101,13 +101,37 @@ public struct CSVReader: Sendable {
     /// so ASCII text needs no second look to be known as UTF-8).
     private mutating func restOfCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (Range<Int>, ascii: Bool) {
         let start = offset
-        var seen: UInt8 = 0
-        while offset < bytes.count, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "\n") {
-            seen |= bytes[offset]
+        var seen: UInt64 = 0
+        var found = false
+        // Eight bytes at a time while eight remain: the first `,` or line break among them is the
+        // lowest byte `Self.zeroBytes` marks (it marks exactly the first zero byte of a word).
+        if let base = bytes.baseAddress {
+            while offset + 8 <= bytes.count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
+                let delimiters = Self.zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C) | Self.zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
+                if delimiters != 0 {
+                    let before = delimiters.trailingZeroBitCount / 8
+                    seen |= before == 0 ? 0 : word & (UInt64.max >> (64 - 8 * before))
+                    offset += before
+                    found = true
+                    break
+                }
+                seen |= word
+                offset += 8
+            }
+        }
+        while !found, offset < bytes.count, bytes[offset] != UInt8(ascii: ","), bytes[offset] != UInt8(ascii: "\n") {
+            seen |= UInt64(bytes[offset])
             offset += 1
         }
         let crlf = offset < bytes.count && offset > start && bytes[offset] == UInt8(ascii: "\n") && bytes[offset - 1] == UInt8(ascii: "\r")
-        return (start..<(crlf ? offset - 1 : offset), seen < 0x80)
+        return (start..<(crlf ? offset - 1 : offset), seen & 0x8080_8080_8080_8080 == 0)
+    }
+
+    /// The high bit of each byte of `word` that is zero set, the rest clear — exact up to the first
+    /// zero byte; above it a byte of 1 may be marked too (the borrow), which callers never look at.
+    private static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// A cell that starts with a quote: the text between the quotes (`""` read as `"`), then, when
