@@ -77,7 +77,7 @@ public struct Simulation: Sendable {
             if index % 16 == 15 { returnFreedMemory() }
         }
         // Partitions hold members by hash: one order, by id, for every policy, put in place.
-        let order = positionsInIDOrder(members[0].map(\.member))
+        let order = positionsInIDOrder(count: members[0].count) { members[0][$0].member }
         for policy in policies.indices { Self.permute(&members[policy], into: order) }
         return Result(members: members, tallies: tallies, notApplied: notApplied)
     }
