@@ -77,7 +77,7 @@ extension ExpressionCompiler {
 
     /// `item in list` (or `not in`).
     private func compileMembership(_ item: Expr, _ list: Expr, negated: Bool, in scope: Scope) throws -> EvaluateCondition {
-        let itemValue = try compile(item, in: scope), listValue = try compile(list, in: scope)
+        let listValue = try compile(list, in: scope)
         // A list of constants (`category not in excluded`) is computed once, here (unless it
         // cannot be: then the error comes when it runs, as for any expression).
         var detached = Frame.detached
@@ -91,8 +91,10 @@ extension ExpressionCompiler {
                     return texts.contains(text) != negated
                 }
             }
+            let itemValue = try compile(item, in: scope)
             return { frame in items.contains(try itemValue(&frame)) != negated }
         }
+        let itemValue = try compile(item, in: scope)
         return { frame in
             let needle = try itemValue(&frame)
             guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }

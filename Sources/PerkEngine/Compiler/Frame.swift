@@ -40,9 +40,6 @@ struct CompiledExpression: Sendable {
     let evaluate: Evaluate
 
     init(_ evaluate: @escaping Evaluate) { self.evaluate = evaluate }
-
-    @inline(__always)
-    func callAsFunction(_ frame: inout Frame) throws -> Value { try evaluate(&frame) }
 }
 
 /// A member's standing: tier, status, and whether the frame's day is in their birthday month —
