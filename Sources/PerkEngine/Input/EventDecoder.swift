@@ -100,7 +100,11 @@ public struct EventDecoder: Sendable {
         }
         // The type and its columns are read in place, by index: copying them (or zipping them)
         // for every row retained and released each of their arrays and strings.
-        decoded.values.removeAll(keepingCapacity: true)
+        // Each value is written over the previous row's: emptying the array first (destroying
+        // each value through generic code) cost as much as reading the row's date.
+        let fieldCount = eventTypes[typeIndex].fields.count
+        if decoded.values.count > fieldCount { decoded.values.removeLast(decoded.values.count - fieldCount) }
+        while decoded.values.count < fieldCount { decoded.values.append(.bool(false)) }
         for index in eventTypes[typeIndex].fields.indices {
             let (name, fieldType) = eventTypes[typeIndex].fields[index]
             guard let column = filled(plan.types[typeIndex].fields[index]) else {
@@ -110,16 +114,15 @@ public struct EventDecoder: Sendable {
             // one (for the message), from its text.
             let amount = amountForms[typeIndex][index].flatMap { form in row.withUTF8(column) { form.read($0) } }
             switch amount.map({ .success($0) }) ?? value(row.text(column), as: fieldType) {
-            case .success(let value): decoded.values.append(value)
+            case .success(let value): decoded.values[index] = value
             case .failure(let message): return fail(name, message.text)
             }
         }
         if let column = plan.types[typeIndex].others.first(where: { !row.isEmpty($0) }), let extra = plan.names[column] {
             return fail(extra, "`\(eventTypes[typeIndex].name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
-        decoded.id = row.text(idColumn)
+        row.withUTF8(idColumn) { id in row.withUTF8(memberColumn) { member in decoded.setID(id, member: member) } }
         decoded.date = date
-        decoded.member = row.text(memberColumn)
         decoded.type = typeIndex
         decoded.location = location
         return nil
@@ -295,9 +298,13 @@ extension Array: RowCells where Element == String {
 /// events in another form (a simulation's partition records) takes, without building one. One
 /// is reused from row to row, so its values' storage is too.
 public struct DecodedRow: Sendable {
-    public internal(set) var id = ""
+    /// The id's bytes, then the member's: the simulator writes them into its records as they
+    /// are, so no string is made for either (making two strings a row was a tenth of reading).
+    private var idAndMember: [UInt8] = []
+    private var idLength = 0
+    public var id: String { String(decoding: idAndMember[..<idLength], as: UTF8.self) }
     public internal(set) var date = CivilDate(dayNumber: 0)!
-    public internal(set) var member = ""
+    public var member: String { String(decoding: idAndMember[idLength...], as: UTF8.self) }
     /// The index of its type among the policy's event types (`CheckedPolicy.eventTypes`).
     public internal(set) var type = 0
     /// The values of its type's fields, in the order the type declares them.
@@ -305,6 +312,19 @@ public struct DecodedRow: Sendable {
     public internal(set) var location = InputLocation(file: "", line: 0)
 
     public init() {}
+
+    /// Sets the id and the member from their bytes (valid UTF-8).
+    mutating func setID(_ id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>) {
+        idAndMember.removeAll(keepingCapacity: true)
+        idAndMember.append(contentsOf: id)
+        idAndMember.append(contentsOf: member)
+        idLength = id.count
+    }
+
+    /// Calls `body` with the id's bytes and the member's.
+    func withIDAndMember<Result>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        idAndMember.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<idLength]), UnsafeBufferPointer(rebasing: $0[idLength...])) }
+    }
 }
 
 /// Where a file's standard columns and each event type's fields are, resolved once from its

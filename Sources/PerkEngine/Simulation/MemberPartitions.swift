@@ -93,8 +93,11 @@ public final class MemberPartitions: @unchecked Sendable {
     /// The partition of a member: FNV-1a of its id, the same in every process.
     public func partition(of member: String) -> Int {
         var id = member
-        return Int(id.withUTF8(fnv1a) % UInt64(count))
+        return id.withUTF8(partition(ofID:))
     }
+
+    /// The partition of the member whose id has these bytes.
+    private func partition(ofID id: UnsafeBufferPointer<UInt8>) -> Int { Int(fnv1a(id) % UInt64(count)) }
 
     /// Events encoded as their partitions' records, ready to be added.
     public struct Batch: Sendable {
@@ -159,12 +162,11 @@ public final class MemberPartitions: @unchecked Sendable {
             }
             // Found before writing (a look-up changes `recent`): the type's, then each field's.
             let indices = ([event.type] + event.fields.names).enumerated().map { indexOfName(at: $0.offset, $0.element) }
-            write(toPartitionOf: event.member) { $0.write(event) { place, _ in indices[place] } }
+            write(toPartition: partitions.partition(of: event.member)) { $0.write(event) { place, _ in indices[place] } }
         }
 
-        /// Writes a record into the batch's records for `member`'s partition.
-        private mutating func write(toPartitionOf member: String, _ body: (inout RecordWriter) -> Void) {
-            let index = partitions.partition(of: member)
+        /// Writes a record into the batch's records for partition `index`.
+        private mutating func write(toPartition index: Int, _ body: (inout RecordWriter) -> Void) {
             batch.counts[index] += 1
             // The buffers are moved in and out, so neither is copied.
             var record = RecordWriter()
@@ -188,7 +190,8 @@ public final class MemberPartitions: @unchecked Sendable {
             for field in layout.references {
                 if case .event(let id) = row.values[field] { batch.referencedIDs.insert(id) }
             }
-            write(toPartitionOf: row.member) { $0.write(row, layout: layout) }
+            let partition = row.withIDAndMember { _, member in partitions.partition(ofID: member) }
+            write(toPartition: partition) { $0.write(row, layout: layout) }
         }
 
         private mutating func indexOfName(at place: Int, _ name: String) -> Int? {
@@ -348,8 +351,13 @@ private struct RecordWriter {
         var most = 5 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
         for (field, value) in event.fields { most += Self.most(field) + Self.most(value) }
         write(atMost: most) { cursor in
-            cursor.start(line: event.location.line, date: event.date, type: event.type, index: nameIndex(0, event.type),
-                         id: event.id, member: event.member, fields: event.fields.count)
+            var (id, member) = (event.id, event.member)
+            id.withUTF8 { id in
+                member.withUTF8 { member in
+                    cursor.start(line: event.location.line, date: event.date, type: event.type, index: nameIndex(0, event.type),
+                                 id: id, member: member, fields: event.fields.count)
+                }
+            }
             for (place, (field, value)) in event.fields.enumerated() {
                 cursor.name(field, index: nameIndex(place + 1, field))
                 cursor.value(value)
@@ -360,20 +368,26 @@ private struct RecordWriter {
     /// Writes a decoded row as `write(_:nameIndex:)` writes the event it holds.
     fileprivate mutating func write(_ row: DecodedRow, layout: MemberPartitions.RecordLayout) {
         // Line, date, type, id's and member's lengths, field count; the id's and member's bytes.
-        var most = 6 * RecordCursor.longestVarint + row.id.utf8.count + row.member.utf8.count
-        for value in row.values { most += RecordCursor.longestVarint + Self.most(value) }
-        write(atMost: most) { cursor in
-            cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
-                         id: row.id, member: row.member, fields: layout.fields.count)
-            for (declared, nameIndex) in layout.fields {
-                cursor.name("", index: nameIndex)
-                cursor.value(row.values[declared])
+        // Values read in place through a pointer (reading an array's element, or looping over
+        // it, copied each value).
+        row.values.withUnsafeBufferPointer { values in
+            row.withIDAndMember { id, member in
+                var most = 6 * RecordCursor.longestVarint + id.count + member.count
+                for index in values.indices { most += RecordCursor.longestVarint + Self.most(values[index]) }
+                write(atMost: most) { cursor in
+                    cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
+                                 id: id, member: member, fields: layout.fields.count)
+                    for field in layout.fields.indices {
+                        cursor.name("", index: layout.fields[field].nameIndex)
+                        cursor.value(values[layout.fields[field].declared])
+                    }
+                }
             }
         }
     }
 
     /// Writes a record of at most `most` bytes (its length not counted) through a cursor into
-    /// `room`, after room for its length, then appends its length and it.
+    /// `room`, after room for its length, then its length right before it, and appends both at once.
     private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
         let lengthRoom = RecordCursor.longestVarint
         if room.count < lengthRoom + most { room = Array(repeating: 0, count: max(lengthRoom + most, 1 << 12)) }
@@ -381,10 +395,10 @@ private struct RecordWriter {
             var cursor = RecordCursor(at: buffer.baseAddress! + lengthRoom)
             body(&cursor)
             precondition(cursor.offset <= most, "a partition record outgrew the room made for it")
-            var length = RecordCursor(at: buffer.baseAddress!)
+            let start = lengthRoom - RecordCursor.length(ofVarint: UInt64(cursor.offset))
+            var length = RecordCursor(at: buffer.baseAddress! + start)
             length.unsigned(UInt64(cursor.offset))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: length.offset))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: cursor.base, count: cursor.offset))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: length.base, count: length.offset + cursor.offset))
         }
     }
 
@@ -412,7 +426,8 @@ private struct RecordCursor {
     init(at base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
     /// What a record starts with: its line, date, type, id, member and how many fields follow.
-    mutating func start(line: Int, date: CivilDate, type: String, index: Int?, id: String, member: String, fields: Int) {
+    mutating func start(line: Int, date: CivilDate, type: String, index: Int?, id: UnsafeBufferPointer<UInt8>,
+                        member: UnsafeBufferPointer<UInt8>, fields: Int) {
         unsigned(UInt64(line))
         signed(Int64(date.dayNumber))
         name(type, index: index)
@@ -475,6 +490,9 @@ private struct RecordCursor {
 
     mutating func unsigned(_ value: UInt64) { varint(value) }
 
+    /// The bytes `unsigned(value)` writes.
+    static func length(ofVarint value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
+
     mutating func signed(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
     /// Zigzag makes the same number of a value in 64 bits as in 128, so the usual amount, which
@@ -496,11 +514,14 @@ private struct RecordCursor {
 
     mutating func string(_ text: String) {
         var text = text
-        text.withUTF8 { utf8 in
-            unsigned(UInt64(utf8.count))
-            if let source = utf8.baseAddress { (base + offset).update(from: source, count: utf8.count) }
-            offset += utf8.count
-        }
+        text.withUTF8 { string($0) }
+    }
+
+    /// A string given as its UTF-8 bytes.
+    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) {
+        unsigned(UInt64(utf8.count))
+        if let source = utf8.baseAddress { (base + offset).update(from: source, count: utf8.count) }
+        offset += utf8.count
     }
 }
 
@@ -625,6 +646,7 @@ private struct RecordReader {
         defer { offset += length }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
     }
+
 }
 
 /// Numbers members in order of first appearance by their ids' bytes as records hold them: each
