@@ -78,6 +78,42 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(try simulation.run(partitions, jobs: 1).members, simulation.run(events, jobs: 1).members)
     }
 
+    /// Rows read straight into partition records (as `perk simulate` reads, making no event and
+    /// no string for an id or a member) give back the events the file holds: quoted ids and
+    /// members with commas, doubled quotes, accents and CJK characters, of types with one field
+    /// and with two, each in its member's partition.
+    func testRowsReadIntoPartitionsKeepTheirCells() throws {
+        let csv = #"""
+            id,date,member,type,amount,category,original
+            "e,1",2024-01-02,"Zoë ""Z""",purchase,10.50,room,
+            e2,2024-01-03,会员7,purchase,3,"dining, late",
+            r1,2024-01-04,"Zoë ""Z""",refund,2.25,,"e,1"
+            e3,2024-01-05,M1,purchase,0.01,spa,
+
+            """#
+        let policy = WorkedExampleTests.policy
+        let partitions = MemberPartitions(file: "events", policy: policy, count: 2, spillThreshold: 16)
+        var reader = EventFileReader(bytes: Array(csv.utf8), format: .csv, file: "events", decoder: EventDecoder(policy: policy.checked))
+        let (batch, errors) = partitions.encode(&reader)
+        XCTAssertTrue(errors.isEmpty, "\(errors)")
+        try partitions.add(batch)
+        func money(_ text: String) -> Value { .money(ExactNumber(decimal: text)!) }
+        let expected = [
+            InputEvent(id: "e,1", date: CivilDate(iso: "2024-01-02")!, member: "Zoë \"Z\"", type: "purchase",
+                       fields: ["amount": money("10.50"), "category": .text("room")], location: InputLocation(file: "events", line: 2)),
+            InputEvent(id: "e2", date: CivilDate(iso: "2024-01-03")!, member: "会员7", type: "purchase",
+                       fields: ["amount": money("3"), "category": .text("dining, late")], location: InputLocation(file: "events", line: 3)),
+            InputEvent(id: "r1", date: CivilDate(iso: "2024-01-04")!, member: "Zoë \"Z\"", type: "refund",
+                       fields: ["amount": money("2.25"), "original": .event("e,1")], location: InputLocation(file: "events", line: 4)),
+            InputEvent(id: "e3", date: CivilDate(iso: "2024-01-05")!, member: "M1", type: "purchase",
+                       fields: ["amount": money("0.01"), "category": .text("spa")], location: InputLocation(file: "events", line: 5)),
+        ]
+        for partition in 0..<2 {
+            XCTAssertEqual(try partitions.events(ofPartition: partition), expected.filter { partitions.partition(of: $0.member) == partition })
+        }
+        XCTAssertEqual(partitions.events, 4)
+    }
+
     func testHandWorkedCases() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.cases.path).filter { !$0.hasPrefix(".") }.sorted()
         XCTAssertGreaterThanOrEqual(names.count, 3)
