@@ -293,6 +293,24 @@ final class SimulationTests: XCTestCase {
                   "place \(difference ?? -1): \(difference.map { ids[ordered[$0]].debugDescription } ?? "") instead of \(difference.map { ids[expected[$0]].debugDescription } ?? "")")
     }
 
+    /// Results are put in member order by moving each once along the permutation's cycles: the
+    /// same as picking `order`'s items one by one, for random orders (long cycles, short ones,
+    /// items left in place), one item and none. Items are strings too long to be stored inline,
+    /// so an item moved twice, or lost, fails the comparison or the count of references.
+    func testPermutingMovesEachItemToItsPlace() {
+        var random = SplitMix64(seed: 5)
+        for count in [0, 1, 2, 3, 10, 1_000] {
+            let items = (0..<count).map { "member result number \($0) with a long text" }
+            var orders = [Array(0..<count), Array((0..<count).reversed())]
+            for _ in 0..<5 { orders.append(Array(0..<count).shuffled(using: &random)) }
+            for order in orders {
+                var permuted = items
+                Simulation.permute(&permuted, into: order)
+                XCTAssertEqual(permuted, order.map { items[$0] }, "\(count) items")
+            }
+        }
+    }
+
     /// Worked example (REFERENCE-POLICY.md): M1 ends Regular with 435 points after the review of
     /// 2025-05-03; the summary's totals are the members' rows added up.
     func testTheWorkedExampleSummary() throws {

@@ -83,17 +83,26 @@ public struct Simulation: Sendable {
     }
 
     /// Reorders `items` in place so that item `i` becomes what was at `order[i]`.
-    static func permute<Item>(_ items: inout [Item], into order: [Int]) {
+    package static func permute<Item>(_ items: inout [Item], into order: [Int]) {
         var placed = [Bool](repeating: false, count: items.count)
-        for start in items.indices where !placed[start] {
-            // Follow the cycle through `start`: each position takes the item `order` names.
-            var position = start
-            while true {
-                placed[position] = true
-                let source = order[position]
-                if source == start { break }
-                items.swapAt(position, source)
-                position = source
+        items.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in buffer.indices where !placed[start] {
+                // Follow the cycle through `start`: each position takes the item `order` names,
+                // moved once (swapping copied each item three times, and a member's result is
+                // hundreds of bytes); the first is held aside until the cycle closes.
+                let first = (base + start).move()
+                var position = start
+                while true {
+                    placed[position] = true
+                    let source = order[position]
+                    if source == start {
+                        (base + position).initialize(to: first)
+                        break
+                    }
+                    (base + position).moveInitialize(from: base + source, count: 1)
+                    position = source
+                }
             }
         }
     }
