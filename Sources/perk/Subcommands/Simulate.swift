@@ -154,7 +154,13 @@ struct Simulate: ParsableCommand {
             for (name, text) in files.sorted(by: { $0.key < $1.key }) {
                 let destination = URL(fileURLWithPath: out).appendingPathComponent(name)
                 let temporary = URL(fileURLWithPath: out).appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
-                try Data(text.utf8).write(to: temporary)
+                // Written from the text's own bytes: copying a million members' rows into `Data`
+                // first faulted in as many fresh pages again.
+                var text = text
+                try text.withUTF8 { utf8 in
+                    guard let base = utf8.baseAddress else { return try Data().write(to: temporary) }
+                    try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: utf8.count, deallocator: .none).write(to: temporary)
+                }
                 // rename(2) replaces the destination in one step.
                 guard rename(temporary.path, destination.path) == 0 else {
                     let reason = String(cString: strerror(errno))
