@@ -84,19 +84,22 @@ let emptyPolicy = try CompiledPolicy.compile(SourceFile(name: "empty.perk", text
 /// timed as the engine's).
 func compiled(_ policy: CompiledPolicy = policy, entitlements: Bool) -> ExactNumber {
     var total = ExactNumber.zero
-    // Events come grouped by member, as they do to the hand-written function and the simulator.
-    var member = policy.newMember(id: "")
+    // Events come grouped by member, as they do to the hand-written function and the simulator,
+    // which applies each member's in a session as here.
+    var session = MemberSession(policy.newMember(id: ""), under: policy)
+    var memberID = ""
     var outcomes: [Outcome] = []
     // Events read in place: a `for … in` loop would copy each one.
     for index in events.indices {
-        if events[index].member != member.id {
-            total = total.adding(member.totals.earned)!
-            member = policy.newMember(id: events[index].member)
+        if events[index].member != memberID {
+            total = total.adding(session.member.totals.earned)!
+            memberID = events[index].member
+            session = MemberSession(policy.newMember(id: memberID), under: policy)
         }
         outcomes.removeAll(keepingCapacity: true)
-        policy.apply(events[index], to: &member, entitlements: entitlements, into: &outcomes)
+        session.apply(events[index], entitlements: entitlements, into: &outcomes)
     }
-    return total.adding(member.totals.earned)!
+    return total.adding(session.member.totals.earned)!
 }
 var engineTotal = ExactNumber.zero, simulationTotal = ExactNumber.zero
 let engineTime = seconds { engineTotal = compiled(entitlements: true) }

@@ -188,6 +188,39 @@ final class PropertyTests: XCTestCase {
         }
     }
 
+    /// A session, which keeps the member inside the evaluation from event to event, gives what
+    /// applying each event to the member does: the same outcomes with their traces (refusals
+    /// among them, so an event after a refused one starts clean), the same state at the end, and
+    /// time-driven effects in between.
+    func testASessionAppliesAStreamAsEventByEventApplicationDoes() {
+        let policy = WorkedExampleTests.policy
+        var refusals = 0
+        for seed in 300...330 {
+            let events = stream(seed: UInt64(seed))
+            let middle = events[events.count / 2].date
+            var member = policy.newMember(id: "P", birthday: Birthday("07-07"))
+            var session = MemberSession(policy.newMember(id: "P", birthday: Birthday("07-07")), under: policy)
+            var expected: [String] = [], got: [String] = []
+            for (index, event) in events.enumerated() {
+                let trace = index % 3 != 0
+                if event.date >= middle, index == events.count / 2 {
+                    expected += policy.advance(&member, to: middle.adding(days: 1)!).map(\.description)
+                    var outcomes: [Outcome] = []
+                    session.advance(to: middle.adding(days: 1)!, into: &outcomes)
+                    got += outcomes.map(\.description)
+                }
+                expected += policy.apply(event, to: &member, trace: trace).map(\.description)
+                var outcomes: [Outcome] = []
+                session.apply(event, trace: trace, into: &outcomes)
+                got += outcomes.map(\.description)
+            }
+            XCTAssertEqual(got, expected, "seed \(seed)")
+            refusals += expected.filter { $0.contains("rejected") }.count
+            XCTAssertEqual(session.end(), member, "seed \(seed)")
+        }
+        XCTAssertGreaterThan(refusals, 30, "the streams refuse events")
+    }
+
     func testTheSameInputGivesTheSameOutcomes() {
         let policy = WorkedExampleTests.policy
         let events = stream(seed: 7)

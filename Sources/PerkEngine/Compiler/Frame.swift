@@ -4,9 +4,9 @@ import PerkLanguage
 /// the history event an aggregate is looking at, and the rule's `let` values.
 struct Frame {
     var member: MemberState
-    let today: CivilDate
+    var today: CivilDate
     /// The event being applied (already recorded in `member.history`), if any.
-    let event: RecordedEvent?
+    var event: RecordedEvent?
     /// The history event an aggregate is looking at: its type and index in `member.histories`.
     var aggregated: (type: Int, index: Int)?
     /// The rule's `let` values, by the slot each was given when compiled: quantities' amounts

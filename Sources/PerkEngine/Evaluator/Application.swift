@@ -32,98 +32,15 @@ extension CompiledPolicy {
     }
 
     /// Applies one event as `apply(_:to:trace:entitlements:directory:)` does, appending the
-    /// outcomes to `outcomes`: a caller replaying many events can reuse one array.
+    /// outcomes to `outcomes`: a caller replaying many events can reuse one array (and, applying
+    /// many events to one member, a `MemberSession`).
     public func apply(_ event: InputEvent, to member: inout MemberState, trace: Bool = false, entitlements: Bool = true,
                       directory: EventDirectory? = nil, into outcomes: inout [Outcome]) {
-        advance(&member, to: event.date, into: &outcomes)
-        let kind = Outcome.Kind.event(id: event.id, type: event.type)
-        let plan = plan(for: event.type)
-        // Only an event that refers to others is looked at: passing the member copies it.
-        if !plan.references.isEmpty, let rejection = unresolvedReference(event, plan.references, member: member, directory: directory) {
-            var refused = Outcome(kind: kind, date: event.date)
-            refused.rejection = rejection
-            outcomes.append(refused)
-            return
-        }
-        // Refusal is undone from the journal and this: the member is not copied.
-        let before = member.scalars
-        var execution = Execution(
-            frame: Frame(member: MemberState(id: member.id), today: event.date,
-                         event: RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields),
-                         seen: trace ? [] : nil),
-            outcome: Outcome(kind: kind, date: event.date), effects: effects)
-        swap(&member, &execution.frame.member)
-        if let type = plan.recordedAs { execution.recordedAt = record(type: type, in: &execution.frame) }
-        func rollBack() {
-            var changedTypes = Set(execution.recordedAt.map { [$0.type] } ?? [])
-            for change in execution.journal.reversed {
-                switch change {
-                case .recorded(let type, let index, let earned, let refunded):
-                    execution.frame.member.histories[type][index].earned = earned
-                    execution.frame.member.histories[type][index].refunded = refunded
-                    changedTypes.insert(type)
-                case .lotAdded(let index):
-                    execution.frame.member.lots.remove(at: index)
-                case .lotDrawn(let index, let remaining):
-                    execution.frame.member.lots[index].remaining = remaining
-                case .benefitUsed(let benefit, let first):
-                    if first {
-                        execution.frame.member.benefitUses[benefit] = nil
-                    } else {
-                        execution.frame.member.benefitUses[benefit]?.removeLast()
-                    }
-                }
-            }
-            if let (type, index) = execution.recordedAt { execution.frame.member.histories[type].remove(at: index) }
-            for type in changedTypes {
-                effects.refreshWindowSums(ofType: type, from: 0, in: &execution.frame)
-            }
-            execution.frame.member.scalars = before
-            swap(&member, &execution.frame.member)
-        }
-        do {
-            if entitlements { execution.outcome.entitlements = try effects.entitlements(&execution.frame) }
-            for rule in plan.rules {
-                execution.rule = rule.name
-                execution.frame.seen = trace ? [] : nil
-                let fired = try rule.condition?(&execution.frame) ?? true
-                if fired {
-                    if let penalty = rule.penalty {
-                        guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
-                            throw EvaluationError("a penalty's count")
-                        }
-                        execution.frame.seen?.append("count = \(n)")
-                        try penalty.step(for: n)?(&execution)
-                    } else {
-                        try rule.body(&execution)
-                    }
-                }
-                if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
-            }
-            swap(&member, &execution.frame.member)
-            // Moved out rather than copied: a blank outcome takes its place.
-            outcomes.append(Outcome(kind: .scheduled, date: event.date))
-            swap(&outcomes[outcomes.count - 1], &execution.outcome)
-        } catch {
-            // Refused: the state is as before, and the outcome says why, with what was in force
-            // and the rules' trace, but none of the effects.
-            rollBack()
-            let rejection: Rejection
-            if let denial = error as? Denial {
-                rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
-            } else {
-                rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
-            }
-            var refused = Outcome(kind: kind, date: event.date)
-            refused.rejection = rejection
-            refused.entitlements = execution.outcome.entitlements
-            refused.trace = execution.outcome.trace
-            if trace {
-                refused.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
-            }
-            outcomes.append(refused)
-        }
-        forgetWhatNoWindowSees(&member, on: event.date)
+        // The member is moved into a session and back, not copied.
+        var session = MemberSession(MemberState(id: member.id), under: self)
+        swap(&member, &session.execution.frame.member)
+        session.apply(event, trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
+        swap(&member, &session.execution.frame.member)
     }
 
     /// Records the frame's event in its type's history, in date order (an event older than the
@@ -151,7 +68,7 @@ extension CompiledPolicy {
 
     /// Keeps the member's state bounded: history no window can reach (but for events others may
     /// refer to), and benefit uses of past quota periods.
-    private func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
+    func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
         if !member.histories.isEmpty, !lookback.unbounded {
             let surelySeen = today.dayNumber - lookback.leastReachInDays
             // Calendar arithmetic, done only when an event may be older than the horizon.
@@ -175,7 +92,7 @@ extension CompiledPolicy {
     }
 
     /// Why an event's reference to an earlier event cannot be followed, if it cannot.
-    private func unresolvedReference(_ event: InputEvent, _ references: [(field: String, type: String)], member: MemberState,
+    func unresolvedReference(_ event: InputEvent, _ references: [(field: String, type: String)], member: MemberState,
                                      directory: EventDirectory?) -> Rejection? {
         for (field, type) in references {
             guard case .event(let id)? = event.fields[field] else { continue }

@@ -164,7 +164,7 @@ public struct Simulation: Sendable {
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
-        var member = MemberReplay(policy: policy, state: policy.newMember(id: id, birthday: birthdays[id]),
+        var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy),
                                   month: Month(events[applied.first!].date))
         for position in applied {
             member.closeMonths(through: events[position].date, into: &tally, outcomes: &outcomes)
@@ -172,7 +172,7 @@ public struct Simulation: Sendable {
         }
         member.closeMonths(through: asOf, into: &tally, outcomes: &outcomes)
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
-        let (state, month) = (member.state, member.month)
+        let (state, month) = (member.session.member, member.month)
         if month.start < asOf { tally.closeMonths(month..<month.next, with: state) }
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
@@ -186,22 +186,22 @@ public struct Simulation: Sendable {
 /// (nested functions sharing them kept them in a box checked for exclusive access at every use,
 /// and passed copies of the state).
 private struct MemberReplay {
-    let policy: CompiledPolicy
-    var state: MemberState
+    var session: MemberSession
+    var policy: CompiledPolicy { session.policy }
     /// The first month not closed yet: each closes at the start of the next (or at the as-of day).
     var month: Month
 
     /// Applies an event (and the time-driven effects before it), counting what they did.
     mutating func apply(_ event: InputEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
         outcomes.removeAll(keepingCapacity: true)
-        policy.apply(event, to: &state, entitlements: false, directory: directory, into: &outcomes)
+        session.apply(event, entitlements: false, directory: directory, into: &outcomes)
         tally.count(&outcomes)
     }
 
     /// Applies the time-driven effects due before `date`, counting what they did.
     mutating func advance(to date: CivilDate, into tally: inout Tally, outcomes: inout [Outcome]) {
         outcomes.removeAll(keepingCapacity: true)
-        policy.advance(&state, to: date, into: &outcomes)
+        session.advance(to: date, into: &outcomes)
         tally.count(&outcomes)
     }
 
@@ -211,11 +211,12 @@ private struct MemberReplay {
         while month < current {
             advance(to: month.next.start, into: &tally, outcomes: &outcomes)
             // The months after it that end before anything is due close with the same state, in
-            // one go.
-            let due = policy.nextDue(state)?.day
+            // one go. The state is read where the session keeps it: through an accessor, passing
+            // it on copied it.
+            let due = session.policy.nextDue(session.execution.frame.member)?.day
             var end = month.next
             while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
-            tally.closeMonths(month..<end, with: state)
+            tally.closeMonths(month..<end, with: session.execution.frame.member)
             month = end
         }
     }

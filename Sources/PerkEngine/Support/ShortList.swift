@@ -53,6 +53,14 @@ struct ShortList<Element> {
         count += 1
     }
 
+    /// Empties the list (nothing to do when it is empty already, as it usually is).
+    mutating func removeAll() {
+        guard count > 0 else { return }
+        (first, second, third, fourth) = (nil, nil, nil, nil)
+        overflow.removeAll()
+        count = 0
+    }
+
     /// The elements, last first.
     var reversed: some Sequence<Element> {
         (0..<count).reversed().lazy.map { self[$0] }

@@ -1,0 +1,129 @@
+import PerkLanguage
+
+/// One member under a compiled policy, for applying many events to them in turn (a replay): the
+/// member's state stays inside the evaluation from event to event. `CompiledPolicy.apply(_:to:)`
+/// moves the state in and out again for every event, which costs about a tenth of evaluating a
+/// simple purchase.
+public struct MemberSession {
+    public let policy: CompiledPolicy
+    /// The evaluation, whose frame holds the member between events.
+    var execution: Execution
+
+    public init(_ member: consuming MemberState, under policy: CompiledPolicy) {
+        self.policy = policy
+        execution = Execution(frame: Frame(member: member, today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil),
+                              outcome: Outcome(kind: .scheduled, date: CivilDate(year: 2000, month: 1, day: 1)!), effects: policy.effects)
+    }
+
+    /// The member's state now.
+    public var member: MemberState {
+        _read { yield execution.frame.member }
+    }
+
+    /// Ends the session: the member's state, moved out.
+    public consuming func end() -> MemberState { execution.frame.member }
+
+    /// Applies one event as `CompiledPolicy.apply(_:to:trace:entitlements:directory:into:)` does.
+    public mutating func apply(_ event: InputEvent, trace: Bool = false, entitlements: Bool = true, directory: EventDirectory? = nil,
+                               into outcomes: inout [Outcome]) {
+        policy.advance(&execution.frame.member, to: event.date, into: &outcomes)
+        let kind = Outcome.Kind.event(id: event.id, type: event.type)
+        let plan = policy.plan(for: event.type)
+        // Only an event that refers to others is looked at.
+        if !plan.references.isEmpty,
+           let rejection = policy.unresolvedReference(event, plan.references, member: execution.frame.member, directory: directory) {
+            var refused = Outcome(kind: kind, date: event.date)
+            refused.rejection = rejection
+            outcomes.append(refused)
+            return
+        }
+        // Refusal is undone from the journal and this: the member is not copied.
+        let before = execution.frame.member.scalars
+        // What the previous event left is replaced (its outcome was moved out, a blank in its place).
+        execution.frame.today = event.date
+        execution.frame.event = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
+        execution.frame.seen = trace ? [] : nil
+        execution.outcome = Outcome(kind: kind, date: event.date)
+        execution.rule = ""
+        execution.recordedAt = nil
+        execution.journal.removeAll()
+        if let type = plan.recordedAs { execution.recordedAt = policy.record(type: type, in: &execution.frame) }
+        do {
+            if entitlements { execution.outcome.entitlements = try policy.effects.entitlements(&execution.frame) }
+            for rule in plan.rules {
+                execution.rule = rule.name
+                execution.frame.seen = trace ? [] : nil
+                let fired = try rule.condition?(&execution.frame) ?? true
+                if fired {
+                    if let penalty = rule.penalty {
+                        guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
+                            throw EvaluationError("a penalty's count")
+                        }
+                        execution.frame.seen?.append("count = \(n)")
+                        try penalty.step(for: n)?(&execution)
+                    } else {
+                        try rule.body(&execution)
+                    }
+                }
+                if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
+            }
+            // Moved out rather than copied: a blank outcome takes its place.
+            outcomes.append(Outcome(kind: .scheduled, date: event.date))
+            swap(&outcomes[outcomes.count - 1], &execution.outcome)
+        } catch {
+            // Refused: the state is as before, and the outcome says why, with what was in force
+            // and the rules' trace, but none of the effects.
+            rollBack(to: before)
+            let rejection: Rejection
+            if let denial = error as? Denial {
+                rejection = Rejection(code: denial.code, message: denial.message, rule: denial.rule)
+            } else {
+                rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
+            }
+            var refused = Outcome(kind: kind, date: event.date)
+            refused.rejection = rejection
+            refused.entitlements = execution.outcome.entitlements
+            refused.trace = execution.outcome.trace
+            if trace {
+                refused.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
+            }
+            outcomes.append(refused)
+        }
+        policy.forgetWhatNoWindowSees(&execution.frame.member, on: event.date)
+    }
+
+    /// Undoes what the event being applied changed, from the journal, and puts back the scalars
+    /// it had before.
+    private mutating func rollBack(to before: MemberState.Scalars) {
+        var changedTypes = Set(execution.recordedAt.map { [$0.type] } ?? [])
+        for change in execution.journal.reversed {
+            switch change {
+            case .recorded(let type, let index, let earned, let refunded):
+                execution.frame.member.histories[type][index].earned = earned
+                execution.frame.member.histories[type][index].refunded = refunded
+                changedTypes.insert(type)
+            case .lotAdded(let index):
+                execution.frame.member.lots.remove(at: index)
+            case .lotDrawn(let index, let remaining):
+                execution.frame.member.lots[index].remaining = remaining
+            case .benefitUsed(let benefit, let first):
+                if first {
+                    execution.frame.member.benefitUses[benefit] = nil
+                } else {
+                    execution.frame.member.benefitUses[benefit]?.removeLast()
+                }
+            }
+        }
+        if let (type, index) = execution.recordedAt { execution.frame.member.histories[type].remove(at: index) }
+        for type in changedTypes {
+            policy.effects.refreshWindowSums(ofType: type, from: 0, in: &execution.frame)
+        }
+        execution.frame.member.scalars = before
+    }
+
+    /// Applies the time-driven effects due before the start of `date` and at its start, as
+    /// `CompiledPolicy.advance(_:to:into:)` does.
+    public mutating func advance(to date: CivilDate, into outcomes: inout [Outcome]) {
+        policy.advance(&execution.frame.member, to: date, into: &outcomes)
+    }
+}
