@@ -47,7 +47,7 @@ extension CompiledPolicy {
     /// newest goes before it), with its running totals. Returns where it went.
     func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
-        let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.event!.date, \.date)
+        let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
         frame.member.histories[type].insertOrAppend(frame.event!, at: index)
         effects.refreshWindowSums(ofType: type, from: index, in: &frame)
         return (type, index)

@@ -85,13 +85,14 @@ final class Effects: Sendable {
     }
 
     func earn(_ points: ExactNumber, in execution: inout Execution) throws {
-        guard !points.isZero, let event = execution.frame.event else { return }
+        // The event's id only: binding the event copied it whole.
+        guard !points.isZero, let source = execution.frame.event?.id else { return }
         execution.outcome.earn(points, by: execution.rule)
         let today = execution.frame.today
         let expiry = expiryDate(earnedOn: today)
         // Lots stay in earning order (an event older than the newest lot goes before it).
         let lot = Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
-                      amount: points, remaining: points, source: event.id)
+                      amount: points, remaining: points, source: source)
         let position = CompiledPolicy.insertionIndex(in: execution.frame.member.lots, for: today, \.earnedOn)
         execution.frame.member.lots.insertOrAppend(lot, at: position)
         execution.journal.append(.lotAdded(index: position))
