@@ -43,8 +43,12 @@ public enum SimulationReport {
                     if !first { bytes.append(UInt8(ascii: ",")) }
                     first = false
                     switch cell {
-                    case .text(let text): bytes.append(contentsOf: csvCell(text).utf8)
-                    case .number(let number): bytes.append(contentsOf: number.description.utf8)
+                    case .text(let text):
+                        // From the text's bytes (appending its UTF-8 view went byte by byte).
+                        var cell = csvCell(text)
+                        cell.withUTF8 { bytes.append(contentsOf: $0) }
+                    case .number(let number): appendNumber(number, to: &bytes)
+                    case .money(let amount) where amount.isZero: bytes.append(contentsOf: "0.00".utf8)
                     case .money(let amount): bytes.append(contentsOf: money(amount).utf8)
                     }
                 }
@@ -57,6 +61,24 @@ public enum SimulationReport {
         text.reserveCapacity(text.utf8.count + parts.reduce(0) { $0 + $1.utf8.count })
         for part in parts { text += part }
         return text
+    }
+
+    /// Appends a number as `description` writes it: a whole number that is not negative (as
+    /// points are) from its digits, without making a string for it.
+    private static func appendNumber(_ number: ExactNumber, to bytes: inout [UInt8]) {
+        guard number.denominator == 1, number.numerator >= 0, var rest = UInt64(exactly: number.numerator) else {
+            return bytes.append(contentsOf: number.description.utf8)
+        }
+        // The digits, last first, from the end of room for the most a 64-bit number has.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     /// A member's values for `memberColumns`, in order: points as integers, fees with 2 decimals.
@@ -324,8 +346,10 @@ public enum SimulationReport {
 
     /// A cell as RFC 4180 writes it: quoted when it holds a comma, quote or line break.
     static func csvCell(_ text: String) -> String {
-        // By bytes: all four are ASCII, and walking characters is several times slower.
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+        // By bytes, in place: all four are ASCII, and walking characters (or the UTF-8 view) is
+        // several times slower.
+        var bytes = text
+        guard bytes.withUTF8({ $0.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") } }) else {
             return text
         }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
