@@ -11,11 +11,13 @@ public struct MemberSession {
 
     public init(_ member: consuming MemberState, under policy: CompiledPolicy) {
         self.policy = policy
-        execution = Execution(frame: Frame(member: member, today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil),
-                              outcome: Outcome(kind: .scheduled, date: CivilDate(year: 2000, month: 1, day: 1)!), effects: policy.effects)
+        // The day and the outcome are each event's, set when it is applied.
+        let day = CivilDate(year: 2000, month: 1, day: 1)!
+        execution = Execution(frame: Frame(member: member, today: day, event: nil), outcome: Outcome(kind: .scheduled, date: day),
+                              effects: policy.effects)
     }
 
-    /// The member's state now.
+    /// The member's state now (read in place; passed on whole, it is copied).
     public var member: MemberState {
         _read { yield execution.frame.member }
     }

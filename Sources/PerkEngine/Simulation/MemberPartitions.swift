@@ -646,7 +646,6 @@ private struct RecordReader {
         defer { offset += length }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
     }
-
 }
 
 /// Numbers members in order of first appearance by their ids' bytes as records hold them: each

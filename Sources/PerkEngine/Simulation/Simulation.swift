@@ -187,7 +187,6 @@ public struct Simulation: Sendable {
 /// and passed copies of the state).
 private struct MemberReplay {
     var session: MemberSession
-    var policy: CompiledPolicy { session.policy }
     /// The first month not closed yet: each closes at the start of the next (or at the as-of day).
     var month: Month
 
