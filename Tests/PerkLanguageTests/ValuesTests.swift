@@ -1,4 +1,5 @@
 import PerkLanguage
+import PerkTestSupport
 import Testing
 
 @Suite struct ExactNumberTests {
@@ -149,6 +150,30 @@ import Testing
         #expect(d("2024-05-03").adding(months: 12) == d("2025-05-03"))
         #expect(d("2024-12-15").adding(months: 1) == d("2025-01-15"))
         #expect(d("2024-03-31").adding(months: -1) == d("2024-02-29"))
+    }
+
+    /// Month arithmetic against counting months one by one from the date's fields, clamping the
+    /// day, for random dates and offsets, and at the ends of the years there are.
+    @Test func monthArithmeticAgreesWithCountingMonths() {
+        var random = SplitMix64(seed: 3)
+        for _ in 0..<2_000 {
+            let start = CivilDate(dayNumber: Int.random(in: -800_000...3_000_000, using: &random)) ?? d("2024-01-31")
+            let months = Int.random(in: -30_000...30_000, using: &random)
+            var (year, month) = (start.year, start.month)
+            year += months / 12
+            month += months % 12
+            if month > 12 { (year, month) = (year + 1, month - 12) }
+            if month < 1 { (year, month) = (year - 1, month + 12) }
+            let expected = (1...9999).contains(year)
+                ? CivilDate(year: year, month: month, day: min(start.day, CivilDate.daysIn(month: month, year: year))) : nil
+            let result = start.adding(months: months)
+            #expect(result == expected, "\(start) + \(months) months")
+            #expect(result?.dayNumber == expected?.dayNumber && result?.day == expected?.day, "\(start) + \(months) months")
+        }
+        #expect(d("9999-12-31").adding(months: 1) == nil)
+        #expect(d("0001-01-31").adding(months: -1) == nil)
+        #expect(d("0001-02-28").adding(months: -1) == d("0001-01-28"))
+        #expect(d("9999-11-30").adding(months: 1) == d("9999-12-30"))
     }
 
     @Test func expiryDatesOfTheReferencePolicy() {

@@ -107,9 +107,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public func adding(months: Int) -> CivilDate? {
         if months == 0 { return self }
         let index = year * 12 + (month - 1) + months
+        // Before year 1 the index is negative and the year 0 or less: refused below.
         let (targetYear, targetMonth) = (index / 12, index % 12 + 1)
         guard (1...9999).contains(targetYear) else { return nil }
-        return CivilDate(year: targetYear, month: targetMonth, day: min(day, Self.daysIn(month: targetMonth, year: targetYear)))
+        // Valid by construction (a month of 1–12, the day clamped to it): not checked again.
+        let targetDay = min(day, Self.daysIn(month: targetMonth, year: targetYear))
+        return CivilDate(year: targetYear, month: targetMonth, day: targetDay,
+                         dayNumber: Self.dayNumber(year: targetYear, month: targetMonth, day: targetDay))
     }
 
     public func adding(years: Int) -> CivilDate? { adding(months: years * 12) }
