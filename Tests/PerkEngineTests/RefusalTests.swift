@@ -27,7 +27,8 @@ final class RefusalTests: XCTestCase {
 
     /// Every kind of change an earlier rule made is undone when a later one refuses the event:
     /// points and lots, the tier and its review, the status, benefit uses (a benefit's first use
-    /// and a later one), fees, and the history the tier's measure reads.
+    /// and a later one, of the policy's second benefit), fees, and the history the tier's measure
+    /// reads.
     func testARefusalUndoesWhatEarlierRulesDid() throws {
         let source = """
             currency CNY
@@ -38,6 +39,7 @@ final class RefusalTests: XCTestCase {
               tier Plus at 100 CNY
               hold 12 months then review
             }
+            benefit towel "a towel"
             benefit lounge "lounge" limit 3 per month
             rule everything on visit {
               earn 10 points

@@ -16,15 +16,17 @@ struct Execution {
     /// What this event changed that a refusal must undo, in the order changed.
     var journal = ShortList<Undo>()
 
-    /// A change an event made to the member's lots, history or benefit uses.
+    /// A change an event made to the member's lots, history or benefit uses. Plain values only
+    /// (a benefit by its index, not its name), so journalling one copies no reference.
     enum Undo {
         /// A recorded event's `earned` and `refunded` before it changed.
         case recorded(type: Int, index: Int, earned: ExactNumber, refunded: ExactNumber)
         case lotAdded(index: Int)
         /// A lot drawn on: its `remaining` before.
         case lotDrawn(index: Int, remaining: ExactNumber)
-        /// A benefit use granted; `first`: the benefit had no uses kept before.
-        case benefitUsed(String, first: Bool)
+        /// A use granted of the policy's benefit `index` (`Effects.benefits`); `first`: the
+        /// benefit had no uses kept before.
+        case benefitUsed(index: Int, first: Bool)
     }
 
     /// Changes a recorded event, journalling its earlier values, and updates running totals.

@@ -198,10 +198,11 @@ final class Effects: Sendable {
     }
 
     func use(_ name: String, in execution: inout Execution) throws {
-        guard let benefit = benefits.first(where: { $0.name == name }) else {
+        guard let index = benefits.firstIndex(where: { $0.name == name }) else {
             execution.outcome.benefitUses.append((benefit: name, granted: false, reason: "unknown_benefit"))
             return
         }
+        let benefit = benefits[index]
         for condition in benefit.conditions where !(try condition.check(&execution.frame)).isTrue {
             execution.outcome.benefitUses.append((benefit: name, granted: false, reason: condition.denial))
             return
@@ -215,7 +216,7 @@ final class Effects: Sendable {
                 return
             }
         }
-        execution.journal.append(.benefitUsed(name, first: execution.frame.member.benefitUses[name] == nil))
+        execution.journal.append(.benefitUsed(index: index, first: execution.frame.member.benefitUses[name] == nil))
         execution.frame.member.benefitUses[name, default: []].append(today)
         execution.outcome.benefitUses.append((benefit: name, granted: true, reason: nil))
     }

@@ -108,7 +108,8 @@ public struct MemberSession {
                 execution.frame.member.lots.remove(at: index)
             case .lotDrawn(let index, let remaining):
                 execution.frame.member.lots[index].remaining = remaining
-            case .benefitUsed(let benefit, let first):
+            case .benefitUsed(let index, let first):
+                let benefit = policy.effects.benefits[index].name
                 if first {
                     execution.frame.member.benefitUses[benefit] = nil
                 } else {
