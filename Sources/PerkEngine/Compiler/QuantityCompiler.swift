@@ -47,7 +47,17 @@ extension ExpressionCompiler {
             guard let amount = result.amount else { throw EvaluationError("\(result) is not a quantity") }
             return amount
         }
-        guard case .name(let name) = expr.kind else { return amountOfValue }
+        guard case .name(let name) = expr.kind else {
+            // An expression of the member's standing (`tier.multiplier`) is a table of amounts:
+            // read from the table of values `compile` makes, each use copied a value to unwrap it.
+            if let values = standingTable(expr, value, in: scope), case let amounts = values.compactMap(\.amount), amounts.count == values.count {
+                return { frame in
+                    let standing = frame.standing
+                    return standing < amounts.count ? amounts[standing] : try amountOfValue(&frame)
+                }
+            }
+            return amountOfValue
+        }
         // A `let` quantity is read from its amount's slot, a measure as an amount, a field of the
         // event applied or aggregated in place; anything else (a recorded property, a missing
         // field) as a value.
