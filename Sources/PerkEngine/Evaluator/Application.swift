@@ -43,8 +43,8 @@ extension CompiledPolicy {
         swap(&member, &session.execution.frame.member)
     }
 
-    /// Records the frame's event in its type's history, in date order (an event older than the
-    /// newest goes before it), with its running totals. Returns where it went.
+    /// Records the frame's event (dated the frame's day) in its type's history, in date order (an
+    /// event older than the newest goes before it), with its running totals. Returns where it went.
     func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
