@@ -221,6 +221,28 @@ final class PropertyTests: XCTestCase {
         XCTAssertGreaterThan(refusals, 30, "the streams refuse events")
     }
 
+    func testAReplicaGivesThePolicysOutcomes() throws {
+        // Under a deployment's setting, which the replica must keep: twice the earning rate.
+        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
+        let settings = PolicySettings(parameters: [ParameterOverride(name: "earn_rate", text: "2 points per 10 CNY")])
+        let policy = try CompiledPolicy.compile(SourceFile(contentsOfFile: url.path), settings: settings).get()
+        let replica = policy.replica()
+        XCTAssertFalse(replica === policy, "a replica is compiled anew, into objects of its own")
+        var earned = 0
+        for seed in 400...410 {
+            let events = stream(seed: UInt64(seed))
+            func run(_ policy: CompiledPolicy) -> (outcomes: [String], member: MemberState) {
+                var member = policy.newMember(id: "P", birthday: Birthday("07-07"))
+                return (events.flatMap { policy.apply($0, to: &member, trace: true) }.map(\.description), member)
+            }
+            let (expected, got) = (run(policy), run(replica))
+            XCTAssertEqual(got.outcomes, expected.outcomes, "seed \(seed)")
+            XCTAssertEqual(got.member, expected.member, "seed \(seed)")
+            earned += Int(got.member.totals.earned.numerator)
+        }
+        XCTAssertGreaterThan(earned, 0, "the streams earn points")
+    }
+
     func testTheSameInputGivesTheSameOutcomes() {
         let policy = WorkedExampleTests.policy
         let events = stream(seed: 7)

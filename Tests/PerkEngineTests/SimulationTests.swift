@@ -293,6 +293,30 @@ final class SimulationTests: XCTestCase {
                   "place \(difference ?? -1): \(difference.map { ids[ordered[$0]].debugDescription } ?? "") instead of \(difference.map { ids[expected[$0]].debugDescription } ?? "")")
     }
 
+    /// Work run in parallel: every index once, each by a worker numbered below the jobs, and
+    /// never two at once by the same worker (what a worker's own objects rely on).
+    func testParallelWorkGivesEachIndexOnceAndAWorkerOneAtATime() {
+        final class Record: @unchecked Sendable {
+            let lock = NSLock()
+            var runs: [Int] = [], busy: Set<Int> = [], clashes = 0, workers: Set<Int> = []
+        }
+        for jobs in [1, 2, 3] {
+            let record = Record()
+            runInParallel(40, jobs: jobs) { index, worker in
+                record.lock.withLock {
+                    record.runs.append(index)
+                    record.workers.insert(worker)
+                    if !record.busy.insert(worker).inserted { record.clashes += 1 }
+                }
+                usleep(500)
+                record.lock.withLock { _ = record.busy.remove(worker) }
+            }
+            XCTAssertEqual(record.runs.sorted(), Array(0..<40), "jobs \(jobs)")
+            XCTAssertEqual(record.clashes, 0, "jobs \(jobs)")
+            XCTAssertTrue(record.workers.isSubset(of: Set(0..<jobs)), "jobs \(jobs): workers \(record.workers.sorted())")
+        }
+    }
+
     /// Results are put in member order by moving each once along the permutation's cycles: the
     /// same as picking `order`'s items one by one, for random orders (long cycles, short ones,
     /// items left in place), one item and none. Items are strings too long to be stored inline,

@@ -36,9 +36,16 @@ public struct CSVReader: Sendable {
     }
 
     private let bytes: ArraySlice<UInt8>
-    /// Where the next row starts, counted from the start of `bytes`.
-    private var offset: Int
-    private var line: Int
+    /// Where the next row starts. Apart from the bytes: a row is read from them borrowed, which
+    /// a reader changing itself meanwhile would have to retain (contended when threads read
+    /// parts of one buffer).
+    private var cursor: Cursor
+
+    fileprivate struct Cursor {
+        /// Counted from the start of the bytes.
+        var offset: Int
+        var line: Int
+    }
 
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).
     public init(_ bytes: [UInt8], firstLine: Int = 1) {
@@ -48,8 +55,7 @@ public struct CSVReader: Sendable {
     /// Reads `bytes`, which may begin with a byte-order mark when they are the start of a file.
     init(_ bytes: ArraySlice<UInt8>, firstLine: Int, atStart: Bool) {
         self.bytes = bytes
-        line = firstLine
-        offset = atStart && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        cursor = Cursor(offset: atStart && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, line: firstLine)
     }
 
     /// The next row, nil at the end, or the problem with it (reading then goes on after it).
@@ -72,34 +78,39 @@ public struct CSVReader: Sendable {
     /// Reads the next row's cells as the bytes they are, without making text of them: the line
     /// the row starts on, nil at the end, or the problem with the row. `row` is reused.
     mutating func next(into row: inout CSVRow) -> Result<Int, Problem>? {
-        guard offset < bytes.count else { return nil }
+        guard cursor.offset < bytes.count else { return nil }
         row.start(bytes)
-        let rowLine = line
+        var cursor = cursor
+        let rowLine = cursor.line
         var problem: Problem?
         bytes.withUnsafeBufferPointer { bytes in
             while true {
-                if offset < bytes.count && bytes[offset] == UInt8(ascii: "\"") {
-                    quotedCell(bytes, rowLine, &problem, into: &row)
+                if cursor.offset < bytes.count && bytes[cursor.offset] == UInt8(ascii: "\"") {
+                    cursor.quotedCell(bytes, rowLine, &problem, into: &row)
                 } else {
-                    let (cell, ascii) = restOfCell(bytes)
-                    if !ascii { Self.check(UnsafeBufferPointer(rebasing: bytes[cell]), rowLine, &problem) }
+                    let (cell, ascii) = cursor.restOfCell(bytes)
+                    if !ascii { Cursor.check(UnsafeBufferPointer(rebasing: bytes[cell]), rowLine, &problem) }
                     row.append(cell)
                 }
-                guard offset < bytes.count else { return }
-                offset += 1
-                if bytes[offset - 1] == UInt8(ascii: "\n") {
-                    line += 1
+                guard cursor.offset < bytes.count else { return }
+                cursor.offset += 1
+                if bytes[cursor.offset - 1] == UInt8(ascii: "\n") {
+                    cursor.line += 1
                     return
                 }
             }
         }
+        self.cursor = cursor
         return problem.map { .failure($0) } ?? .success(rowLine)
     }
+}
+
+extension CSVReader.Cursor {
 
     /// The bytes from `offset` to the comma or line break that ends the cell (less a `\r` before
     /// a line break), which `offset` is left at, and whether they are all ASCII (seen on the way,
     /// so ASCII text needs no second look to be known as UTF-8).
-    private mutating func restOfCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (Range<Int>, ascii: Bool) {
+    fileprivate mutating func restOfCell(_ bytes: UnsafeBufferPointer<UInt8>) -> (Range<Int>, ascii: Bool) {
         let start = offset
         var seen: UInt64 = 0
         var found = false
@@ -136,7 +147,7 @@ public struct CSVReader: Sendable {
 
     /// A cell that starts with a quote: the text between the quotes (`""` read as `"`), then, when
     /// a `\r` that ends no line follows them, the rest of the cell from it.
-    private mutating func quotedCell(_ bytes: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?, into row: inout CSVRow) {
+    fileprivate mutating func quotedCell(_ bytes: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout CSVReader.Problem?, into row: inout CSVRow) {
         offset += 1
         var start = offset
         var unescaped: [UInt8] = []  // the text up to the last `""`, when there is one
@@ -180,7 +191,7 @@ public struct CSVReader: Sendable {
     }
 
     /// Notes the problem when a cell is not UTF-8.
-    private static func check(_ utf8: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout Problem?) {
+    fileprivate static func check(_ utf8: UnsafeBufferPointer<UInt8>, _ rowLine: Int, _ problem: inout CSVReader.Problem?) {
         // ASCII needs no validating (which, generic, is far slower).
         if utf8.allSatisfy({ $0 < 0x80 }) || String(validating: utf8, as: UTF8.self) != nil { return }
         problem = problem ?? .invalidUTF8(line: rowLine)
@@ -201,9 +212,15 @@ struct CSVRow: Sendable {
 
     /// Starts a row of `bytes`.
     fileprivate mutating func start(_ bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
+        // Row after row they are the same bytes, kept: assigning them retained their buffer,
+        // which the threads reading parts of one batch share (and contend for).
+        if !Self.same(self.bytes, bytes) { self.bytes = bytes }
         cells.removeAll(keepingCapacity: true)
         unescaped.removeAll(keepingCapacity: true)
+    }
+
+    private static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        a.indices == b.indices && a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress } }
     }
 
     /// A cell at `range`, counted from the start of the bytes.

@@ -161,7 +161,7 @@ public struct EventFileReader: Sendable {
             start = last
             let results = OrderedSlots<Part>(count: parts.count)
             let cuts = parts, bytes = pending, columns = plan
-            let work: @Sendable (Int) -> Void = { index in
+            let work: @Sendable (Int, Int) -> Void = { index, _ in
                 let (range, firstLine) = cuts[index]
                 results.set(index, read(EventFileReader(bytes[range], format: format, file: file, decoder: decoder, firstLine: firstLine, plan: columns)))
             }

@@ -54,6 +54,10 @@ public final class MemberPartitions: @unchecked Sendable {
             self.fields = fields
             self.references = references
         }
+
+        /// A layout of its own for one thread, the same as this one (threads sharing one contend
+        /// for its reference count).
+        func copy() -> RecordLayout { RecordLayout(type: type, nameIndex: nameIndex, fields: fields.map { $0 }, references: references.map { $0 }) }
     }
 
     /// - Parameters:
@@ -137,6 +141,8 @@ public final class MemberPartitions: @unchecked Sendable {
     /// Builds a batch event by event.
     private struct BatchEncoder {
         let partitions: MemberPartitions
+        /// The partitions' layouts, copied for this encoder's thread.
+        let layouts: [RecordLayout]
         var batch: Batch
         var lastType: String?
         /// A name's index by its place in a record (the type, then each field): events of a type
@@ -147,6 +153,7 @@ public final class MemberPartitions: @unchecked Sendable {
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
+            layouts = partitions.layouts.map { $0.copy() }
             batch = Batch(records: Array(repeating: [], count: partitions.count), counts: Array(repeating: 0, count: partitions.count))
         }
 
@@ -179,7 +186,7 @@ public final class MemberPartitions: @unchecked Sendable {
 
         /// Adds a decoded row of the policy's event type `row.type`.
         mutating func add(_ row: DecodedRow) {
-            let layout = partitions.layouts[row.type]
+            let layout = layouts[row.type]
             precondition(layout.fields.count == row.values.count, "a row decoded for another policy")
             batch.events += 1
             if batch.lastDate.map({ $0 < row.date }) ?? true { batch.lastDate = row.date }

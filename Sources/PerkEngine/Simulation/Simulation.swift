@@ -50,13 +50,14 @@ public struct Simulation: Sendable {
     public func run(_ partitions: MemberPartitions, jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) throws -> Result {
         let store = OrderedSlots<Swift.Result<Result, Error>>(count: partitions.count)
-        let work: @Sendable (Int) -> Void = { index in
+        let replicas = Self.replicas(of: policies, workers: min(jobs, partitions.count))
+        let work: @Sendable (Int, Int) -> Void = { index, worker in
             // The partition's events are freed here and their memory is reused by the next
             // partition's: not handed back to the system, whose pages would be faulted in again
             // (W2 10M: a million page faults, 4 s of system time, for no lower peak).
             store.set(index, Swift.Result {
                 let (events, groups) = try partitions.eventsByMember(ofPartition: index)
-                return run(events, groupedAs: groups, jobs: 1, progress: progress)
+                return run(events, groupedAs: groups, under: replicas[worker], jobs: 1, progress: progress)
             })
         }
         runInParallel(partitions.count, jobs: jobs, work)
@@ -111,11 +112,20 @@ public struct Simulation: Sendable {
     /// `jobs` threads.
     public func run(_ events: [InputEvent], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) -> Result {
-        run(events, groupedAs: MemberGroups(events), jobs: jobs, progress: progress)
+        run(events, groupedAs: MemberGroups(events), under: policies, jobs: jobs, progress: progress)
     }
 
-    /// Replays `events`, which `grouped` groups by member, on `jobs` threads.
-    private func run(_ events: [InputEvent], groupedAs grouped: MemberGroups, jobs: Int, progress: (@Sendable (Int) -> Void)?) -> Result {
+    /// The policies each of `workers` threads replays under: worker 0 the simulation's own, every
+    /// other worker replicas of its own (threads sharing a compiled policy contend for the
+    /// reference counts of its closures and tables on every event).
+    private static func replicas(of policies: [CompiledPolicy], workers: Int) -> [[CompiledPolicy]] {
+        [policies] + (1..<max(workers, 1)).map { _ in policies.map { $0.replica() } }
+    }
+
+    /// Replays `events`, which `grouped` groups by member, under `policies` (the simulation's or
+    /// replicas of them) on `jobs` threads.
+    private func run(_ events: [InputEvent], groupedAs grouped: MemberGroups, under policies: [CompiledPolicy], jobs: Int,
+                     progress: (@Sendable (Int) -> Void)?) -> Result {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
         let notApplied = events.count { $0.date >= asOf }
@@ -124,7 +134,9 @@ public struct Simulation: Sendable {
         let chunkCount = jobs <= 1 ? 1 : min(max(members.count, 1), jobs * 8)
         let chunks = (0..<chunkCount).map { index in members.count * index / chunkCount..<members.count * (index + 1) / chunkCount }
         let store = OrderedSlots<([[MemberResult]], [Tally])>(count: chunkCount)
-        let work: @Sendable (Int) -> Void = { chunk in
+        let replicas = Self.replicas(of: policies, workers: min(jobs, chunkCount))
+        let work: @Sendable (Int, Int) -> Void = { chunk, worker in
+            let policies = replicas[worker]
             var tallies = policies.map { Tally(policy: $0) }
             // Room for every member of the chunk: grown as appended, each result was copied again.
             var results: [[MemberResult]] = policies.map { _ in

@@ -32,7 +32,7 @@ public enum SimulationReport {
     public static func membersCSV(_ members: [Simulation.MemberResult], jobs: Int = 1) -> String {
         let chunkCount = min(max(members.count / 10_000, 1), max(jobs, 1) * 4)
         let chunks = OrderedSlots<String>(count: chunkCount)
-        runInParallel(chunkCount, jobs: jobs) { chunk in
+        runInParallel(chunkCount, jobs: jobs) { chunk, _ in
             // Written as bytes: a million members' rows built as strings took seconds.
             var bytes: [UInt8] = []
             let rows = members[members.count * chunk / chunkCount..<members.count * (chunk + 1) / chunkCount]
