@@ -47,7 +47,7 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
 
     /// Adds field `name`, which events read back from storage give in name order: appended when
     /// it sorts after the last (no search), set by name otherwise.
-    mutating func append(_ name: String, _ value: Value) {
+    mutating func append(_ name: String, _ value: consuming Value) {
         if let last = fields.last, last.name >= name {
             self[name] = value
         } else {

@@ -356,7 +356,7 @@ private struct RecordWriter {
     mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
         // Line, date, id's and member's lengths, field count; the type; the id's and member's bytes.
         var most = 5 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
-        for (field, value) in event.fields { most += Self.most(field) + Self.most(value) }
+        for (field, value) in event.fields { most += Self.most(field) + withUnsafePointer(to: value, Self.most) }
         write(atMost: most) { cursor in
             var (id, member) = (event.id, event.member)
             id.withUTF8 { id in
@@ -367,7 +367,7 @@ private struct RecordWriter {
             }
             for (place, (field, value)) in event.fields.enumerated() {
                 cursor.name(field, index: nameIndex(place + 1, field))
-                cursor.value(value)
+                withUnsafePointer(to: value) { cursor.value($0) }
             }
         }
     }
@@ -380,13 +380,13 @@ private struct RecordWriter {
         row.values.withUnsafeBufferPointer { values in
             row.withIDAndMember { id, member in
                 var most = 6 * RecordCursor.longestVarint + id.count + member.count
-                for index in values.indices { most += RecordCursor.longestVarint + Self.most(values[index]) }
+                for index in values.indices { most += RecordCursor.longestVarint + Self.most(values.baseAddress! + index) }
                 write(atMost: most) { cursor in
                     cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
                                  id: id, member: member, fields: layout.fields.count)
                     for field in layout.fields.indices {
                         cursor.name("", index: layout.fields[field].nameIndex)
-                        cursor.value(values[layout.fields[field].declared])
+                        cursor.value(values.baseAddress! + layout.fields[field].declared)
                     }
                 }
             }
@@ -413,10 +413,10 @@ private struct RecordWriter {
     private static func most(_ name: String) -> Int { 2 * RecordCursor.longestVarint + name.utf8.count }
 
     /// The most bytes a value takes.
-    private static func most(_ value: Value) -> Int {
-        switch value {
+    private static func most(_ value: UnsafePointer<Value>) -> Int {
+        switch value.pointee {
         case .text(let text), .event(let text): return 1 + RecordCursor.longestVarint + text.utf8.count
-        case .list(let items): return 1 + RecordCursor.longestVarint + items.reduce(0) { $0 + most($1) }
+        case .list(let items): return 1 + RecordCursor.longestVarint + items.withUnsafeBufferPointer { items in items.indices.reduce(0) { $0 + most(items.baseAddress! + $1) } }
         default: return 1 + 2 * RecordCursor.longestWideVarint
         }
     }
@@ -453,13 +453,13 @@ private struct RecordCursor {
         }
     }
 
-    mutating func value(_ value: Value) {
+    mutating func value(_ value: UnsafePointer<Value>) {
         func tagged(_ tag: UInt8, _ number: ExactNumber) {
             byte(tag)
             wide(number.numerator)
             wide(number.denominator)
         }
-        switch value {
+        switch value.pointee {
         case .number(let n): tagged(0, n)
         case .money(let n): tagged(1, n)
         case .points(let n): tagged(2, n)
@@ -486,7 +486,9 @@ private struct RecordCursor {
         case .list(let items):
             byte(12)
             unsigned(UInt64(items.count))
-            for item in items { self.value(item) }
+            items.withUnsafeBufferPointer { items in
+                for index in items.indices { self.value(items.baseAddress! + index) }
+            }
         }
     }
 
