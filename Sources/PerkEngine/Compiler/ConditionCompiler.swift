@@ -113,7 +113,7 @@ extension ExpressionCompiler {
         switch resolve(name, in: scope) {
         case .ruleEvent?:
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
-            return { frame in try frame.event?.fields.text(of: name, usuallyAt: position) ?? textOfValue(&frame) }
+            return { frame in try frame.eventText(name, usuallyAt: position) ?? textOfValue(&frame) }
         case .aggregatedEvent?:
             let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in

@@ -238,8 +238,8 @@ struct ExpressionCompiler {
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 // A field is read in place: binding the event copies it.
-                if let field = frame.event?.fields.value(of: name, usuallyAt: position) { return field }
-                guard let current = frame.event else { throw EvaluationError("no event for `\(name)`") }
+                if let field = frame.eventField(name, usuallyAt: position) { return field }
+                guard let current = frame.currentEvent else { throw EvaluationError("no event for `\(name)`") }
                 return try Self.property(name, at: position, recorded, of: current)
             }
         case .member(let property):

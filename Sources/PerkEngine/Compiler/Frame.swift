@@ -5,8 +5,11 @@ import PerkLanguage
 struct Frame {
     var member: MemberState
     var today: CivilDate
-    /// The event being applied (already recorded in `member.history`), if any.
+    /// The event being applied, if any, when it is not recorded in the member's history: one
+    /// that is recorded is read where it was recorded (`eventRecordedAt`), not copied.
     var event: RecordedEvent?
+    /// Where the event being applied was recorded in `member.histories`, if it was.
+    var eventRecordedAt: (type: Int, index: Int)? = nil
     /// The history event an aggregate is looking at: its type and index in `member.histories`.
     var aggregated: (type: Int, index: Int)?
     /// The rule's `let` values, by the slot each was given when compiled: quantities' amounts
@@ -18,6 +21,39 @@ struct Frame {
 }
 
 extension Frame {
+    /// The event being applied's field `name`, read in place (see `EventFields.value(of:usuallyAt:)`).
+    @inline(__always)
+    func eventField(_ name: String, usuallyAt position: Int?) -> Value? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.value(of: name, usuallyAt: position) }
+        return event?.fields.value(of: name, usuallyAt: position)
+    }
+
+    /// The amount of the event being applied's field `name`, read in place.
+    @inline(__always)
+    func eventAmount(_ name: String, usuallyAt position: Int?) -> ExactNumber? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.amount(of: name, usuallyAt: position) }
+        return event?.fields.amount(of: name, usuallyAt: position)
+    }
+
+    /// The text of the event being applied's field `name`, read in place.
+    @inline(__always)
+    func eventText(_ name: String, usuallyAt position: Int?) -> String? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.text(of: name, usuallyAt: position) }
+        return event?.fields.text(of: name, usuallyAt: position)
+    }
+
+    /// The id of the event being applied.
+    var eventID: String? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index].id }
+        return event?.id
+    }
+
+    /// The event being applied, copied (for what is not a field: its date, what it earned).
+    var currentEvent: RecordedEvent? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index] }
+        return event
+    }
+
     /// A frame with a blank member, a fixed day and no event: for what reads none of them
     /// (constants, running-total terms, expressions of the tier with the tier set).
     static var detached: Frame { Frame(member: MemberState(id: ""), today: CivilDate(year: 2000, month: 1, day: 1)!, event: nil) }

@@ -75,7 +75,7 @@ extension ExpressionCompiler {
             return amountOfValue
         case .ruleEvent?:
             let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
-            return { frame in try frame.event?.fields.amount(of: name, usuallyAt: position) ?? amountOfValue(&frame) }
+            return { frame in try frame.eventAmount(name, usuallyAt: position) ?? amountOfValue(&frame) }
         case .aggregatedEvent?:
             let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in

@@ -43,12 +43,12 @@ extension CompiledPolicy {
         swap(&member, &session.execution.frame.member)
     }
 
-    /// Records the frame's event (dated the frame's day) in its type's history, in date order (an
-    /// event older than the newest goes before it), with its running totals. Returns where it went.
-    func record(type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
+    /// Records `event` (dated the frame's day) in its type's history, in date order (an event
+    /// older than the newest goes before it), with its running totals. Returns where it went.
+    func record(_ event: consuming RecordedEvent, type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
-        frame.member.histories[type].insertOrAppend(frame.event!, at: index)
+        frame.member.histories[type].insertOrAppend(event, at: index)
         effects.refreshWindowSums(ofType: type, from: index, in: &frame)
         return (type, index)
     }
@@ -222,7 +222,7 @@ extension CompiledPolicy {
 extension RangeReplaceableCollection where Index == Int {
     /// Inserts `element` at `index`, appending when that is the end: appending moves the element
     /// in, inserting copies it once more.
-    mutating func insertOrAppend(_ element: Element, at index: Int) {
+    mutating func insertOrAppend(_ element: consuming Element, at index: Int) {
         if index == count { append(element) } else { insert(element, at: index) }
     }
 }

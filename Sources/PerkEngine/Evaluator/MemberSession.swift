@@ -43,13 +43,21 @@ public struct MemberSession {
         let before = execution.frame.member.scalars
         // What the previous event left is replaced (its outcome was moved out, a blank in its place).
         execution.frame.today = event.date
-        execution.frame.event = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
         execution.frame.seen = trace ? [] : nil
         execution.outcome = Outcome(kind: kind, date: event.date)
         execution.rule = ""
-        execution.recordedAt = nil
         execution.journal.removeAll()
-        if let type = plan.recordedAs { execution.recordedAt = policy.record(type: type, in: &execution.frame) }
+        // A recorded event is moved into the history and read there; copying it into the
+        // history as well as keeping it in the frame copied and freed it once more per event.
+        let applied = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
+        if let type = plan.recordedAs {
+            execution.frame.event = nil
+            execution.recordedAt = policy.record(applied, type: type, in: &execution.frame)
+        } else {
+            execution.frame.event = applied
+            execution.recordedAt = nil
+        }
+        execution.frame.eventRecordedAt = execution.recordedAt
         do {
             if entitlements { execution.outcome.entitlements = try policy.effects.entitlements(&execution.frame) }
             for rule in plan.rules {

@@ -239,9 +239,9 @@ extension CompiledPolicy {
             var recorded = RecordedEvent(id: event.id, type: event.type, date: date, fields: fields)
             recorded.earned = try number(event.earned, "\(field).earned")
             recorded.refunded = try number(event.refunded, "\(field).refunded")
-            var frame = Frame(member: MemberState(id: member.id), today: date, event: recorded)
+            var frame = Frame(member: MemberState(id: member.id), today: date, event: nil)
             swap(&member, &frame.member)
-            _ = record(type: type, in: &frame)
+            _ = record(recorded, type: type, in: &frame)
             swap(&member, &frame.member)
         }
         member.benefitUses = try snapshot.benefitUses.mapValues { try $0.map { try day($0, "benefit_uses")! } }
