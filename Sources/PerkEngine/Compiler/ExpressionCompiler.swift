@@ -389,7 +389,8 @@ struct ExpressionCompiler {
         let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type, key: key)
         return { frame in
             let (from, to) = try bounds(&frame)
-            if let total = frame.member.windowSum(term, type: type, from: from, through: to) { return total }
+            guard type < frame.member.histories.count else { return .zero }
+            if let total = frame.member.histories[type].windowSum(term, from: from, through: to) { return total }
             return try walk(&frame, from, to)
         }
     }

@@ -91,30 +91,28 @@ final class WindowTermRegistry: @unchecked Sendable {
     }
 }
 
-extension MemberState {
-    /// The sum of running-total term `term` over the recorded events of `type` dated from day
-    /// number `from` through day number `through`; nil when the totals are not available (a term
-    /// could not be computed).
-    func windowSum(_ term: Int, type: Int, from: Int, through: Int) -> ExactNumber? {
-        guard type < histories.count else { return .zero }
-        let events = histories[type]
+extension EventHistory {
+    /// The sum of running-total term `term` over these recorded events dated from day number
+    /// `from` through day number `through`; nil when the totals are not available (a term could
+    /// not be computed). A method of the history, not of the member: called on the member, it
+    /// copied all of the member's 408 bytes.
+    func windowSum(_ term: Int, from: Int, through: Int) -> ExactNumber? {
         // The first event on or after `from`, and the first after `through`.
         func firstIndex(where isAfter: (Int) -> Bool) -> Int {
-            var (low, high) = (0, events.count)
+            var (low, high) = (0, count)
             while low < high {
                 let middle = (low + high) / 2
-                if isAfter(events[middle].date.dayNumber) { high = middle } else { low = middle + 1 }
+                if isAfter(self[middle].date.dayNumber) { high = middle } else { low = middle + 1 }
             }
             return low
         }
         let first = firstIndex { $0 >= from }, end = firstIndex { $0 > through }
         guard first < end else { return .zero }
-        let last = events[end - 1].windowSums, start = events[first].windowSums
+        let last = self[end - 1].windowSums, start = self[first].windowSums
         guard last.count > term, start.count > term else { return nil }
         // Running total through the last, less the running total before the first.
         return last.total(term).subtracting(start.before(term))
     }
-
 }
 
 extension Frame {

@@ -128,7 +128,7 @@ extension CompiledPolicy {
 
     /// Advances as `advance(_:to:)` does, appending the outcomes to `outcomes`.
     public func advance(_ member: inout MemberState, to date: CivilDate, into outcomes: inout [Outcome]) {
-        while let (day, endOfDay) = nextDue(member), day < date || (day == date && !endOfDay) {
+        while let (day, endOfDay) = nextDue(status: member.status, review: member.nextReview, lots: member.lots), day < date || (day == date && !endOfDay) {
             var outcome = Outcome(kind: .scheduled, date: day)
             if endOfDay {
                 expireLots(on: day, member: &member, outcome: &outcome)
@@ -140,20 +140,22 @@ extension CompiledPolicy {
         if member.processedThrough.map({ $0 < date }) ?? true { member.processedThrough = date }
     }
 
-    /// The earliest time-driven effect still to apply: its day, and whether it is at the day's end.
-    func nextDue(_ member: MemberState) -> (day: CivilDate, endOfDay: Bool)? {
+    /// The earliest time-driven effect still to apply to a member of this status, review date and
+    /// lots: its day, and whether it is at the day's end. (Given the member's parts: given the
+    /// member, each call copied all 408 bytes of it.)
+    func nextDue(status: MemberState.Status, review: CivilDate?, lots: [Lot]) -> (day: CivilDate, endOfDay: Bool)? {
         var earliest: (day: CivilDate, endOfDay: Bool)?
         func consider(_ day: CivilDate, endOfDay: Bool) {
             if let current = earliest, current.day < day || (current.day == day && (!current.endOfDay || endOfDay)) { return }
             earliest = (day, endOfDay)
         }
-        if case .frozen(let until) = member.status { consider(until, endOfDay: false) }
-        if member.status != .cancelled, let review = member.nextReview { consider(review, endOfDay: false) }
+        if case .frozen(let until) = status { consider(until, endOfDay: false) }
+        if status != .cancelled, let review { consider(review, endOfDay: false) }
         // Lots are in earning order, and a lot's expiry and notice are the same function of its
         // earning day for every lot, never earlier for a later lot: the first lot still holding
         // points expires first, and the first with a notice to give gives it first.
         var expiryFound = false, noticeFound = effects.noticeLead == nil
-        for lot in member.lots {
+        for lot in lots {
             if let current = earliest, lot.earnedOn > current.day { break }
             guard !lot.remaining.isZero else { continue }
             if !noticeFound, !lot.noticeIssued, let notice = lot.noticeOn {

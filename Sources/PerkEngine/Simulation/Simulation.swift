@@ -224,7 +224,8 @@ private struct MemberReplay {
             // The months after it that end before anything is due close with the same state, in
             // one go. The state is read where the session keeps it: through an accessor, passing
             // it on copied it.
-            let due = session.policy.nextDue(session.execution.frame.member)?.day
+            let due = session.policy.nextDue(status: session.execution.frame.member.status, review: session.execution.frame.member.nextReview,
+                                             lots: session.execution.frame.member.lots)?.day
             var end = month.next
             while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
             tally.closeMonths(month..<end, with: session.execution.frame.member)
