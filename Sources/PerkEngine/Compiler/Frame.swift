@@ -21,29 +21,32 @@ struct Frame {
 }
 
 extension Frame {
+    // The readers of the event being applied are `mutating` only so that they read it in place:
+    // read from a non-mutating method, the optional event was first copied whole (192 bytes).
+
     /// The event being applied's field `name`, read in place (see `EventFields.value(of:usuallyAt:)`).
     @inline(__always)
-    func eventField(_ name: String, usuallyAt position: Int?) -> Value? {
+    mutating func eventField(_ name: String, usuallyAt position: Int?) -> Value? {
         if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.value(of: name, usuallyAt: position) }
         return event?.fields.value(of: name, usuallyAt: position)
     }
 
     /// The amount of the event being applied's field `name`, read in place.
     @inline(__always)
-    func eventAmount(_ name: String, usuallyAt position: Int?) -> ExactNumber? {
+    mutating func eventAmount(_ name: String, usuallyAt position: Int?) -> ExactNumber? {
         if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.amount(of: name, usuallyAt: position) }
         return event?.fields.amount(of: name, usuallyAt: position)
     }
 
     /// The text of the event being applied's field `name`, read in place.
     @inline(__always)
-    func eventText(_ name: String, usuallyAt position: Int?) -> String? {
+    mutating func eventText(_ name: String, usuallyAt position: Int?) -> String? {
         if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.text(of: name, usuallyAt: position) }
         return event?.fields.text(of: name, usuallyAt: position)
     }
 
     /// The id of the event being applied.
-    var eventID: String? {
+    mutating func eventID() -> String? {
         if let (type, index) = eventRecordedAt { return member.histories[type][index].id }
         return event?.id
     }

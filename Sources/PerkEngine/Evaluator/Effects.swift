@@ -86,7 +86,7 @@ final class Effects: Sendable {
 
     func earn(_ points: ExactNumber, in execution: inout Execution) throws {
         // The event's id only: binding the event copied it whole.
-        guard !points.isZero, let source = execution.frame.eventID else { return }
+        guard !points.isZero, let source = execution.frame.eventID() else { return }
         execution.outcome.earn(points, by: execution.rule)
         let today = execution.frame.today
         let expiry = expiryDate(earnedOn: today)
