@@ -230,8 +230,12 @@ struct ExpressionCompiler {
             let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
             return { frame in
                 guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
-                // A field is read in place: passing the history's event to a function copies it.
+                // A field or property is read in place: passing the history's event to a function copies it.
                 if let field = frame.member.histories[type][index].fields.value(of: name, usuallyAt: position) { return field }
+                if let recorded {
+                    return Self.recordedValue(recorded, earned: frame.member.histories[type][index].earned,
+                                              refunded: frame.member.histories[type][index].refunded, date: frame.member.histories[type][index].date)
+                }
                 return try Self.property(name, at: position, recorded, of: frame.member.histories[type][index])
             }
         case .ruleEvent:
@@ -261,11 +265,18 @@ struct ExpressionCompiler {
     @inline(__always)
     static func property(_ name: String, at position: Int? = nil, _ recorded: EventProperty?, of event: RecordedEvent) throws -> Value {
         if let field = event.fields.value(of: name, usuallyAt: position) { return field }
-        switch recorded {
-        case .earned: return .points(event.earned)
-        case .refunded: return .money(event.refunded)
-        case .date: return .date(event.date)
-        case nil: throw EvaluationError("`\(event.type)` event \(event.id) has no `\(name)`")
+        guard let recorded else { throw EvaluationError("`\(event.type)` event \(event.id) has no `\(name)`") }
+        return recordedValue(recorded, earned: event.earned, refunded: event.refunded, date: event.date)
+    }
+
+    /// A recorded property's value, given the event's recorded properties (read in place by the
+    /// caller: a recorded event passed whole is copied).
+    @inline(__always)
+    static func recordedValue(_ property: EventProperty, earned: ExactNumber, refunded: ExactNumber, date: CivilDate) -> Value {
+        switch property {
+        case .earned: return .points(earned)
+        case .refunded: return .money(refunded)
+        case .date: return .date(date)
         }
     }
 
