@@ -203,7 +203,18 @@ extension CompiledPolicy {
             outcome.expired.append((earnedOn: member.lots[index].earnedOn, points: points))
             member.totals.expired = member.totals.expired.adding(points)!
         }
-        member.lots.removeAll { $0.remaining.isZero && ($0.expiresOn.map { $0 <= day } ?? false) }
+        // The lots used up and expired leave; the others keep their order, moved through a
+        // pointer (`removeAll(where:)`, and swapping the array's elements, copied each lot).
+        let kept = member.lots.withUnsafeMutableBufferPointer { lots in
+            var kept = 0
+            for index in lots.indices {
+                if lots[index].remaining.isZero, let expiry = lots[index].expiresOn, expiry <= day { continue }
+                if kept != index { lots.swapAt(kept, index) }
+                kept += 1
+            }
+            return kept
+        }
+        member.lots.removeLast(member.lots.count - kept)
     }
 
     /// The tier the ladder's measure gives a member on a date — what a review at the start of
