@@ -45,8 +45,10 @@ extension CompiledPolicy {
 
     /// Records `event` (dated the frame's day) in its type's history, in date order (an event
     /// older than the newest goes before it), with its running totals. Returns where it went.
-    func record(_ event: consuming RecordedEvent, type: Int, in frame: inout Frame) -> (type: Int, index: Int) {
+    /// `room`: how many events an empty history is given room for.
+    func record(_ event: consuming RecordedEvent, type: Int, in frame: inout Frame, room: Int = 0) -> (type: Int, index: Int) {
         if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
+        if room > 0, frame.member.histories[type].isEmpty { frame.member.histories[type].reserveCapacity(room) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
         frame.member.histories[type].insertOrAppend(event, at: index)
         effects.refreshWindowSums(ofType: type, from: index, in: &frame)

@@ -8,6 +8,8 @@ public struct MemberSession {
     public let policy: CompiledPolicy
     /// The evaluation, whose frame holds the member between events.
     var execution: Execution
+    /// How many events a history is given room for when its first is recorded.
+    private var historyRoom = 0
 
     public init(_ member: consuming MemberState, under policy: CompiledPolicy) {
         self.policy = policy
@@ -20,6 +22,18 @@ public struct MemberSession {
     /// The member's state now (read in place; passed on whole, it is copied).
     public var member: MemberState {
         _read { yield execution.frame.member }
+    }
+
+    /// Makes room for the lots and recorded events `count` more events can add to the member, in
+    /// one allocation each: a replay knows how many events a member has, and arrays grown a
+    /// doubling at a time moved every lot and recorded event several times. (At most 64 of each
+    /// are made room for: beyond that, growing is rare.)
+    public mutating func reserveCapacity(forEvents count: Int) {
+        let room = min(count, 64)
+        execution.frame.member.lots.reserveCapacity(execution.frame.member.lots.count + room)
+        // A history is given its room when its first event is recorded: made here, the member
+        // would hold empty histories it otherwise does not.
+        historyRoom = room
     }
 
     /// Ends the session: the member's state, moved out.
@@ -52,7 +66,7 @@ public struct MemberSession {
         let applied = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
         if let type = plan.recordedAs {
             execution.frame.event = nil
-            execution.recordedAt = policy.record(applied, type: type, in: &execution.frame)
+            execution.recordedAt = policy.record(applied, type: type, in: &execution.frame, room: historyRoom)
         } else {
             execution.frame.event = applied
             execution.recordedAt = nil

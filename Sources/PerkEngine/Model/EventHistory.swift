@@ -29,7 +29,10 @@ struct EventHistory: RandomAccessCollection, MutableCollection, RangeReplaceable
         events.replaceSubrange(forgotten + range.lowerBound..<forgotten + range.upperBound, with: newEvents)
     }
 
-    mutating func append(_ event: RecordedEvent) { events.append(event) }
+    mutating func append(_ event: consuming RecordedEvent) { events.append(event) }
+
+    /// Room for `count` events kept in all, without growing.
+    mutating func reserveCapacity(_ count: Int) { events.reserveCapacity(forgotten + count) }
 
     /// Forgets the oldest `count` events.
     mutating func removeFirst(_ count: Int) {

@@ -178,6 +178,7 @@ public struct Simulation: Sendable {
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy),
                                   month: Month(events[applied.first!].date))
+        member.session.reserveCapacity(forEvents: applied.count)
         for position in applied {
             member.closeMonths(through: events[position].date, into: &tally, outcomes: &outcomes)
             member.apply(events[position], directory: directory, into: &tally, outcomes: &outcomes)
