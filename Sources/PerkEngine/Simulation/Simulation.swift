@@ -204,15 +204,16 @@ private struct MemberReplay {
     var month: Month
 
     /// Applies an event (and the time-driven effects before it), counting what they did.
+    /// `outcomes` is empty, as counting leaves it (emptying it again went through generic code).
     mutating func apply(_ event: InputEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
-        outcomes.removeAll(keepingCapacity: true)
+        assert(outcomes.isEmpty, "outcomes left over")
         session.apply(event, entitlements: false, directory: directory, into: &outcomes)
         tally.count(&outcomes)
     }
 
-    /// Applies the time-driven effects due before `date`, counting what they did.
+    /// Applies the time-driven effects due before `date`, counting what they did (`outcomes` is empty).
     mutating func advance(to date: CivilDate, into tally: inout Tally, outcomes: inout [Outcome]) {
-        outcomes.removeAll(keepingCapacity: true)
+        assert(outcomes.isEmpty, "outcomes left over")
         session.advance(to: date, into: &outcomes)
         tally.count(&outcomes)
     }
