@@ -197,6 +197,35 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
     }
 
+    /// Quiet months close together only up to the next time-driven effect, one due on the first
+    /// of a month included: a month's end is the start of the next month's first day, as the
+    /// as-of state is the start of the as-of day (REFERENCE-POLICY.md), with what is due then
+    /// applied. Here the tier reached on 2024-01-01 is held two months, requalified on 2024-03-01
+    /// (150 CNY in the three months before) and dropped on 2024-05-01: April ends in Basic.
+    func testQuietMonthsCloseTogetherUpToAReviewOnTheFirstOfAMonth() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            measure spend = sum(amount of purchase, last 3 months)
+            tiers by spend {
+              tier Basic
+              tier Plus at 100 CNY
+              hold 2 months then review
+            }
+            rule points on purchase {
+              earn floor(amount * 1 point per 1 CNY)
+              upgrade
+            }
+            """)).get()
+        let events = [InputEvent(id: "e1", date: CivilDate(iso: "2024-01-01")!, member: "A", type: "purchase",
+                                 fields: ["amount": .money(ExactNumber(150))], location: InputLocation(file: "t", line: 2))]
+        let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-07-01")!)
+            .run(events, jobs: 1).tallies[0]
+        let series = tally.monthlySeries.map { month, m in "\(month) \(m.membersPerTier)" }
+        XCTAssertEqual(series, ["2024-01 [0, 1]", "2024-02 [0, 1]", "2024-03 [0, 1]", "2024-04 [1, 0]", "2024-05 [1, 0]", "2024-06 [1, 0]"])
+        XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
+    }
+
     /// members.csv is formatted in chunks on several threads for many members: the rows come out
     /// whole, in member order, whatever the number of threads. Replayed through partitions, with a
     /// second purchase each, the same members give the rows worked out for them.

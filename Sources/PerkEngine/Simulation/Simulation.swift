@@ -186,7 +186,7 @@ public struct Simulation: Sendable {
         member.closeMonths(through: asOf, into: &tally, outcomes: &outcomes)
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
         let (state, month) = (member.session.member, member.month)
-        if month.start < asOf { tally.closeMonths(month..<month.next, with: state) }
+        if month.start < asOf { tally.closeMonths(month..<month.next, balance: state.balance, tier: state.tier) }
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
@@ -228,9 +228,12 @@ private struct MemberReplay {
             // it on copied it.
             let due = session.policy.nextDue(status: session.execution.frame.member.status, review: session.execution.frame.member.nextReview,
                                              lots: session.execution.frame.member.lots)?.day
+            // A month starts before `due` when it is before due's month, or is due's month and due
+            // is not its first day (compared as months: making each month's first day cost more).
+            let dueMonth = due.map(Month.init), dueAfterFirst = (due?.day ?? 1) > 1
             var end = month.next
-            while end < current, due.map({ end.next.start < $0 }) ?? true { end = end.next }
-            tally.closeMonths(month..<end, with: session.execution.frame.member)
+            while end < current, dueMonth.map({ end.next < $0 || (end.next == $0 && dueAfterFirst) }) ?? true { end = end.next }
+            tally.closeMonths(month..<end, balance: session.execution.frame.member.balance, tier: session.execution.frame.member.tier)
             month = end
         }
     }

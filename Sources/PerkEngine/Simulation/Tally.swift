@@ -138,11 +138,12 @@ public struct Tally: Sendable {
         }
     }
 
-    /// Records a member's state at the end of each of `months`, in which it did not change: added
-    /// to the changes where the months start, taken away where they end.
-    mutating func closeMonths(_ months: Range<Month>, with state: MemberState) {
+    /// Records a member's balance and tier at the end of each of `months`, in which they did not
+    /// change: added to the changes where the months start, taken away where they end. (Given the
+    /// member, each call copied it whole.)
+    mutating func closeMonths(_ months: Range<Month>, balance: ExactNumber, tier: Int) {
         guard !months.isEmpty else { return }
-        let balance = state.balance, tier = min(state.tier, membersPerTier.count - 1)
+        let tier = min(tier, membersPerTier.count - 1)
         changeMonth(months.upperBound, counting: false) { entry in
             entry.balanceChange.add(balance.negated)
             entry.tierChange[tier] -= 1
