@@ -300,11 +300,13 @@ extension Array: RowCells where Element == String {
 public struct DecodedRow: Sendable {
     /// The id's bytes, then the member's: the simulator writes them into its records as they
     /// are, so no string is made for either (making two strings a row was a tenth of reading).
+    /// Room for both, overwritten row after row (appending each, after emptying the array, went
+    /// through generic code), and where each ends in it.
     private var idAndMember: [UInt8] = []
-    private var idLength = 0
+    private var idLength = 0, memberEnd = 0
     public var id: String { String(decoding: idAndMember[..<idLength], as: UTF8.self) }
     public internal(set) var date = CivilDate(dayNumber: 0)!
-    public var member: String { String(decoding: idAndMember[idLength...], as: UTF8.self) }
+    public var member: String { String(decoding: idAndMember[idLength..<memberEnd], as: UTF8.self) }
     /// The index of its type among the policy's event types (`CheckedPolicy.eventTypes`).
     public internal(set) var type = 0
     /// The values of its type's fields, in the order the type declares them.
@@ -315,15 +317,19 @@ public struct DecodedRow: Sendable {
 
     /// Sets the id and the member from their bytes (valid UTF-8).
     mutating func setID(_ id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>) {
-        idAndMember.removeAll(keepingCapacity: true)
-        idAndMember.append(contentsOf: id)
-        idAndMember.append(contentsOf: member)
         idLength = id.count
+        memberEnd = id.count + member.count
+        if idAndMember.count < memberEnd { idAndMember = Array(repeating: 0, count: max(memberEnd, 64)) }
+        idAndMember.withUnsafeMutableBufferPointer { room in
+            guard let base = room.baseAddress else { return }
+            if let id = id.baseAddress { base.update(from: id, count: idLength) }
+            if let member = member.baseAddress { (base + idLength).update(from: member, count: memberEnd - idLength) }
+        }
     }
 
     /// Calls `body` with the id's bytes and the member's.
     func withIDAndMember<Result>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        idAndMember.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<idLength]), UnsafeBufferPointer(rebasing: $0[idLength...])) }
+        idAndMember.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<idLength]), UnsafeBufferPointer(rebasing: $0[idLength..<memberEnd])) }
     }
 }
 
