@@ -205,7 +205,10 @@ extension CSVReader.Cursor {
 struct CSVRow: Sendable {
     private var bytes: ArraySlice<UInt8> = []
     /// Each cell's bytes: a range of `bytes`, or of `unescaped` when `escaped`.
+    /// The first `count` are this row's; the rest are an earlier row's, overwritten as cells are
+    /// added (emptying the array for every row went through generic code).
     private var cells: [(range: Range<Int>, escaped: Bool)] = []
+    private(set) var count = 0
     private var unescaped: [UInt8] = []
 
     init() {}
@@ -215,8 +218,9 @@ struct CSVRow: Sendable {
         // Row after row they are the same bytes, kept: assigning them retained their buffer,
         // which the threads reading parts of one batch share (and contend for).
         if !Self.same(self.bytes, bytes) { self.bytes = bytes }
-        cells.removeAll(keepingCapacity: true)
-        unescaped.removeAll(keepingCapacity: true)
+        count = 0
+        // Emptied only when not empty already, as it rarely is: few cells need unescaping.
+        if !unescaped.isEmpty { unescaped.removeAll(keepingCapacity: true) }
     }
 
     private static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
@@ -224,19 +228,26 @@ struct CSVRow: Sendable {
     }
 
     /// A cell at `range`, counted from the start of the bytes.
-    fileprivate mutating func append(_ range: Range<Int>) { cells.append((range, false)) }
+    fileprivate mutating func append(_ range: Range<Int>) { add((range, false)) }
 
     fileprivate mutating func append(unescaped text: [UInt8]) {
-        cells.append((unescaped.count..<unescaped.count + text.count, true))
+        add((unescaped.count..<unescaped.count + text.count, true))
         unescaped += text
     }
 
-    var count: Int { cells.count }
+    private mutating func add(_ cell: (range: Range<Int>, escaped: Bool)) {
+        if count < cells.count { cells[count] = cell } else { cells.append(cell) }
+        count += 1
+    }
 
-    func isEmpty(_ column: Int) -> Bool { cells[column].range.isEmpty }
+    func isEmpty(_ column: Int) -> Bool {
+        precondition(column < count, "no such cell in this row")
+        return cells[column].range.isEmpty
+    }
 
     /// The cell's bytes (valid UTF-8 unless the row was reported as not).
     func withUTF8<Result>(_ column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        precondition(column < count, "no such cell in this row")
         let (range, escaped) = cells[column]
         if escaped { return try unescaped.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) } }
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
