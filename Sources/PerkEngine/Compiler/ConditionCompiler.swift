@@ -88,10 +88,7 @@ extension ExpressionCompiler {
                 let itemText = try compileText(item, in: scope)
                 return { frame in
                     guard let text = try itemText(&frame) else { return negated }
-                    // Lengths first: comparing texts of different lengths still went through
-                    // the library's general comparison.
-                    let length = text.utf8.count
-                    return texts.contains { $0.utf8.count == length && $0 == text } != negated
+                    return texts.contains(text) != negated
                 }
             }
             let itemValue = try compile(item, in: scope)
