@@ -168,6 +168,19 @@ final class SimulationTests: XCTestCase {
     /// [0, 1]; May and June 150 [1, 0]; July 0 (150 expired) [1, 0]; August 0; September and
     /// October 20. The as-of day, 2024-11-01, starts November, which is not reported.
     func testTheMonthlySeriesThroughReviewsAndQuietMonths() throws {
+        let tally = try tallyOfReviewedPurchases([("2024-01-20", 150), ("2024-09-05", 20)], asOf: "2024-11-01")
+        let series = tally.monthlySeries.map { month, m in "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)" }
+        XCTAssertEqual(series, ["2024-01 +150 -0 =150 [0, 1]", "2024-02 +0 -0 =150 [0, 1]", "2024-03 +0 -0 =150 [0, 1]",
+                                "2024-04 +0 -0 =150 [0, 1]", "2024-05 +0 -0 =150 [1, 0]", "2024-06 +0 -0 =150 [1, 0]",
+                                "2024-07 +0 -150 =0 [1, 0]", "2024-08 +0 -0 =0 [1, 0]", "2024-09 +20 -0 =20 [1, 0]",
+                                "2024-10 +0 -0 =20 [1, 0]"])
+        XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
+    }
+
+    /// Member A's purchases (day, CNY) replayed under a policy of one point per CNY, a Plus tier
+    /// at 100 CNY over the last 3 months held 2 months then reviewed, and lots expiring at the
+    /// end of the month 6 months after earning: the simulation's tally.
+    private func tallyOfReviewedPurchases(_ purchases: [(day: String, cny: Int)], asOf: String) throws -> Tally {
         let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
             currency CNY
             event purchase { amount: money }
@@ -183,18 +196,12 @@ final class SimulationTests: XCTestCase {
               upgrade
             }
             """)).get()
-        let events = [("2024-01-20", 150), ("2024-09-05", 20)].enumerated().map { index, purchase in
-            InputEvent(id: "e\(index)", date: CivilDate(iso: purchase.0)!, member: "A", type: "purchase",
-                       fields: ["amount": .money(ExactNumber(purchase.1))], location: InputLocation(file: "t", line: index + 2))
+        let events = purchases.enumerated().map { index, purchase in
+            InputEvent(id: "e\(index)", date: CivilDate(iso: purchase.day)!, member: "A", type: "purchase",
+                       fields: ["amount": .money(ExactNumber(purchase.cny))], location: InputLocation(file: "t", line: index + 2))
         }
-        let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-11-01")!)
+        return Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: asOf)!)
             .run(events, jobs: 1).tallies[0]
-        let series = tally.monthlySeries.map { month, m in "\(month) +\(m.issued) -\(m.expired) =\(m.balance) \(m.membersPerTier)" }
-        XCTAssertEqual(series, ["2024-01 +150 -0 =150 [0, 1]", "2024-02 +0 -0 =150 [0, 1]", "2024-03 +0 -0 =150 [0, 1]",
-                                "2024-04 +0 -0 =150 [0, 1]", "2024-05 +0 -0 =150 [1, 0]", "2024-06 +0 -0 =150 [1, 0]",
-                                "2024-07 +0 -150 =0 [1, 0]", "2024-08 +0 -0 =0 [1, 0]", "2024-09 +20 -0 =20 [1, 0]",
-                                "2024-10 +0 -0 =20 [1, 0]"])
-        XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
     }
 
     /// Quiet months close together only up to the next time-driven effect, one due on the first
@@ -203,24 +210,8 @@ final class SimulationTests: XCTestCase {
     /// applied. Here the tier reached on 2024-01-01 is held two months, requalified on 2024-03-01
     /// (150 CNY in the three months before) and dropped on 2024-05-01: April ends in Basic.
     func testQuietMonthsCloseTogetherUpToAReviewOnTheFirstOfAMonth() throws {
-        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
-            currency CNY
-            event purchase { amount: money }
-            measure spend = sum(amount of purchase, last 3 months)
-            tiers by spend {
-              tier Basic
-              tier Plus at 100 CNY
-              hold 2 months then review
-            }
-            rule points on purchase {
-              earn floor(amount * 1 point per 1 CNY)
-              upgrade
-            }
-            """)).get()
-        let events = [InputEvent(id: "e1", date: CivilDate(iso: "2024-01-01")!, member: "A", type: "purchase",
-                                 fields: ["amount": .money(ExactNumber(150))], location: InputLocation(file: "t", line: 2))]
-        let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-07-01")!)
-            .run(events, jobs: 1).tallies[0]
+        // (The lot expires at the end of July, after the as-of day.)
+        let tally = try tallyOfReviewedPurchases([("2024-01-01", 150)], asOf: "2024-07-01")
         let series = tally.monthlySeries.map { month, m in "\(month) \(m.membersPerTier)" }
         XCTAssertEqual(series, ["2024-01 [0, 1]", "2024-02 [0, 1]", "2024-03 [0, 1]", "2024-04 [1, 0]", "2024-05 [1, 0]", "2024-06 [1, 0]"])
         XCTAssertEqual([tally.upgrades, tally.downgrades], [1, 1])
