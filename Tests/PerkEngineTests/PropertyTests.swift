@@ -10,15 +10,16 @@ final class PropertyTests: XCTestCase {
     private func n(_ value: Int) -> ExactNumber { ExactNumber(value) }
 
     /// A member's stream over three years: purchases of every category, redemptions, refunds,
-    /// benefit uses, referrals, violations and lost cards, in date order.
-    func stream(seed: UInt64, refunds: Bool = true, violations: Bool = true) -> [InputEvent] {
+    /// benefit uses, referrals, violations and lost cards, in date order. Event ids start with
+    /// `member`'s.
+    func stream(seed: UInt64, member: String = "P", refunds: Bool = true, violations: Bool = true) -> [InputEvent] {
         var random = SplitMix64(seed: seed)
         var date = CivilDate(iso: "2023-01-01")!
         var events: [InputEvent] = []
         var purchases: [String] = []
         for index in 0..<Int.random(in: 20...120, using: &random) {
             date = date.adding(days: Int.random(in: 0...20, using: &random))!
-            let id = "e\(index)"
+            let id = "\(member)e\(index)"
             let roll = Int.random(in: 0..<100, using: &random)
             var type = "purchase"
             var fields = EventFields()
@@ -45,7 +46,7 @@ final class PropertyTests: XCTestCase {
             default:
                 type = "card_lost"
             }
-            events.append(InputEvent(id: id, date: date, member: "P", type: type, fields: fields, location: InputLocation(file: "random", line: index)))
+            events.append(InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: "random", line: index)))
         }
         return events
     }
@@ -185,6 +186,62 @@ final class PropertyTests: XCTestCase {
             XCTAssertEqual(a.tier, b.tier, "seed \(seed)")
             XCTAssertEqual(a.lots, b.lots, "seed \(seed)")
             XCTAssertEqual(a.totals, b.totals, "seed \(seed)")
+        }
+    }
+
+    /// A simulation's monthly series, kept as what each month's outcomes changed, is the members'
+    /// state at each month's end, found here another way: each member replayed by the engine and
+    /// advanced to the start of each next month (to the as-of day for the last), the points its
+    /// outcomes issued, redeemed and expired counted by their dates, and the balance and tier
+    /// read then — for the members whose first event came before. The streams redeem, claw back
+    /// refunds, deduct, forfeit and expire points; the as-of day is a month's first, then within a
+    /// month; one job and two.
+    func testTheMonthlySeriesIsTheMembersStateAtEachMonthsEnd() {
+        let policy = WorkedExampleTests.policy
+        let streams = (0..<16).map { stream(seed: UInt64(300 + $0), member: "M\($0)") }
+        for asOf in ["2025-09-01", "2025-11-18"].map({ CivilDate(iso: $0)! }) {
+            var members = streams.map { policy.newMember(id: $0[0].member) }
+            var next = streams.map { _ in 0 }  // each member's next event
+            var flows: [Month: (issued: ExactNumber, redeemed: ExactNumber, expired: ExactNumber)] = [:]
+            var expected: [String] = []
+            var month = streams.map { Month($0[0].date) }.min()!
+            while month.start < asOf {
+                let end = min(month.next.start, asOf)
+                var balance = ExactNumber.zero
+                var tiers = Array(repeating: 0, count: policy.tierNames.count)
+                for index in streams.indices where streams[index][0].date < end {
+                    var outcomes: [Outcome] = []
+                    while next[index] < streams[index].count, streams[index][next[index]].date < end {
+                        outcomes += policy.apply(streams[index][next[index]], to: &members[index], entitlements: false)
+                        next[index] += 1
+                    }
+                    outcomes += policy.advance(&members[index], to: end)
+                    for outcome in outcomes {
+                        var flow = flows[Month(outcome.date)] ?? (.zero, .zero, .zero)
+                        flow.issued = flow.issued.adding(outcome.pointsEarned)!
+                        flow.redeemed = flow.redeemed.adding(outcome.redeemed)!
+                        flow.expired = outcome.expired.reduce(flow.expired) { $0.adding($1.points)! }
+                        flows[Month(outcome.date)] = flow
+                    }
+                    balance = balance.adding(members[index].balance)!
+                    tiers[members[index].tier] += 1
+                }
+                let flow = flows[month] ?? (.zero, .zero, .zero)
+                expected.append("\(month) +\(flow.issued) -\(flow.redeemed) -\(flow.expired) =\(balance) \(tiers)")
+                month = month.next
+            }
+            for jobs in [1, 2] {
+                let tally = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: asOf)
+                    .run(streams.flatMap { $0 }, jobs: jobs).tallies[0]
+                let series = tally.monthlySeries.map { month, m in "\(month) +\(m.issued) -\(m.redeemed) -\(m.expired) =\(m.balance) \(m.membersPerTier)" }
+                XCTAssertEqual(series, expected, "as of \(asOf), \(jobs) jobs")
+                // What the streams exercise.
+                let taken = ["redeemed": tally.totals.redeemed, "expired": tally.totals.expired, "clawed back": tally.totals.clawedBack,
+                             "deducted": tally.totals.deducted, "forfeited": tally.totals.forfeited]
+                for (movement, points) in taken { XCTAssertFalse(points.isZero, "\(movement) as of \(asOf)") }
+                XCTAssertGreaterThan(tally.upgrades, 0)
+                XCTAssertGreaterThan(tally.downgrades, 0)
+            }
         }
     }
 

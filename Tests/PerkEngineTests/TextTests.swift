@@ -8,7 +8,7 @@ final class TextTests: XCTestCase {
     func testATextIsInAListWhateverItsUnicodeForm() throws {
         let source = """
             currency CNY
-            param excluded = ["café", "K"]
+            param excluded = ["café", "K", "\u{212A}elvin", ""]
             event purchase { amount: money, category: text }
             rule points on purchase where category not in excluded {
               earn floor(amount * 1 point per 1 CNY)
@@ -28,5 +28,8 @@ final class TextTests: XCTestCase {
         XCTAssertEqual(earned("\u{212A}"), .zero, "the Kelvin sign is canonically K")
         XCTAssertEqual(earned("cafe"), ExactNumber(100), "without the accent: another text")
         XCTAssertEqual(earned("k"), ExactNumber(100), "case counts")
+        XCTAssertEqual(earned("Kelvin"), .zero, "an ASCII text equal to a listed text that is not ASCII")
+        XCTAssertEqual(earned("Kelvi"), ExactNumber(100))
+        XCTAssertEqual(earned(""), .zero, "the empty text is listed")
     }
 }

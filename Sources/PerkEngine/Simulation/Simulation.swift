@@ -62,7 +62,7 @@ public struct Simulation: Sendable {
         }
         runInParallel(partitions.count, jobs: jobs, work)
         var parts = try store.takeValues().map { try $0.get() }
-        var tallies = policies.map { Tally(policy: $0) }
+        var tallies = policies.map { Tally(policy: $0, asOf: asOf) }
         for part in parts {
             for policy in policies.indices { tallies[policy].merge(part.tallies[policy]) }
         }
@@ -137,7 +137,7 @@ public struct Simulation: Sendable {
         let replicas = Self.replicas(of: policies, workers: min(jobs, chunkCount))
         let work: @Sendable (Int, Int) -> Void = { chunk, worker in
             let policies = replicas[worker]
-            var tallies = policies.map { Tally(policy: $0) }
+            var tallies = policies.map { Tally(policy: $0, asOf: asOf) }
             // Room for every member of the chunk: grown as appended, each result was copied again.
             var results: [[MemberResult]] = policies.map { _ in
                 var list: [MemberResult] = []
@@ -160,7 +160,7 @@ public struct Simulation: Sendable {
         runInParallel(chunkCount, jobs: jobs, work)
         // Chunks are merged in member order: the same result whatever the number of jobs.
         var results = Array(repeating: [MemberResult](), count: policies.count)
-        var tallies = policies.map { Tally(policy: $0) }
+        var tallies = policies.map { Tally(policy: $0, asOf: asOf) }
         for (chunkMembers, chunkTallies) in store.values() {
             for index in policies.indices {
                 // The first chunk's results are taken as they are (one chunk: not copied at all).
@@ -176,17 +176,14 @@ public struct Simulation: Sendable {
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
-        var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy),
-                                  month: Month(events[applied.first!].date))
+        var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy))
         member.session.reserveCapacity(forEvents: applied.count)
+        tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
         for position in applied {
-            member.closeMonths(through: events[position].date, into: &tally, outcomes: &outcomes)
             member.apply(events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
-        member.closeMonths(through: asOf, into: &tally, outcomes: &outcomes)
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
-        let (state, month) = (member.session.member, member.month)
-        if month.start < asOf { tally.closeMonths(month..<month.next, balance: state.balance, tier: state.tier) }
+        let state = member.session.member
         let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
@@ -195,13 +192,10 @@ public struct Simulation: Sendable {
     }
 }
 
-/// One member's replay under one policy: the state, and the month being counted, changed in place
-/// (nested functions sharing them kept them in a box checked for exclusive access at every use,
-/// and passed copies of the state).
+/// One member's replay under one policy, the state changed in place (nested functions sharing it
+/// kept it in a box checked for exclusive access at every use, and passed copies of it).
 private struct MemberReplay {
     var session: MemberSession
-    /// The first month not closed yet: each closes at the start of the next (or at the as-of day).
-    var month: Month
 
     /// Applies an event (and the time-driven effects before it), counting what they did.
     /// `outcomes` is empty, as counting leaves it (emptying it again went through generic code).
@@ -216,26 +210,6 @@ private struct MemberReplay {
         assert(outcomes.isEmpty, "outcomes left over")
         session.advance(to: date, into: &outcomes)
         tally.count(&outcomes)
-    }
-
-    /// Closes the months before `date`'s.
-    mutating func closeMonths(through date: CivilDate, into tally: inout Tally, outcomes: inout [Outcome]) {
-        let current = Month(date)
-        while month < current {
-            advance(to: month.next.start, into: &tally, outcomes: &outcomes)
-            // The months after it that end before anything is due close with the same state, in
-            // one go. The state is read where the session keeps it: through an accessor, passing
-            // it on copied it.
-            let due = session.policy.nextDue(status: session.execution.frame.member.status, review: session.execution.frame.member.nextReview,
-                                             lots: session.execution.frame.member.lots)?.day
-            // A month starts before `due` when it is before due's month, or is due's month and due
-            // is not its first day (compared as months: making each month's first day cost more).
-            let dueMonth = due.map(Month.init), dueAfterFirst = (due?.day ?? 1) > 1
-            var end = month.next
-            while end < current, dueMonth.map({ end.next < $0 || (end.next == $0 && dueAfterFirst) }) ?? true { end = end.next }
-            tally.closeMonths(month..<end, balance: session.execution.frame.member.balance, tier: session.execution.frame.member.tier)
-            month = end
-        }
     }
 }
 

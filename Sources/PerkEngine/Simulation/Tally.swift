@@ -36,16 +36,18 @@ public struct Tally: Sendable {
     /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
     /// its end (at the as-of day for the last).
     public var months: [Month: MonthTally] { Dictionary(uniqueKeysWithValues: monthlySeries) }
-    /// The same, in calendar order.
+    /// The same, in calendar order: every month from the first member's first event to the last
+    /// month reported (`lastMonth`).
     public var monthlySeries: [(month: Month, tally: MonthTally)] {
+        guard !series.isEmpty else { return [] }
         var balance = ExactNumber.zero
         var tiers = Array(repeating: 0, count: membersPerTier.count)
         var result: [(month: Month, tally: MonthTally)] = []
-        for (index, entry) in series.enumerated() {
+        for ordinal in firstMonth...max(lastMonth.ordinal, firstMonth) {
+            let entry = ordinal - firstMonth < series.count ? series[ordinal - firstMonth] : MonthEntry(tiers: tiers.count)
             balance.add(entry.balanceChange)
             for tier in tiers.indices { tiers[tier] += entry.tierChange[tier] }
-            guard entry.counted else { continue }
-            result.append((Month(ordinal: firstMonth + index),
+            result.append((Month(ordinal: ordinal),
                            MonthTally(issued: entry.issued, redeemed: entry.redeemed, expired: entry.expired, balance: balance, membersPerTier: tiers)))
         }
         return result
@@ -54,6 +56,9 @@ public struct Tally: Sendable {
     /// not a dictionary look-up.
     private var series: [MonthEntry] = []
     private var firstMonth = 0
+    /// The last month reported: the as-of day's, unless the as-of day is its first (the state at
+    /// the start of the as-of day is then the state at the end of the month before).
+    private let lastMonth: Month
 
     /// One month of the series.
     public struct MonthTally: Sendable, Equatable {
@@ -65,22 +70,24 @@ public struct Tally: Sendable {
         public var membersPerTier: [Int]
     }
 
-    /// A month as it is counted. Balances and tiers are kept as changes from the month before, so
-    /// a member whose state holds for several months is counted once where it starts to hold and
-    /// once where it stops (`closeMonths`), not once a month.
+    /// A month as it is counted. Balances and tiers are kept as changes from the month before —
+    /// what the month's outcomes added to and took from the members' points, members entering a
+    /// tier — so a member is counted where something changes, not once a month (`monthlySeries`
+    /// adds the changes up).
     private struct MonthEntry {
         var issued = ExactNumber.zero
         var redeemed = ExactNumber.zero
         var expired = ExactNumber.zero
         var balanceChange = ExactNumber.zero
         var tierChange: [Int]
-        /// Whether anything was counted in the month (others are left out of the series).
-        var counted = false
 
         init(tiers: Int) { tierChange = Array(repeating: 0, count: tiers) }
     }
 
-    init(policy: CompiledPolicy) {
+    /// A tally of members replayed up to the start of `asOf`.
+    init(policy: CompiledPolicy, asOf: CivilDate) {
+        let month = Month(asOf)
+        lastMonth = asOf.day == 1 ? Month(ordinal: month.ordinal - 1) : month
         tierNames = policy.tierNames
         pointValue = policy.pointValue
         membersPerTier = Array(repeating: 0, count: max(policy.tierNames.count, 1))
@@ -90,13 +97,18 @@ public struct Tally: Sendable {
     /// The points members hold at the end, in money at the policy's point value.
     public var liability: ExactNumber? { pointValue.flatMap { balance.multiplied(by: $0) } }
 
+    /// Counts a member from `month`, their first event's, in `tier`, their tier before it.
+    mutating func open(_ month: Month, tier: Int) {
+        let tier = min(tier, membersPerTier.count - 1)
+        changeMonth(month) { $0.tierChange[tier] += 1 }
+    }
+
     /// Counts outcomes (an event's, and the time-driven effects before it), taking them out of the
     /// array, which is left empty. Every count is a sum, so the order they are counted in is not.
     mutating func count(_ outcomes: inout [Outcome]) {
         // Moved out from the end: reading an outcome in the array copied it whole (every
         // reference it holds retained and released again).
         while let outcome = outcomes.popLast() {
-            let month = Month(outcome.date)
             if case .event(_, let type) = outcome.kind {
                 if let rejection = outcome.rejection {
                     rejected[type, default: [:]][rejection.code, default: 0] += 1
@@ -112,12 +124,27 @@ public struct Tally: Sendable {
             let earned = outcome.pointsEarned
             guard outcome.hasDetails else {
                 // Points at most: the usual outcome.
-                if !earned.isZero { changeMonth(month) { $0.issued.add(earned) } }
+                if !earned.isZero {
+                    changeMonth(Month(outcome.date)) { entry in
+                        entry.issued.add(earned)
+                        entry.balanceChange.add(earned)
+                    }
+                }
                 continue
             }
+            let month = Month(outcome.date)
+            // A month ends at the start of the next month's first day, with what is due then
+            // applied (as the as-of state does): a review at the start of a month's first day —
+            // the only time-driven effect that changes a tier — changes the tier the month before
+            // ends in. An event on that day changes its own month.
+            let tierMonth = outcome.kind == .scheduled && outcome.date.day == 1 ? Month(ordinal: month.ordinal - 1) : month
             for change in outcome.tierChanges {
                 let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
                 if to > from { upgrades += 1 } else { downgrades += 1 }
+                changeMonth(tierMonth) { entry in
+                    entry.tierChange[from] -= 1
+                    entry.tierChange[to] += 1
+                }
             }
             notices += outcome.notices.count
             for use in outcome.benefitUses {
@@ -128,37 +155,24 @@ public struct Tally: Sendable {
                 }
             }
             let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
-            if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero {
-                changeMonth(month) { tally in
-                    tally.issued.add(earned)
-                    tally.redeemed.add(outcome.redeemed)
-                    tally.expired.add(expired)
+            // All the outcome took from the member's points (their balance is what they earned
+            // less all that was taken).
+            var taken = expired
+            for part in [outcome.redeemed, outcome.clawedBack, outcome.deducted, outcome.forfeited] where !part.isZero { taken.add(part) }
+            if !earned.isZero || !taken.isZero {
+                changeMonth(month) { entry in
+                    entry.issued.add(earned)
+                    entry.redeemed.add(outcome.redeemed)
+                    entry.expired.add(expired)
+                    entry.balanceChange.add(earned)
+                    entry.balanceChange.add(taken.negated)
                 }
             }
         }
     }
 
-    /// Records a member's balance and tier at the end of each of `months`, in which they did not
-    /// change: added to the changes where the months start, taken away where they end. (Given the
-    /// member, each call copied it whole.)
-    mutating func closeMonths(_ months: Range<Month>, balance: ExactNumber, tier: Int) {
-        guard !months.isEmpty else { return }
-        let tier = min(tier, membersPerTier.count - 1)
-        changeMonth(months.upperBound, counting: false) { entry in
-            entry.balanceChange.add(balance.negated)
-            entry.tierChange[tier] -= 1
-        }
-        changeMonth(months.lowerBound) { entry in
-            entry.balanceChange.add(balance)
-            entry.tierChange[tier] += 1
-        }
-        let first = months.lowerBound.ordinal - firstMonth
-        for index in first..<months.upperBound.ordinal - firstMonth { series[index].counted = true }
-    }
-
-    /// Changes a month's entry in place, with one look-up; `counting`: whether the month now has
-    /// something counted.
-    private mutating func changeMonth(_ month: Month, counting: Bool = true, _ change: (inout MonthEntry) -> Void) {
+    /// Changes a month's entry in place, with one look-up.
+    private mutating func changeMonth(_ month: Month, _ change: (inout MonthEntry) -> Void) {
         if series.isEmpty { firstMonth = month.ordinal }
         if month.ordinal < firstMonth {
             series.insert(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: firstMonth - month.ordinal), at: 0)
@@ -168,7 +182,6 @@ public struct Tally: Sendable {
         if index >= series.count {
             series.append(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: index + 1 - series.count))
         }
-        if counting { series[index].counted = true }
         change(&series[index])
     }
 
@@ -199,7 +212,7 @@ public struct Tally: Sendable {
         membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
         // Both series hold changes month by month: they add entry by entry.
         for (offset, entry) in other.series.enumerated() {
-            changeMonth(Month(ordinal: other.firstMonth + offset), counting: entry.counted) { mine in
+            changeMonth(Month(ordinal: other.firstMonth + offset)) { mine in
                 mine.issued.add(entry.issued)
                 mine.redeemed.add(entry.redeemed)
                 mine.expired.add(entry.expired)
