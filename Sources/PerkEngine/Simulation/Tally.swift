@@ -45,7 +45,9 @@ public struct Tally: Sendable {
         var result: [(month: Month, tally: MonthTally)] = []
         for ordinal in firstMonth...max(lastMonth.ordinal, firstMonth) {
             let entry = ordinal - firstMonth < series.count ? series[ordinal - firstMonth] : MonthEntry(tiers: tiers.count)
-            balance.add(entry.balanceChange)
+            // Points held: what was issued less what was taken, month after month.
+            balance.add(entry.issued)
+            for taken in [entry.redeemed, entry.expired, entry.otherwiseTaken] { balance.add(taken.negated) }
             for tier in tiers.indices { tiers[tier] += entry.tierChange[tier] }
             result.append((Month(ordinal: ordinal),
                            MonthTally(issued: entry.issued, redeemed: entry.redeemed, expired: entry.expired, balance: balance, membersPerTier: tiers)))
@@ -78,7 +80,9 @@ public struct Tally: Sendable {
         var issued = ExactNumber.zero
         var redeemed = ExactNumber.zero
         var expired = ExactNumber.zero
-        var balanceChange = ExactNumber.zero
+        /// Points clawed back, deducted and forfeited.
+        var otherwiseTaken = ExactNumber.zero
+        /// Members entering (or, negative, leaving) each tier.
         var tierChange: [Int]
 
         init(tiers: Int) { tierChange = Array(repeating: 0, count: tiers) }
@@ -125,10 +129,7 @@ public struct Tally: Sendable {
             guard outcome.hasDetails else {
                 // Points at most: the usual outcome.
                 if !earned.isZero {
-                    changeMonth(Month(outcome.date)) { entry in
-                        entry.issued.add(earned)
-                        entry.balanceChange.add(earned)
-                    }
+                    changeMonth(Month(outcome.date)) { $0.issued.add(earned) }
                 }
                 continue
             }
@@ -155,17 +156,14 @@ public struct Tally: Sendable {
                 }
             }
             let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
-            // All the outcome took from the member's points (their balance is what they earned
-            // less all that was taken).
-            var taken = expired
-            for part in [outcome.redeemed, outcome.clawedBack, outcome.deducted, outcome.forfeited] where !part.isZero { taken.add(part) }
-            if !earned.isZero || !taken.isZero {
+            var otherwiseTaken = ExactNumber.zero
+            for taken in [outcome.clawedBack, outcome.deducted, outcome.forfeited] where !taken.isZero { otherwiseTaken.add(taken) }
+            if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero || !otherwiseTaken.isZero {
                 changeMonth(month) { entry in
                     entry.issued.add(earned)
                     entry.redeemed.add(outcome.redeemed)
                     entry.expired.add(expired)
-                    entry.balanceChange.add(earned)
-                    entry.balanceChange.add(taken.negated)
+                    entry.otherwiseTaken.add(otherwiseTaken)
                 }
             }
         }
@@ -216,7 +214,7 @@ public struct Tally: Sendable {
                 mine.issued.add(entry.issued)
                 mine.redeemed.add(entry.redeemed)
                 mine.expired.add(entry.expired)
-                mine.balanceChange.add(entry.balanceChange)
+                mine.otherwiseTaken.add(entry.otherwiseTaken)
                 mine.tierChange = zip(mine.tierChange, entry.tierChange).map(+)
             }
         }
