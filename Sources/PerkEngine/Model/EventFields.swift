@@ -2,20 +2,25 @@ import PerkLanguage
 
 /// An event's field values by name. Events have a handful of fields, so they are kept sorted by
 /// name in one small array: cheaper to build, read and free than a dictionary per event (millions
-/// of events pass through a simulation), and iterated in the same order in every run.
+/// of events pass through a simulation), and iterated in the same order in every run. Events
+/// decoded together (a partition's, for a simulation) share one array, each its part of it:
+/// one allocation for them all instead of one per event.
 public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Field: Hashable, Sendable {
         public let name: String
         public var value: Value
     }
 
-    /// Sorted by name, each name once.
-    private var fields: [Field] = []
+    /// Sorted by name, each name once. (Changed, the part is copied out on its own first.)
+    private var fields: ArraySlice<Field> = []
 
     public init() {}
 
     /// Room for `count` fields without growing.
     public init(minimumCapacity count: Int) { fields.reserveCapacity(count) }
+
+    /// Fields already sorted by name, each name once: part of an array shared with other events'.
+    init(sorted fields: ArraySlice<Field>) { self.fields = fields }
 
     public init(dictionaryLiteral elements: (String, Value)...) {
         fields.reserveCapacity(elements.count)
@@ -35,9 +40,9 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
             }
             guard let newValue else { return }
             // Fields usually arrive in name order: the search from the end stops at once.
-            var index = fields.count
-            while index > 0 && fields[index - 1].name > name { index -= 1 }
-            if index == fields.count {
+            var index = fields.endIndex
+            while index > fields.startIndex && fields[index - 1].name > name { index -= 1 }
+            if index == fields.endIndex {
                 fields.append(Field(name: name, value: newValue))
             } else {
                 fields.insert(Field(name: name, value: newValue), at: index)
@@ -58,7 +63,7 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
     /// The value of the field `name`, looked for first at `position` (nil: not known).
     @inline(__always)
     func value(of name: String, usuallyAt position: Int?) -> Value? {
-        if let position, position < fields.count, fields[position].name == name { return fields[position].value }
+        if let index = index(name, usuallyAt: position) { return fields[index].value }
         return self[name]
     }
 
@@ -66,7 +71,7 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
     /// value out to read it costs more than reading it).
     @inline(__always)
     func amount(of name: String, usuallyAt position: Int?) -> ExactNumber? {
-        if let position, position < fields.count, fields[position].name == name { return fields[position].value.amount }
+        if let index = index(name, usuallyAt: position) { return fields[index].value.amount }
         for index in fields.indices where fields[index].name == name { return fields[index].value.amount }
         return nil
     }
@@ -75,9 +80,17 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
     @inline(__always)
     func text(of name: String, usuallyAt position: Int?) -> String? {
         func text(at index: Int) -> String? { if case .text(let text) = fields[index].value { text } else { nil } }
-        if let position, position < fields.count, fields[position].name == name { return text(at: position) }
+        if let index = index(name, usuallyAt: position) { return text(at: index) }
         for index in fields.indices where fields[index].name == name { return text(at: index) }
         return nil
+    }
+
+    /// The index of field `name` when it is the `position`th field.
+    @inline(__always)
+    private func index(_ name: String, usuallyAt position: Int?) -> Int? {
+        guard let position, position < fields.count else { return nil }
+        let index = fields.startIndex + position
+        return fields[index].name == name ? index : nil
     }
 
     /// Where field `name` is among the fields of an event of `type` that has every field its
@@ -92,7 +105,7 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
     public var names: [String] { fields.map(\.name) }
 
     public struct Iterator: IteratorProtocol {
-        fileprivate var base: IndexingIterator<[Field]>
+        fileprivate var base: IndexingIterator<ArraySlice<Field>>
         public mutating func next() -> (name: String, value: Value)? { base.next().map { ($0.name, $0.value) } }
     }
 

@@ -246,7 +246,7 @@ public final class MemberPartitions: @unchecked Sendable {
         try withRecords(ofPartition: index) { parts in
             // Each record's place (counted through the parts in turn), day and member's number,
             // read without its fields.
-            var places: [Int] = [], days: [Int] = [], numberOf: [Int] = []
+            var places: [Int] = [], days: [Int] = [], numberOf: [Int] = [], fieldCount = 0
             places.reserveCapacity(counts[index])
             days.reserveCapacity(counts[index])
             numberOf.reserveCapacity(counts[index])
@@ -254,26 +254,40 @@ public final class MemberPartitions: @unchecked Sendable {
             var partStart = 0
             for part in parts {
                 var reader = RecordReader(bytes: part)
-                while let (start, day, member) = reader.skim() {
+                while let (start, day, member, fields) = reader.skim() {
                     places.append(partStart + start)
+                    fieldCount += fields
                     days.append(day)
                     numberOf.append(members.number(of: UnsafeBufferPointer(rebasing: part[member])))
                 }
                 partStart += part.count
             }
             let grouped = MemberGroups(ids: members.ids, numberOf: numberOf, day: { days[$0] })
+            // Every event's fields in one array, in replay order, each event given its part: an
+            // array per event was allocated and freed for every event replayed.
+            var fields: [EventFields.Field] = []
+            fields.reserveCapacity(fieldCount)
+            for position in grouped.positions {
+                var reader = RecordReader(at: places[position], in: parts)
+                reader.skipHeader()
+                reader.readFields(names: names, into: &fields)
+            }
             var events: [InputEvent] = []
             events.reserveCapacity(places.count)
             // Replayed events are never reported by place (a refused one is counted by reason):
             // their location keeps its line but not the file's name, which, too long to be held
             // inline, was retained and released with every event (2 % of the replay's time).
             let file = ""
+            var fieldsStart = 0
             for (member, range) in zip(grouped.ids, grouped.ranges) {
                 for position in grouped.positions[range] {
-                    var (part, offset) = (0, places[position])
-                    while offset >= parts[part].count { (part, offset) = (part + 1, offset - parts[part].count) }
-                    var reader = RecordReader(bytes: parts[part], offset: offset)
-                    events.append(reader.read(names: names, file: file, member: member)!)
+                    var reader = RecordReader(at: places[position], in: parts)
+                    let (line, date, type, id) = reader.header(names: names)
+                    reader.skipMember()
+                    let fieldsEnd = fieldsStart + Int(reader.unsigned())
+                    events.append(InputEvent(id: id, date: date, member: member, type: type, fields: EventFields(sorted: fields[fieldsStart..<fieldsEnd]),
+                                             location: InputLocation(file: file, line: line)))
+                    fieldsStart = fieldsEnd
                 }
             }
             // The places' storage serves the replay order's positions.
@@ -544,34 +558,72 @@ private struct RecordReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
 
-    /// The next record's event; with `knownMember`, its member is that (the record's own is
-    /// not read).
-    mutating func read(names: [String], file: String, member knownMember: String? = nil) -> InputEvent? {
+    init(bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    /// At the record `place` bytes into `parts`, counted through them in turn.
+    init(at place: Int, in parts: [UnsafeBufferPointer<UInt8>]) {
+        var (part, offset) = (0, place)
+        while offset >= parts[part].count { (part, offset) = (part + 1, offset - parts[part].count) }
+        self.init(bytes: parts[part], offset: offset)
+    }
+
+    /// The next record's event.
+    mutating func read(names: [String], file: String) -> InputEvent? {
         guard offset < bytes.count else { return nil }
+        let (line, date, type, id) = header(names: names)
+        let member = string()
+        var fields: [EventFields.Field] = []
+        readFields(names: names, into: &fields)
+        return InputEvent(id: id, date: date, member: member, type: type, fields: EventFields(sorted: fields[...]),
+                          location: InputLocation(file: file, line: line))
+    }
+
+    /// A record's line, date, type and id, up to its member.
+    mutating func header(names: [String]) -> (line: Int, date: CivilDate, type: String, id: String) {
         _ = unsigned()  // the record's length
         let line = Int(unsigned())
         let date = CivilDate(dayNumber: Int(signed()))!
         let type = name(names)
-        let id = string()
-        let member: String
-        if let knownMember {
-            offset += Int(unsigned())
-            member = knownMember
-        } else {
-            member = string()
-        }
-        let count = Int(unsigned())
-        var fields = EventFields(minimumCapacity: count)
-        for _ in 0..<count {
-            let field = name(names)
-            fields.append(field, value())
-        }
-        return InputEvent(id: id, date: date, member: member, type: type, fields: fields, location: InputLocation(file: file, line: line))
+        return (line, date, type, string())
     }
 
-    /// Where the next record starts, its day and where its member's id is; moves past the
-    /// record, leaving its fields unread.
-    mutating func skim() -> (start: Int, day: Int, member: Range<Int>)? {
+    /// Moves past a record's header, to its fields.
+    mutating func skipHeader() {
+        _ = unsigned()  // the record's length
+        _ = unsigned()  // line
+        _ = signed()  // day
+        if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
+        offset += Int(unsigned())  // the id
+        offset += Int(unsigned())  // the member
+    }
+
+    /// Moves past a record's member.
+    mutating func skipMember() { offset += Int(unsigned()) }
+
+    /// A record's fields (after its member), appended to `fields` in name order. Returns how
+    /// many.
+    @discardableResult
+    mutating func readFields(names: [String], into fields: inout [EventFields.Field]) -> Int {
+        let count = Int(unsigned())
+        let start = fields.count
+        for _ in 0..<count {
+            fields.append(EventFields.Field(name: name(names), value: value()))
+            // Usually already in name order, when the new field stays last.
+            var index = fields.count - 1
+            while index > start && fields[index - 1].name > fields[index].name {
+                fields.swapAt(index - 1, index)
+                index -= 1
+            }
+        }
+        return count
+    }
+
+    /// Where the next record starts, its day, where its member's id is and how many fields it
+    /// has; moves past the record, leaving its fields unread.
+    mutating func skim() -> (start: Int, day: Int, member: Range<Int>, fields: Int)? {
         guard offset < bytes.count else { return nil }
         let start = offset
         let length = Int(unsigned())
@@ -582,8 +634,10 @@ private struct RecordReader {
         offset += Int(unsigned())  // the id
         let memberLength = Int(unsigned())
         let member = offset..<offset + memberLength
+        offset = member.upperBound
+        let fields = Int(unsigned())
         offset = end
-        return (start, day, member)
+        return (start, day, member, fields)
     }
 
     /// A name written by its index in `names` plus one, or 0 and the name itself.
