@@ -66,9 +66,9 @@ public struct MemberSession {
         let applied = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
         if let type = plan.recordedAs {
             execution.frame.event = nil
-            execution.recordedAt = policy.record(applied, type: type, in: &execution.frame, room: historyRoom)
+            execution.recordedAt = policy.record(consume applied, type: type, in: &execution.frame, room: historyRoom)
         } else {
-            execution.frame.event = applied
+            execution.frame.event = consume applied
             execution.recordedAt = nil
         }
         execution.frame.eventRecordedAt = execution.recordedAt
