@@ -82,6 +82,8 @@ extension CompiledPolicy {
                 member.histories[type].removeFirst(member.histories[type].firstIndex { $0.date >= horizon } ?? member.histories[type].count)
             }
         }
+        // (Iterating even an empty dictionary costs more than asking whether it is empty.)
+        guard !member.benefitUses.isEmpty else { return }
         for (benefit, uses) in member.benefitUses {
             guard let period = quotaPeriods[benefit] else {
                 member.benefitUses[benefit] = nil  // no quota: uses need not be kept
