@@ -204,12 +204,12 @@ final class SimulationTests: XCTestCase {
             .run(events, jobs: 1).tallies[0]
     }
 
-    /// Quiet months close together only up to the next time-driven effect, one due on the first
-    /// of a month included: a month's end is the start of the next month's first day, as the
-    /// as-of state is the start of the as-of day (REFERENCE-POLICY.md), with what is due then
-    /// applied. Here the tier reached on 2024-01-01 is held two months, requalified on 2024-03-01
-    /// (150 CNY in the three months before) and dropped on 2024-05-01: April ends in Basic.
-    func testQuietMonthsCloseTogetherUpToAReviewOnTheFirstOfAMonth() throws {
+    /// A review due on the first of a month counts in the month before: a month's end is the
+    /// start of the next month's first day, as the as-of state is the start of the as-of day
+    /// (REFERENCE-POLICY.md), with what is due then applied. Here the tier reached on 2024-01-01
+    /// is held two months, requalified on 2024-03-01 (150 CNY in the three months before) and
+    /// dropped on 2024-05-01: April ends in Basic.
+    func testAReviewOnAMonthsFirstDayCountsInTheMonthBefore() throws {
         // (The lot expires at the end of July, after the as-of day.)
         let tally = try tallyOfReviewedPurchases([("2024-01-01", 150)], asOf: "2024-07-01")
         let series = tally.monthlySeries.map { month, m in "\(month) \(m.membersPerTier)" }
