@@ -71,6 +71,18 @@ import Testing
 
     /// Every result is checked against plain `Int` arithmetic reduced with Euclid's algorithm, so
     /// the fast paths (equal denominators, integers, binary GCD) cannot drift from the definition.
+    /// Sums of fractions whose parts fit 64 bits but whose cross products do not are computed in
+    /// 128 bits: (2⁶² + 1)/2 + (2⁶² + 1)/3 = 5 × (2⁶² + 1)/6, in lowest terms (2⁶² + 1 is odd and
+    /// leaves 2 divided by 3).
+    @Test func sumsBeyond64BitsAreExact() {
+        let n = (Int128(1) << 62) + 1
+        let x = ExactNumber(numerator: n, denominator: 2)!, y = ExactNumber(numerator: n, denominator: 3)!
+        #expect(x.adding(y) == ExactNumber(numerator: 5 * n, denominator: 6))
+        #expect(x.adding(y)?.denominator == 6)
+        #expect(x.subtracting(y) == ExactNumber(numerator: n, denominator: 6))
+        #expect(x.negated.subtracting(y) == ExactNumber(numerator: -5 * n, denominator: 6))
+    }
+
     @Test func fastPathsAgreeWithPlainFractions() {
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? Swift.abs(a) : gcd(b, a % b) }
         func reduced(_ p: Int, _ q: Int) -> (Int, Int) {
