@@ -1,5 +1,6 @@
 import PerkEngine
 import PerkLanguage
+import PerkTestSupport
 import XCTest
 
 /// Texts in conditions compare as Swift's strings do, by canonical equivalence: the same text
@@ -31,5 +32,26 @@ final class TextTests: XCTestCase {
         XCTAssertEqual(earned("Kelvin"), .zero, "an ASCII text equal to a listed text that is not ASCII")
         XCTAssertEqual(earned("Kelvi"), ExactNumber(100))
         XCTAssertEqual(earned(""), .zero, "the empty text is listed")
+    }
+}
+
+/// Texts given again from bytes are the texts the bytes make, whatever was made before.
+final class RecentTextsTests: XCTestCase {
+    /// Random byte strings — repeats of a few, more distinct ones than are kept, the empty one,
+    /// 16 and 17 bytes, bytes that are not UTF-8, texts that differ only in a late byte or in
+    /// length (trailing zero bytes) — each given the same text `String(decoding:as:)` makes.
+    func testATextGivenAgainIsTheTextItsBytesMake() {
+        var random = SplitMix64(seed: 11)
+        let pool: [[UInt8]] = [[], Array("room".utf8), Array("room\0".utf8), Array("dining".utf8), Array("caf\u{E9}".utf8),
+                               Array("0123456789abcdef".utf8), Array("0123456789abcdefg".utf8), Array("0123456789abcdeF".utf8),
+                               [0xFF, 0xFE, 0x41], [0xC3], Array("\u{212A}".utf8)]
+            + (0..<12).map { _ in (0..<Int.random(in: 1...16, using: &random)).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) } }
+        var texts = RecentTexts()
+        for _ in 0..<5_000 {
+            // Mostly a few, sometimes any of the pool.
+            let bytes = Int.random(in: 0..<4, using: &random) == 0 ? pool.randomElement(using: &random)! : pool[Int.random(in: 1...3, using: &random)]
+            let given = bytes.withUnsafeBufferPointer { texts.text($0) }
+            XCTAssertEqual(Array(given.utf8), Array(String(decoding: bytes, as: UTF8.self).utf8), "\(bytes)")
+        }
     }
 }

@@ -113,7 +113,16 @@ public struct EventDecoder: Sendable {
             // An amount is read from the cell's bytes; anything else, or an amount that is not
             // one (for the message), from its text.
             let amount = amountForms[typeIndex][index].flatMap { form in row.withUTF8(column) { form.read($0) } }
-            switch amount.map({ .success($0) }) ?? value(row.text(column), as: fieldType) {
+            // A text, as it is; a text repeated from a recent row, given again rather than made again.
+            let parsed: Result<Value, Message>
+            if let amount {
+                parsed = .success(amount)
+            } else if fieldType == .text {
+                parsed = .success(.text(row.withUTF8(column) { plan.recentTexts.text($0) }))
+            } else {
+                parsed = value(row.text(column), as: fieldType)
+            }
+            switch parsed {
             case .success(let value): decoded.values[index] = value
             case .failure(let message): return fail(name, message.text)
             }
@@ -347,4 +356,6 @@ struct ColumnPlan: Sendable {
     let types: [(fields: [Int?], others: [Int])]
     /// The last type cell read and the index of the event type it names.
     var lastType: (cell: String, index: Int)?
+    /// Text fields' values read lately, given again when a row repeats one.
+    var recentTexts = RecentTexts()
 }

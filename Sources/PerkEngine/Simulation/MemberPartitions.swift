@@ -229,9 +229,10 @@ public final class MemberPartitions: @unchecked Sendable {
             events.reserveCapacity(counts[index])
             // Partitions are read on several threads at once.
             let file = file.unshared
+            var texts = RecentTexts()
             for part in parts {
                 var reader = RecordReader(bytes: part)
-                while let event = reader.read(names: names, file: file) { events.append(event) }
+                while let event = reader.read(names: names, file: file, texts: &texts) { events.append(event) }
             }
             return events
         }
@@ -267,10 +268,11 @@ public final class MemberPartitions: @unchecked Sendable {
             // array per event was allocated and freed for every event replayed.
             var fields: [EventFields.Field] = []
             fields.reserveCapacity(fieldCount)
+            var texts = RecentTexts()
             for position in grouped.positions {
                 var reader = RecordReader(at: places[position], in: parts)
                 reader.skipHeader()
-                reader.readFields(names: names, into: &fields)
+                reader.readFields(names: names, texts: &texts, into: &fields)
             }
             var events: [InputEvent] = []
             events.reserveCapacity(places.count)
@@ -570,13 +572,13 @@ private struct RecordReader {
         self.init(bytes: parts[part], offset: offset)
     }
 
-    /// The next record's event.
-    mutating func read(names: [String], file: String) -> InputEvent? {
+    /// The next record's event (`texts`: see `readFields`).
+    mutating func read(names: [String], file: String, texts: inout RecentTexts) -> InputEvent? {
         guard offset < bytes.count else { return nil }
         let (line, date, type, id) = header(names: names)
         let member = string()
         var fields: [EventFields.Field] = []
-        readFields(names: names, into: &fields)
+        readFields(names: names, texts: &texts, into: &fields)
         return InputEvent(id: id, date: date, member: member, type: type, fields: EventFields(sorted: fields[...]),
                           location: InputLocation(file: file, line: line))
     }
@@ -603,14 +605,14 @@ private struct RecordReader {
     /// Moves past a record's member.
     mutating func skipMember() { offset += Int(unsigned()) }
 
-    /// A record's fields (after its member), appended to `fields` in name order. Returns how
-    /// many.
+    /// A record's fields (after its member), appended to `fields` in name order, texts given
+    /// again from `texts` when they were made lately. Returns how many.
     @discardableResult
-    mutating func readFields(names: [String], into fields: inout [EventFields.Field]) -> Int {
+    mutating func readFields(names: [String], texts: inout RecentTexts, into fields: inout [EventFields.Field]) -> Int {
         let count = Int(unsigned())
         let start = fields.count
         for _ in 0..<count {
-            fields.append(EventFields.Field(name: name(names), value: value()))
+            fields.append(EventFields.Field(name: name(names), value: value(texts: &texts)))
             // Usually already in name order, when the new field stays last.
             var index = fields.count - 1
             while index > start && fields[index - 1].name > fields[index].name {
@@ -646,7 +648,7 @@ private struct RecordReader {
         return index == 0 ? string() : names[index - 1]
     }
 
-    mutating func value() -> Value {
+    mutating func value(texts: inout RecentTexts) -> Value {
         let tag = bytes[offset]
         offset += 1
         func number() -> ExactNumber {
@@ -664,12 +666,15 @@ private struct RecordReader {
             let months = Int(signed())
             return .duration(months: months, days: Int(signed()))
         case 6: return .date(CivilDate(dayNumber: Int(signed()))!)
-        case 7: return .text(string())
+        case 7:
+            let length = Int(unsigned())
+            defer { offset += length }
+            return .text(texts.text(UnsafeBufferPointer(rebasing: bytes[offset..<offset + length])))
         case 8: return .bool(false)
         case 9: return .bool(true)
         case 10: return .tier(Int(signed()))
         case 11: return .event(string())
-        default: return .list((0..<unsigned()).map { _ in value() })
+        default: return .list((0..<unsigned()).map { _ in value(texts: &texts) })
         }
     }
 
