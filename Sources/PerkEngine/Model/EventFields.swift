@@ -50,16 +50,6 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
         }
     }
 
-    /// Adds field `name`, which events read back from storage give in name order: appended when
-    /// it sorts after the last (no search), set by name otherwise.
-    mutating func append(_ name: String, _ value: consuming Value) {
-        if let last = fields.last, last.name >= name {
-            self[name] = value
-        } else {
-            fields.append(Field(name: name, value: value))
-        }
-    }
-
     /// The value of the field `name`, looked for first at `position` (nil: not known).
     @inline(__always)
     func value(of name: String, usuallyAt position: Int?) -> Value? {

@@ -594,21 +594,28 @@ private struct RecordReader {
 
     /// Moves past a record's header, to its fields.
     mutating func skipHeader() {
-        _ = unsigned()  // the record's length
+        _ = toMember()
+        skipMember()
+    }
+
+    /// Moves past a record's length, line, day, type and id, to its member; returns where the
+    /// record ends and its day.
+    private mutating func toMember() -> (end: Int, day: Int) {
+        let length = Int(unsigned())
+        let end = offset + length
         _ = unsigned()  // line
-        _ = signed()  // day
+        let day = Int(signed())
         if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
         offset += Int(unsigned())  // the id
-        offset += Int(unsigned())  // the member
+        return (end, day)
     }
 
     /// Moves past a record's member.
     mutating func skipMember() { offset += Int(unsigned()) }
 
     /// A record's fields (after its member), appended to `fields` in name order, texts given
-    /// again from `texts` when they were made lately. Returns how many.
-    @discardableResult
-    mutating func readFields(names: [String], texts: inout RecentTexts, into fields: inout [EventFields.Field]) -> Int {
+    /// again from `texts` when they were made lately.
+    mutating func readFields(names: [String], texts: inout RecentTexts, into fields: inout [EventFields.Field]) {
         let count = Int(unsigned())
         let start = fields.count
         for _ in 0..<count {
@@ -620,7 +627,6 @@ private struct RecordReader {
                 index -= 1
             }
         }
-        return count
     }
 
     /// Where the next record starts, its day, where its member's id is and how many fields it
@@ -628,12 +634,7 @@ private struct RecordReader {
     mutating func skim() -> (start: Int, day: Int, member: Range<Int>, fields: Int)? {
         guard offset < bytes.count else { return nil }
         let start = offset
-        let length = Int(unsigned())
-        let end = offset + length
-        _ = unsigned()  // line
-        let day = Int(signed())
-        if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
-        offset += Int(unsigned())  // the id
+        let (end, day) = toMember()
         let memberLength = Int(unsigned())
         let member = offset..<offset + memberLength
         offset = member.upperBound
