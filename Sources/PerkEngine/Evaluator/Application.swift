@@ -95,11 +95,12 @@ extension CompiledPolicy {
         }
     }
 
-    /// Why an event's reference to an earlier event cannot be followed, if it cannot.
-    func unresolvedReference(_ event: InputEvent, _ references: [(field: String, type: String)], member: MemberState,
+    /// Why an event's reference to an earlier event cannot be followed, if it cannot (`fields`:
+    /// the event's).
+    func unresolvedReference(_ fields: EventFields, _ references: [(field: String, type: String)], member: MemberState,
                                      directory: EventDirectory?) -> Rejection? {
         for (field, type) in references {
-            guard case .event(let id)? = event.fields[field] else { continue }
+            guard case .event(let id)? = fields[field] else { continue }
             if let (foundType, index) = member.recorded(id) {
                 let found = member.histories[foundType][index]
                 if found.type != type {

@@ -42,13 +42,21 @@ public struct MemberSession {
     /// Applies one event as `CompiledPolicy.apply(_:to:trace:entitlements:directory:into:)` does.
     public mutating func apply(_ event: InputEvent, trace: Bool = false, entitlements: Bool = true, directory: EventDirectory? = nil,
                                into outcomes: inout [Outcome]) {
-        policy.advance(&execution.frame.member, to: event.date, into: &outcomes)
+        apply(recorded: event.recorded(), trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
+    }
+
+    /// Applies an event given as its history would record it, taking it (a replay moves each
+    /// event in, rather than copying its parts).
+    mutating func apply(recorded event: consuming RecordedEvent, trace: Bool = false, entitlements: Bool = true,
+                        directory: EventDirectory? = nil, into outcomes: inout [Outcome]) {
+        let date = event.date
+        policy.advance(&execution.frame.member, to: date, into: &outcomes)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
         let plan = policy.plan(for: event.type)
         // Only an event that refers to others is looked at.
         if !plan.references.isEmpty,
-           let rejection = policy.unresolvedReference(event, plan.references, member: execution.frame.member, directory: directory) {
-            var refused = Outcome(kind: kind, date: event.date)
+           let rejection = policy.unresolvedReference(event.fields, plan.references, member: execution.frame.member, directory: directory) {
+            var refused = Outcome(kind: kind, date: date)
             refused.rejection = rejection
             outcomes.append(refused)
             return
@@ -56,14 +64,14 @@ public struct MemberSession {
         // Refusal is undone from the journal and this: the member is not copied.
         let before = execution.frame.member.scalars
         // What the previous event left is replaced (its outcome was moved out, a blank in its place).
-        execution.frame.today = event.date
+        execution.frame.today = date
         execution.frame.seen = trace ? [] : nil
-        execution.outcome = Outcome(kind: kind, date: event.date)
+        execution.outcome = Outcome(kind: kind, date: date)
         execution.rule = ""
         execution.journal.removeAll()
         // A recorded event is moved into the history and read there; copying it into the
         // history as well as keeping it in the frame copied and freed it once more per event.
-        let applied = RecordedEvent(id: event.id, type: event.type, date: event.date, fields: event.fields)
+        let applied = consume event
         if let type = plan.recordedAs {
             execution.frame.event = nil
             execution.recordedAt = policy.record(consume applied, type: type, in: &execution.frame, room: historyRoom)
@@ -92,7 +100,7 @@ public struct MemberSession {
                 if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
             // Moved out rather than copied: a blank outcome takes its place.
-            outcomes.append(Outcome(kind: .scheduled, date: event.date))
+            outcomes.append(Outcome(kind: .scheduled, date: date))
             swap(&outcomes[outcomes.count - 1], &execution.outcome)
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
@@ -104,7 +112,7 @@ public struct MemberSession {
             } else {
                 rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
             }
-            var refused = Outcome(kind: kind, date: event.date)
+            var refused = Outcome(kind: kind, date: date)
             refused.rejection = rejection
             refused.entitlements = execution.outcome.entitlements
             refused.trace = execution.outcome.trace
@@ -113,7 +121,7 @@ public struct MemberSession {
             }
             outcomes.append(refused)
         }
-        policy.forgetWhatNoWindowSees(&execution.frame.member, on: event.date)
+        policy.forgetWhatNoWindowSees(&execution.frame.member, on: date)
     }
 
     /// Undoes what the event being applied changed, from the journal, and puts back the scalars

@@ -20,6 +20,9 @@ public struct InputEvent: Hashable, Sendable {
         self.fields = fields
         self.location = location
     }
+
+    /// The event as a member's history records it.
+    func recorded() -> RecordedEvent { RecordedEvent(id: id, type: type, date: date, fields: fields) }
 }
 
 /// A place in an input file: the file and the 1-based line the row starts on (the header is

@@ -241,9 +241,8 @@ public final class MemberPartitions: @unchecked Sendable {
     /// A partition's events in the order they are replayed: member after member, each member's
     /// by date (the same date: in the order added), with where each member's are. Decoded in
     /// that order, so that replaying reads them in sequence: decoded in the order added, a
-    /// member's events lay scattered over the whole partition's memory. Their locations name
-    /// the line but not the file (see below).
-    func eventsByMember(ofPartition index: Int) throws -> (events: [InputEvent], groups: MemberGroups) {
+    /// member's events lay scattered over the whole partition's memory.
+    func eventsByMember(ofPartition index: Int) throws -> (events: ReplayEvents, groups: MemberGroups) {
         try withRecords(ofPartition: index) { parts in
             // Each record's place (counted through the parts in turn), day and member's number,
             // read without its fields.
@@ -274,23 +273,17 @@ public final class MemberPartitions: @unchecked Sendable {
                 reader.skipHeader()
                 reader.readFields(names: names, texts: &texts, into: &fields)
             }
-            var events: [InputEvent] = []
-            events.reserveCapacity(places.count)
-            // Replayed events are never reported by place (a refused one is counted by reason):
-            // their location keeps its line but not the file's name, which, too long to be held
-            // inline, was retained and released with every event (2 % of the replay's time).
-            let file = ""
+            // Replayed events are never reported by place (a refused one is counted by reason),
+            // and their member is their group's: they are made as histories record them.
+            let events = ReplayEvents(count: places.count)
             var fieldsStart = 0
-            for (member, range) in zip(grouped.ids, grouped.ranges) {
-                for position in grouped.positions[range] {
-                    var reader = RecordReader(at: places[position], in: parts)
-                    let (line, date, type, id) = reader.header(names: names)
-                    reader.skipMember()
-                    let fieldsEnd = fieldsStart + Int(reader.unsigned())
-                    events.append(InputEvent(id: id, date: date, member: member, type: type, fields: EventFields(sorted: fields[fieldsStart..<fieldsEnd]),
-                                             location: InputLocation(file: file, line: line)))
-                    fieldsStart = fieldsEnd
-                }
+            for position in grouped.positions {
+                var reader = RecordReader(at: places[position], in: parts)
+                let (_, date, type, id) = reader.header(names: names)
+                reader.skipMember()
+                let fieldsEnd = fieldsStart + Int(reader.unsigned())
+                events.append(RecordedEvent(id: id, type: type, date: date, fields: EventFields(sorted: fields[fieldsStart..<fieldsEnd])))
+                fieldsStart = fieldsEnd
             }
             // The places' storage serves the replay order's positions.
             return (events, grouped.inReplayOrder(reusing: consume places))

@@ -112,7 +112,7 @@ public struct Simulation: Sendable {
     /// `jobs` threads.
     public func run(_ events: [InputEvent], jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int) -> Void)? = nil) -> Result {
-        run(events, groupedAs: MemberGroups(events), under: policies, jobs: jobs, progress: progress)
+        run(ReplayEvents(events), groupedAs: MemberGroups(events), under: policies, jobs: jobs, progress: progress)
     }
 
     /// The policies each of `workers` threads replays under: worker 0 the simulation's own, every
@@ -123,12 +123,12 @@ public struct Simulation: Sendable {
     }
 
     /// Replays `events`, which `grouped` groups by member, under `policies` (the simulation's or
-    /// replicas of them) on `jobs` threads.
-    private func run(_ events: [InputEvent], groupedAs grouped: MemberGroups, under policies: [CompiledPolicy], jobs: Int,
+    /// replicas of them) on `jobs` threads; takes or drops every event.
+    private func run(_ events: ReplayEvents, groupedAs grouped: MemberGroups, under policies: [CompiledPolicy], jobs: Int,
                      progress: (@Sendable (Int) -> Void)?) -> Result {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
-        let notApplied = events.count { $0.date >= asOf }
+        let notApplied = (0..<events.count).count { events[$0].date >= asOf }
         // Several chunks a thread balance the threads' work; one thread needs one (each chunk's
         // tally is merged, which costs as much as a few members' replay).
         let chunkCount = jobs <= 1 ? 1 : min(max(members.count, 1), jobs * 8)
@@ -150,14 +150,25 @@ public struct Simulation: Sendable {
                 let positions = grouped.positions[grouped.ranges[member]]
                 let applied = positions.prefix { events[$0].date < asOf }
                 for (index, policy) in policies.enumerated() {
-                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, into: &tallies[index], outcomes: &outcomes))
+                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, take: index == policies.count - 1,
+                                                 into: &tallies[index], outcomes: &outcomes))
                 }
+                for position in positions[applied.endIndex...] { events.drop(position) }
                 replayed += positions.count
             }
             store.set(chunk, (results, tallies))
             progress?(replayed)
         }
         runInParallel(chunkCount, jobs: jobs, work)
+        // The events of members with none before the as-of day were not replayed.
+        var replayedMembers = members[...]
+        for member in grouped.ranges.indices {
+            if replayedMembers.first == member {
+                replayedMembers.removeFirst()
+            } else {
+                for position in grouped.positions[grouped.ranges[member]] { events.drop(position) }
+            }
+        }
         // Chunks are merged in member order: the same result whatever the number of jobs.
         var results = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0, asOf: asOf) }
@@ -173,14 +184,16 @@ public struct Simulation: Sendable {
 
     /// One member's events under one policy, tallied month by month.
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
+    /// `take`: whether the events are taken as they are applied (under the last policy replayed)
+    /// rather than copied.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
-    private func replay(_ id: String, _ events: [InputEvent], _ applied: ArraySlice<Int>, under policy: CompiledPolicy,
+    private func replay(_ id: String, _ events: ReplayEvents, _ applied: ArraySlice<Int>, under policy: CompiledPolicy, take: Bool,
                         into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy))
         member.session.reserveCapacity(forEvents: applied.count)
         tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
         for position in applied {
-            member.apply(events[position], directory: directory, into: &tally, outcomes: &outcomes)
+            member.apply(take ? events.take(position) : events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
         let state = member.session.member
@@ -199,9 +212,9 @@ private struct MemberReplay {
 
     /// Applies an event (and the time-driven effects before it), counting what they did.
     /// `outcomes` is empty, as counting leaves it (emptying it again went through generic code).
-    mutating func apply(_ event: InputEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
+    mutating func apply(_ event: consuming RecordedEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
         assert(outcomes.isEmpty, "outcomes left over")
-        session.apply(event, entitlements: false, directory: directory, into: &outcomes)
+        session.apply(recorded: consume event, entitlements: false, directory: directory, into: &outcomes)
         tally.count(&outcomes)
     }
 
