@@ -34,12 +34,7 @@ extension ExpressionCompiler {
     /// as an amount where it names one (a `let`, a measure, an event's field), and otherwise taken
     /// from its value, computed as usual (a tier's attribute, a recorded property).
     func compileAmount(_ expr: Expr, in scope: Scope) throws -> EvaluateAmount {
-        // A constant (`diamond_spend`, `1.5`, `earn_rate * 2`) is computed once, here; one that
-        // cannot be fails when it runs, as any expression does.
-        if readsOnlyConstants(expr, in: scope) {
-            var detached = Frame.detached
-            if let amount = (try? compile(expr, in: scope)(&detached))?.amount { return { _ in amount } }
-        }
+        if let amount = try constantAmount(expr, in: scope) { return { _ in amount } }
         if let amount = try arithmeticAmount(expr, in: scope) { return amount.evaluate }
         let value = try compile(expr, in: scope)
         @Sendable func amountOfValue(_ frame: inout Frame) throws -> ExactNumber {
@@ -88,6 +83,15 @@ extension ExpressionCompiler {
         }
     }
 
+    /// The amount of `expr` when it is a constant (`diamond_spend`, `1.5`, `earn_rate * 2`),
+    /// computed once, here; nil for any other expression, and for a constant that cannot be
+    /// computed (it fails when it runs, as any expression does).
+    private func constantAmount(_ expr: Expr, in scope: Scope) throws -> ExactNumber? {
+        guard readsOnlyConstants(expr, in: scope) else { return nil }
+        var detached = Frame.detached
+        return (try? compile(expr, in: scope)(&detached))?.amount
+    }
+
     /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
     /// a rounding, `min`/`max`, a negation, `if … then … else`, in parentheses or not) or an
     /// aggregate; nil otherwise.
@@ -99,6 +103,23 @@ extension ExpressionCompiler {
             guard let leftType = quantityType(of: left), let rightType = quantityType(of: right), let type = quantityType(of: expr) else { break }
             let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
             let percents = (left: leftType == .percent, right: rightType == .percent, result: type == .percent)
+            // Sums and products without a percentage (`amount * earn_rate`, `base * multiplier`)
+            // computed straight away, by a constant read where it was captured: through the
+            // operator's general function each took twice the instructions.
+            if !percents.left, !percents.right, !percents.result {
+                @Sendable func exact(_ result: ExactNumber?) throws -> ExactNumber {
+                    guard let result else { throw EvaluationError("a number too large to compute exactly") }
+                    return result
+                }
+                switch op {
+                case .times:
+                    if let k = try constantAmount(right, in: scope) { return CompiledAmount { frame in try exact(try x(&frame).multiplied(by: k)) } }
+                    return CompiledAmount { frame in try exact(try x(&frame).multiplied(by: try y(&frame))) }
+                case .plus: return CompiledAmount { frame in try exact(try x(&frame).adding(try y(&frame))) }
+                case .minus: return CompiledAmount { frame in try exact(try x(&frame).subtracting(try y(&frame))) }
+                default: break
+                }
+            }
             return CompiledAmount { frame in try Value.amount(op, try x(&frame), try y(&frame), percents: percents) }
         case .call(let callee, let arguments):
             guard let function = BuiltinFunction(rawValue: callee.name), arguments.allSatisfy({ quantityType(of: $0) != nil }) else { break }
