@@ -92,4 +92,41 @@ final class WindowTests: XCTestCase {
         XCTAssertEqual(apply("probe", on: "2024-01-06"), ["kept_count": 2, "walked_count": 2, "kept_sum": 65, "walked_sum": 65])
         XCTAssertEqual(apply("probe", on: "2024-01-08"), ["kept_count": 2, "walked_count": 2, "kept_sum": 60, "walked_sum": 60])
     }
+
+    /// A rule's `where` that is also an aggregate's filter over the rule's events is read from
+    /// what the recorded event kept, not computed again: it must still say, event by event, what
+    /// the condition says — for events that pass and fail it, and for one recorded before others
+    /// (an earlier date). Worked by hand: `base` earns 1 point per CNY of purchases outside
+    /// deposits and taxes, `large` 5 points for such a purchase of 100 CNY or more.
+    func testARulesWhereThatIsAnAggregatesFilterHoldsForEachEvent() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money, category: text }
+            param excluded = ["deposit", "tax"]
+            measure eligible = sum(amount of purchase where category not in excluded, last 30 days)
+            measure large_ones = count(purchase where amount >= 100 CNY and category not in excluded, last 30 days)
+            rule base on purchase where category not in excluded { earn floor(amount * 1 point per 1 CNY) }
+            rule large on purchase where amount >= 100 CNY and category not in excluded { earn 5 points }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "filters.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        var line = 1
+        func earned(_ date: String, _ amount: Int, _ category: String) -> [String: Int] {
+            line += 1
+            let event = InputEvent(id: "e\(line)", date: CivilDate(iso: date)!, member: "M", type: "purchase",
+                                   fields: ["amount": .money(ExactNumber(amount)), "category": .text(category)],
+                                   location: InputLocation(file: "events", line: line))
+            let outcome = policy.apply(event, to: &member).last!
+            XCTAssertNil(outcome.rejection)
+            return Dictionary(uniqueKeysWithValues: outcome.earned.map { ($0.rule, Int($0.points.numerator)) })
+        }
+        XCTAssertEqual(earned("2024-01-10", 50, "food"), ["base": 50])
+        XCTAssertEqual(earned("2024-01-11", 120, "deposit"), [:])
+        XCTAssertEqual(earned("2024-01-12", 150, "food"), ["base": 150, "large": 5])
+        // Earlier than the events recorded: recorded before them.
+        XCTAssertEqual(earned("2024-01-05", 200, "tax"), [:])
+        XCTAssertEqual(earned("2024-01-04", 100, "spa"), ["base": 100, "large": 5])
+        XCTAssertEqual(earned("2024-01-13", 99, "spa"), ["base": 99])
+        XCTAssertEqual(member.balance, ExactNumber(50 + 150 + 5 + 100 + 5 + 99))
+    }
 }

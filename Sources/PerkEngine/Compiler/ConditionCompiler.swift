@@ -38,6 +38,27 @@ extension ExpressionCompiler {
         return CompiledCondition(condition)
     }
 
+    /// A rule's `where` on the event it applies to. When an aggregate over the rule's event type
+    /// filters by the same condition (`category not in excluded` in both a measure and a rule),
+    /// the event recorded for it has already passed or failed that filter: the result is read,
+    /// not computed again. Otherwise (or for an event not recorded) it is computed.
+    func compileEventCondition(_ expr: Expr, in scope: Scope) throws -> CompiledCondition {
+        let condition = try compileCondition(expr, in: scope)
+        let readsOnlyTheEvent = readsOnly(expr, in: scope, throughMembers: false) { resolution in
+            switch resolution {
+            case .ruleEvent, .constant: return true
+            default: return false
+            }
+        }
+        guard readsOnlyTheEvent, let event = scope.event, let type = typeIndex[event.name],
+              let term = windowTerms.term(filteredBy: Formatter.expression(expr), type: type) else { return condition }
+        return CompiledCondition { frame in
+            if let (recordedType, index) = frame.eventRecordedAt, recordedType == type,
+               let passed = frame.member.histories[type][index].windowSums.passed(term) { return passed }
+            return try condition(&frame)
+        }
+    }
+
     /// `expr` compiled as a condition when its operator gives one (`not`, `and`, `or`, a
     /// comparison, `in`, `between`); nil for any other expression.
     func conditionNode(_ expr: Expr, in scope: Scope) throws -> EvaluateCondition? {

@@ -397,7 +397,13 @@ struct ExpressionCompiler {
         let properties = Set([value, filter].compactMap { $0 }.flatMap(Self.names).compactMap { inner.aggregate?.field($0) == nil ? EventProperty(rawValue: $0) : nil })
         // The term reads only the aggregated event and constants: its text says what it is.
         let key = [value, filter].map { $0.map(Formatter.expression) ?? "-" }.joined(separator: " where ")
-        let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type, key: key)
+        // A filter reading no property a recorded event's later events change (`earned`, `refunded`).
+        let lastingFilter = filter.flatMap { filter in
+            Self.names(in: filter).allSatisfy { inner.aggregate?.field($0) != nil || EventProperty(rawValue: $0).map { $0 == .date } ?? true }
+                ? Formatter.expression(filter) : nil
+        }
+        let term = windowTerms.register(WindowTerm(value: compiledValue, filter: compiledFilter, properties: properties), type: type, key: key,
+                                        filterKey: lastingFilter)
         return { frame in
             let (from, to) = try bounds(&frame)
             guard type < frame.member.histories.count else { return .zero }
@@ -441,7 +447,7 @@ struct ExpressionCompiler {
     /// Whether every name an expression reads resolves to what `allowed` accepts; `throughMembers`:
     /// whether `base.attribute` may be read (a tier's attribute) when its base may. Aggregates
     /// read the history, so they never qualify.
-    private func readsOnly(_ expr: Expr, in scope: Scope, throughMembers: Bool, _ allowed: (Resolution?) -> Bool) -> Bool {
+    func readsOnly(_ expr: Expr, in scope: Scope, throughMembers: Bool, _ allowed: (Resolution?) -> Bool) -> Bool {
         func inner(_ e: Expr) -> Bool { readsOnly(e, in: scope, throughMembers: throughMembers, allowed) }
         switch expr.kind {
         case .literal, .rate, .string, .date, .bool:

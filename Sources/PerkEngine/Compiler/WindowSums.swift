@@ -16,11 +16,11 @@ final class WindowTerm: Sendable {
         self.properties = properties
     }
 
-    /// What the frame's aggregated event adds to the aggregate.
-    private func contribution(in frame: inout Frame) throws -> ExactNumber {
-        if let filter, !(try filter(&frame)) { return .zero }
-        guard let value else { return .one }
-        return try value.evaluate(&frame)
+    /// What the frame's aggregated event adds to the aggregate, and whether it passed the filter.
+    private func contribution(in frame: inout Frame) throws -> (amount: ExactNumber, passed: Bool) {
+        if let filter, !(try filter(&frame)) { return (.zero, false) }
+        guard let value else { return (.one, true) }
+        return (try value.evaluate(&frame), true)
     }
 
     /// What the member's event `index` of `type` (the frame's aggregated event) adds to each of
@@ -32,8 +32,8 @@ final class WindowTerm: Sendable {
         var sums = RunningTotals()
         for k in terms.indices {
             let before = index > 0 ? frame.member.histories[type][index - 1].windowSums.total(k) : .zero
-            guard let own = try? terms[k].contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
-            sums.append(before: before, total: total)
+            guard let (own, passed) = try? terms[k].contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
+            sums.append(before: before, total: total, passed: passed)
         }
         return sums
     }
@@ -48,14 +48,20 @@ struct RunningTotals: Hashable, Sendable {
     /// Before and total of the second term on, in pairs.
     private var more: [ExactNumber] = []
     private(set) var count = 0
+    /// Bit `k` set: the event passed term `k`'s filter (of the first 64 terms).
+    private var passedFilters: UInt64 = 0
+
+    /// Whether the event passed term `k`'s filter; nil when that is not known.
+    func passed(_ k: Int) -> Bool? { k < count && k < 64 ? passedFilters & (1 << k) != 0 : nil }
 
     /// The running total of term `k` before the event.
     func before(_ k: Int) -> ExactNumber { k == 0 ? first.before : more[2 * (k - 1)] }
     /// The running total of term `k` through the event.
     func total(_ k: Int) -> ExactNumber { k == 0 ? first.total : more[2 * (k - 1) + 1] }
 
-    mutating func append(before: ExactNumber, total: ExactNumber) {
+    mutating func append(before: ExactNumber, total: ExactNumber, passed: Bool) {
         if count == 0 { first = (before, total) } else { more += [before, total] }
+        if passed, count < 64 { passedFilters |= 1 << count }
         count += 1
     }
 
@@ -79,16 +85,27 @@ final class WindowTermRegistry: @unchecked Sendable {
     /// Each term's index by its type and its value and filter as written, so aggregates that
     /// differ only in their window (or appear twice) share one running total.
     private var indices: [String: Int] = [:]
+    /// A term's index by its type and its filter as written, for filters whose result an event
+    /// keeps (see `register`).
+    private var filters: [String: Int] = [:]
 
     /// Adds a term over events of `type`, or finds the same one; returns its index among that
-    /// type's terms. `key` is the term's value and filter in canonical form.
-    func register(_ term: WindowTerm, type: Int, key: String) -> Int {
+    /// type's terms. `key` is the term's value and filter in canonical form; `filterKey`, its
+    /// filter's, when the filter reads nothing that changes once an event is recorded (its
+    /// fields, its date and constants): whether a recorded event passed it then holds for good.
+    func register(_ term: WindowTerm, type: Int, key: String, filterKey: String?) -> Int {
         let fullKey = "\(type) \(key)"
         if let index = indices[fullKey] { return index }
         terms[type, default: []].append(term)
-        indices[fullKey] = terms[type]!.count - 1
-        return terms[type]!.count - 1
+        let index = terms[type]!.count - 1
+        indices[fullKey] = index
+        if let filterKey, filters["\(type) \(filterKey)"] == nil { filters["\(type) \(filterKey)"] = index }
+        return index
     }
+
+    /// The index of a term over events of `type` whose filter, as written, is `filterKey` and
+    /// whose result an event keeps.
+    func term(filteredBy filterKey: String, type: Int) -> Int? { filters["\(type) \(filterKey)"] }
 }
 
 extension EventHistory {

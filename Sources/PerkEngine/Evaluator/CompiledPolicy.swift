@@ -214,7 +214,7 @@ public final class CompiledPolicy: Sendable {
                     let scope = ExpressionCompiler.Scope(event: rule.event.flatMap { checked.eventType(named: $0.name) })
                     rules.append(CompiledRule(
                         name: rule.name.name, eventType: rule.event?.name,
-                        condition: try rule.condition.map { try compiler.compileCondition($0, in: scope) },
+                        condition: try rule.condition.map { try compiler.compileEventCondition($0, in: scope) },
                         body: try compiler.compileBlock(rule.body, in: scope), penalty: nil))
                 case .penalty(let penalty):
                     let eventType = checked.eventType(named: penalty.event.name)
