@@ -14,8 +14,8 @@ public struct EventDecoder: Sendable {
     /// The columns an event of each type may fill.
     private let columns: [Set<String>]
     private let tierRanks: [String: Int]
-    /// How each field of each type is read when it is an amount (nil: it is not).
-    private let amountForms: [[AmountForm?]]
+    /// How each field of each type is read, by type and field index.
+    private let fieldReadings: [[FieldReading]]
     private let timeZone: TimeZone
     /// How the file's columns and values map to events.
     public let mapping: InputMapping
@@ -26,7 +26,9 @@ public struct EventDecoder: Sendable {
         typeIndices = Dictionary(uniqueKeysWithValues: policy.eventTypes.enumerated().map { ($0.element.name, $0.offset) })
         columns = policy.eventTypes.map { Set(Self.standardColumns).union($0.fields.map(\.name)) }
         tierRanks = Dictionary(uniqueKeysWithValues: (policy.tiers?.levels ?? []).map { ($0.name, $0.rank) })
-        amountForms = policy.eventTypes.map { $0.fields.map { Self.amountForm(of: $0.type) } }
+        fieldReadings = policy.eventTypes.map { $0.fields.map { field in
+            Self.amountForm(of: field.type).map { .amount($0) } ?? (field.type == .text ? .text : .other)
+        } }
         timeZone = TimeZone(identifier: policy.timeZone) ?? TimeZone(secondsFromGMT: 0)!
     }
 
@@ -49,17 +51,17 @@ public struct EventDecoder: Sendable {
     }
 
     /// The same, with the plan of the previous row's names, kept in `plan` for the next (rows of
-    /// a file usually have the same names); the row goes into `decoded`, or the error is returned.
-    func decode(_ cells: [String: String], at location: InputLocation, reusing plan: inout ColumnPlan?, into decoded: inout DecodedRow) -> InputError? {
+    /// a file usually have the same names); the row goes into `sink`, or the error is returned.
+    func decode<Sink: RowSink>(_ cells: [String: String], at location: InputLocation, reusing plan: inout ColumnPlan?, into sink: inout Sink) -> InputError? {
         let sameNames = plan.map { $0.names.count == cells.count && $0.names.allSatisfy { $0.map { cells[$0] != nil } ?? false } } ?? false
         if !sameNames { plan = self.plan(columns: Array(cells.keys), keyed: true) }
         // The row's cells in the plan's order (every name of a keyed plan is a key of the row).
-        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location, into: &decoded)
+        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location, into: &sink)
     }
 
-    /// Decodes a row given as one cell per column of `plan`, empty for none, into `decoded`;
-    /// returns the error when the row is malformed (`decoded` then holds no event).
-    func decode<Cells: RowCells>(_ row: Cells, plan: inout ColumnPlan, at location: InputLocation, into decoded: inout DecodedRow) -> InputError? {
+    /// Decodes a row given as one cell per column of `plan`, empty for none, into `sink`; returns
+    /// the error when the row is malformed (what `sink` was given of it then is no event).
+    func decode<Cells: RowCells, Sink: RowSink>(_ row: Cells, plan: inout ColumnPlan, at location: InputLocation, into sink: inout Sink) -> InputError? {
         func fail(_ column: String?, _ message: String) -> InputError {
             InputError(location, column: column.map(mapping.column(for:)), message)
         }
@@ -98,42 +100,41 @@ public struct EventDecoder: Sendable {
                 ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
             return fail("date", "`\(row.text(dateColumn))` is not a date; \(expected)")
         }
+        row.withUTF8(idColumn) { id in
+            row.withUTF8(memberColumn) { member in
+                sink.begin(type: typeIndex, fields: eventTypes[typeIndex].fields.count, date: date, id: id, member: member, location: location)
+            }
+        }
         // The type and its columns are read in place, by index: copying them (or zipping them)
         // for every row retained and released each of their arrays and strings.
-        // Each value is written over the previous row's: emptying the array first (destroying
-        // each value through generic code) cost as much as reading the row's date.
-        let fieldCount = eventTypes[typeIndex].fields.count
-        if decoded.values.count > fieldCount { decoded.values.removeLast(decoded.values.count - fieldCount) }
-        while decoded.values.count < fieldCount { decoded.values.append(.bool(false)) }
         for index in eventTypes[typeIndex].fields.indices {
-            let (name, fieldType) = eventTypes[typeIndex].fields[index]
             guard let column = filled(plan.types[typeIndex].fields[index]) else {
+                let (name, fieldType) = eventTypes[typeIndex].fields[index]
                 return fail(name, "missing; a `\(eventTypes[typeIndex].name)` event needs `\(name)` (\(fieldType))")
             }
-            // An amount is read from the cell's bytes; anything else, or an amount that is not
-            // one (for the message), from its text.
-            let amount = amountForms[typeIndex][index].flatMap { form in row.withUTF8(column) { form.read($0) } }
-            // A text, as it is; a text repeated from a recent row, given again rather than made again.
-            let parsed: Result<Value, Message>
-            if let amount {
-                parsed = .success(amount)
-            } else if fieldType == .text {
-                parsed = .success(.text(row.withUTF8(column) { plan.recentTexts.text($0) }))
-            } else {
-                parsed = value(row.text(column), as: fieldType)
+            // An amount is read from the cell's bytes, a text given as its bytes; anything else,
+            // or an amount that is not one (for the message), from its text.
+            switch fieldReadings[typeIndex][index] {
+            case .amount(let form):
+                if let amount = row.withUTF8(column, { form.read($0) }) {
+                    sink.set(index, amount: amount, unit: form.unit)
+                    continue
+                }
+            case .text:
+                row.withUTF8(column) { sink.set(index, text: $0) }
+                continue
+            case .other:
+                break
             }
-            switch parsed {
-            case .success(let value): decoded.values[index] = value
+            let (name, fieldType) = eventTypes[typeIndex].fields[index]
+            switch value(row.text(column), as: fieldType) {
+            case .success(let value): sink.set(index, value)
             case .failure(let message): return fail(name, message.text)
             }
         }
         if let column = plan.types[typeIndex].others.first(where: { !row.isEmpty($0) }), let extra = plan.names[column] {
             return fail(extra, "`\(eventTypes[typeIndex].name)` events have no field `\(extra)`; " + (plan.keyed ? "remove `\(extra)` from this event" : "leave the cell empty"))
         }
-        row.withUTF8(idColumn) { id in row.withUTF8(memberColumn) { member in decoded.setID(id, member: member) } }
-        decoded.date = date
-        decoded.type = typeIndex
-        decoded.location = location
         return nil
     }
 
@@ -161,7 +162,7 @@ public struct EventDecoder: Sendable {
                 }
             }
             guard form.negativeAllowed || !amount.isNegative else { return fail("`\(cell)`: an amount cannot be negative") }
-            return .success(form.wrap(amount))
+            return .success(form.unit.value(amount))
         case .percent:
             let digits = cell.hasSuffix("%") ? String(cell.dropLast()) : cell
             guard let percent = Self.decimal(digits, maxPlaces: 18) else { return fail("`\(cell)` is not a percentage such as 5%") }
@@ -192,25 +193,47 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// How a field's cell is read: as an amount, as a text (its bytes as they are), or as a value
+    /// of another type (from its text).
+    enum FieldReading: Sendable {
+        case amount(AmountForm)
+        case text
+        case other
+    }
+
+    /// The type of an amount read from a cell (a `PerkType`, copied, is retained and released).
+    enum AmountUnit: Sendable {
+        case number, money, points
+
+        /// A value of this unit.
+        func value(_ amount: ExactNumber) -> Value {
+            switch self {
+            case .number: return .number(amount)
+            case .money: return .money(amount)
+            case .points: return .points(amount)
+            }
+        }
+    }
+
     /// How a field of an amount type is read: at most `places` decimals; money is never negative.
     struct AmountForm: Sendable {
         let places: Int
         let negativeAllowed: Bool
-        let wrap: @Sendable (ExactNumber) -> Value
+        let unit: AmountUnit
 
-        /// The value of a cell's bytes, nil when they are not one (`value(_:as:)` says why).
-        func read(_ utf8: UnsafeBufferPointer<UInt8>) -> Value? {
+        /// The amount of a cell's bytes, nil when they are not one (`value(_:as:)` says why).
+        func read(_ utf8: UnsafeBufferPointer<UInt8>) -> ExactNumber? {
             guard let amount = EventDecoder.decimal(utf8, maxPlaces: places), negativeAllowed || !amount.isNegative else { return nil }
-            return wrap(amount)
+            return amount
         }
     }
 
     /// How a field of `type` is read when it is an amount (money, points, a number).
     static func amountForm(of type: PerkType) -> AmountForm? {
         switch type {
-        case .money: return AmountForm(places: 2, negativeAllowed: false, wrap: Value.money)
-        case .points: return AmountForm(places: 0, negativeAllowed: true, wrap: Value.points)
-        case .number: return AmountForm(places: 18, negativeAllowed: true, wrap: Value.number)
+        case .money: return AmountForm(places: 2, negativeAllowed: false, unit: .money)
+        case .points: return AmountForm(places: 0, negativeAllowed: true, unit: .points)
+        case .number: return AmountForm(places: 18, negativeAllowed: true, unit: .number)
         default: return nil
         }
     }
@@ -223,10 +246,8 @@ public struct EventDecoder: Sendable {
 
     /// The same, from UTF-8 bytes.
     static func decimal(_ utf8: UnsafeBufferPointer<UInt8>, maxPlaces: Int) -> ExactNumber? {
-        // Any text after a second point, or not digits, is for `ExactNumber` to refuse.
-        if let point = utf8.lastIndex(of: UInt8(ascii: ".")), utf8.count - point - 1 > maxPlaces { return nil }
-        if utf8.first == UInt8(ascii: "+") { return ExactNumber(decimalUTF8: UnsafeBufferPointer(rebasing: utf8.dropFirst())) }
-        return ExactNumber(decimalUTF8: utf8)
+        if utf8.first == UInt8(ascii: "+") { return ExactNumber(decimalUTF8: UnsafeBufferPointer(rebasing: utf8.dropFirst()), maxPlaces: maxPlaces) }
+        return ExactNumber(decimalUTF8: utf8, maxPlaces: maxPlaces)
     }
 
     static func duration(_ text: String) -> Value? {
@@ -303,29 +324,26 @@ extension Array: RowCells where Element == String {
     }
 }
 
-/// A row as the decoder checked it, before it is made an `InputEvent`: what a reader that keeps
-/// events in another form (a simulation's partition records) takes, without building one. One
-/// is reused from row to row, so its values' storage is too.
-public struct DecodedRow: Sendable {
-    /// The id's bytes, then the member's: the simulator writes them into its records as they
-    /// are, so no string is made for either (making two strings a row was a tenth of reading).
-    /// Room for both, overwritten row after row (appending each, after emptying the array, went
-    /// through generic code), and where each ends in it.
+/// A row as the decoder checked it, before it is made an `InputEvent`. One is reused from row
+/// to row, so its values' storage is too.
+struct DecodedRow: Sendable {
+    /// The id's bytes, then the member's, overwritten row after row (appending each, after
+    /// emptying the array, went through generic code), and where each ends.
     private var idAndMember: [UInt8] = []
     private var idLength = 0, memberEnd = 0
-    public var id: String { String(decoding: idAndMember[..<idLength], as: UTF8.self) }
-    public internal(set) var date = CivilDate(dayNumber: 0)!
-    public var member: String { String(decoding: idAndMember[idLength..<memberEnd], as: UTF8.self) }
+    var id: String { String(decoding: idAndMember[..<idLength], as: UTF8.self) }
+    private(set) var date = CivilDate(dayNumber: 0)!
+    var member: String { String(decoding: idAndMember[idLength..<memberEnd], as: UTF8.self) }
     /// The index of its type among the policy's event types (`CheckedPolicy.eventTypes`).
-    public internal(set) var type = 0
+    private(set) var type = 0
     /// The values of its type's fields, in the order the type declares them.
-    public internal(set) var values: [Value] = []
-    public internal(set) var location = InputLocation(file: "", line: 0)
-
-    public init() {}
+    private(set) var values: [Value] = []
+    private(set) var location = InputLocation(file: "", line: 0)
+    /// Text fields' values read lately, given again when a row repeats one.
+    private var texts = RecentTexts()
 
     /// Sets the id and the member from their bytes (valid UTF-8).
-    mutating func setID(_ id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>) {
+    private mutating func setID(_ id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>) {
         idLength = id.count
         memberEnd = id.count + member.count
         if idAndMember.count < memberEnd { idAndMember = Array(repeating: 0, count: max(memberEnd, 64)) }
@@ -336,10 +354,42 @@ public struct DecodedRow: Sendable {
         }
     }
 
-    /// Calls `body` with the id's bytes and the member's.
-    func withIDAndMember<Result>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        idAndMember.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[..<idLength]), UnsafeBufferPointer(rebasing: $0[idLength..<memberEnd])) }
+}
+
+extension DecodedRow: RowSink {
+    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
+                        location: InputLocation) {
+        setID(id, member: member)
+        self.date = date
+        self.type = type
+        self.location = location
+        // Each value is written over the previous row's: emptying the array first (destroying
+        // each value through generic code) cost as much as reading the row's date.
+        if values.count > fields { values.removeLast(values.count - fields) }
+        while values.count < fields { values.append(.bool(false)) }
     }
+
+    mutating func set(_ field: Int, _ value: Value) { values[field] = value }
+
+    mutating func set(_ field: Int, amount: ExactNumber, unit: EventDecoder.AmountUnit) { values[field] = unit.value(amount) }
+
+    /// A text repeated from a recent row is given again rather than made again.
+    mutating func set(_ field: Int, text: UnsafeBufferPointer<UInt8>) { values[field] = .text(texts.text(text)) }
+}
+
+/// What the decoder gives a row to as it checks it: first the row's type, date, id, member and
+/// place, then each field's value by its place among the type's declared fields. A row found
+/// malformed on the way is not finished: what the sink was given of it is no event.
+protocol RowSink {
+    /// A row of event type `type` (its index among the policy's), whose type has `fields` fields.
+    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
+                        location: InputLocation)
+    /// Field `field`'s value.
+    mutating func set(_ field: Int, _ value: Value)
+    /// Field `field`'s value, an amount.
+    mutating func set(_ field: Int, amount: ExactNumber, unit: EventDecoder.AmountUnit)
+    /// Field `field`'s value, a text, as its UTF-8 bytes.
+    mutating func set(_ field: Int, text: UnsafeBufferPointer<UInt8>)
 }
 
 /// Where a file's standard columns and each event type's fields are, resolved once from its
@@ -356,6 +406,4 @@ struct ColumnPlan: Sendable {
     let types: [(fields: [Int?], others: [Int])]
     /// The last type cell read and the index of the event type it names.
     var lastType: (cell: String, index: Int)?
-    /// Text fields' values read lately, given again when a row repeats one.
-    var recentTexts = RecentTexts()
 }

@@ -267,12 +267,12 @@ public struct EventFileReader: Sendable {
         return results
     }
 
-    /// Reads the next row into `decoded` (success), or gives the problem with it; nil at the end
-    /// of the file. `decoded` is reused from row to row, with its storage.
-    public mutating func next(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
+    /// Gives the next row to `sink` (success), or gives the problem with it; nil at the end of
+    /// the file. A sink is reused from row to row, with its storage.
+    mutating func next<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
         switch format {
-        case .csv: return nextCSV(into: &decoded)
-        case .jsonLines: return nextJSONLine(into: &decoded)
+        case .csv: return nextCSV(into: &sink)
+        case .jsonLines: return nextJSONLine(into: &sink)
         }
     }
 
@@ -303,7 +303,7 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    private mutating func nextCSV(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
+    private mutating func nextCSV<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
         if failedHeader { return nil }
         if plan == nil, let problem = readHeader() { return .failure(problem) }
         guard plan != nil else { return nil }
@@ -318,7 +318,7 @@ public struct EventFileReader: Sendable {
                 guard row.count == columns else {
                     return .failure(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
                 }
-                return decoder.decode(row, plan: &plan!, at: location, into: &decoded).map { .failure($0) } ?? .success(())
+                return decoder.decode(row, plan: &plan!, at: location, into: &sink).map { .failure($0) } ?? .success(())
             }
         }
         return nil
@@ -352,7 +352,7 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    private mutating func nextJSONLine(into decoded: inout DecodedRow) -> Result<Void, InputError>? {
+    private mutating func nextJSONLine<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
         if lineIndex == 0 && lines.isEmpty {
             lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         }
@@ -379,7 +379,7 @@ public struct EventFileReader: Sendable {
                 default: break
                 }
             }
-            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &decoded).map { .failure($0) } ?? .success(())
+            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .failure($0) } ?? .success(())
         }
         return nil
     }

@@ -42,22 +42,23 @@ public final class MemberPartitions: @unchecked Sendable {
     fileprivate final class RecordLayout: Sendable {
         let type: String
         let nameIndex: Int
-        /// Its fields in name order (as an `InputEvent` holds them): each one's place among the
-        /// type's declared fields, and its name's index.
-        let fields: [(declared: Int, nameIndex: Int)]
+        /// Its fields' names' indices, in the order the type declares the fields.
+        let fieldNameIndices: [Int]
         /// The declared places of the fields that refer to other events.
         let references: [Int]
 
-        init(type: String, nameIndex: Int, fields: [(declared: Int, nameIndex: Int)], references: [Int]) {
+        init(type: String, nameIndex: Int, fieldNameIndices: [Int], references: [Int]) {
             self.type = type
             self.nameIndex = nameIndex
-            self.fields = fields
+            self.fieldNameIndices = fieldNameIndices
             self.references = references
         }
 
         /// A layout of its own for one thread, the same as this one (threads sharing one contend
         /// for its reference count).
-        func copy() -> RecordLayout { RecordLayout(type: type, nameIndex: nameIndex, fields: fields.map { $0 }, references: references.map { $0 }) }
+        func copy() -> RecordLayout {
+            RecordLayout(type: type, nameIndex: nameIndex, fieldNameIndices: fieldNameIndices.map { $0 }, references: references.map { $0 })
+        }
     }
 
     /// - Parameters:
@@ -78,9 +79,7 @@ public final class MemberPartitions: @unchecked Sendable {
         self.nameIndex = nameIndex
         layouts = policy.checked.eventTypes.map { type in
             let referring = Set((policy.references[type.name] ?? []).map(\.field))
-            return RecordLayout(type: type.name, nameIndex: nameIndex[type.name]!,
-                                fields: type.fields.indices.sorted { type.fields[$0].name < type.fields[$1].name }
-                                    .map { ($0, nameIndex[type.fields[$0].name]!) },
+            return RecordLayout(type: type.name, nameIndex: nameIndex[type.name]!, fieldNameIndices: type.fields.map { nameIndex[$0.name]! },
                                 references: type.fields.indices.filter { referring.contains(type.fields[$0].name) })
         }
         buffers = Array(repeating: [], count: count)
@@ -122,24 +121,24 @@ public final class MemberPartitions: @unchecked Sendable {
         return encoder.batch
     }
 
-    /// Encodes the events a reader gives until its part ends, straight from its decoded rows (no
-    /// `InputEvent` is made); returns the rows that could not be read with the batch, in order.
-    /// The reader's decoder must be for the policy the partitions were made for.
+    /// Encodes the events a reader gives until its part ends, each row written as a record while
+    /// the decoder checks it (no `InputEvent` is made, nor any value kept); returns the rows that
+    /// could not be read with the batch, in order. The reader's decoder must be for the policy
+    /// the partitions were made for.
     public func encode(_ reader: inout EventFileReader) -> (Batch, [InputError]) {
         var encoder = BatchEncoder(self)
         var errors: [InputError] = []
-        var row = DecodedRow()
-        while let next = reader.next(into: &row) {
+        while let next = reader.next(into: &encoder) {
             switch next {
-            case .success: encoder.add(row)
+            case .success: encoder.finishRow()
             case .failure(let error): errors.append(error)
             }
         }
         return (encoder.batch, errors)
     }
 
-    /// Builds a batch event by event.
-    private struct BatchEncoder {
+    /// Builds a batch event by event, or row by row as a decoder checks each (see `RowSink`).
+    private struct BatchEncoder: RowSink {
         let partitions: MemberPartitions
         /// The partitions' layouts, copied for this encoder's thread.
         let layouts: [RecordLayout]
@@ -148,8 +147,9 @@ public final class MemberPartitions: @unchecked Sendable {
         /// A name's index by its place in a record (the type, then each field): events of a type
         /// repeat the same names, so a name is usually the one found at its place last time.
         var recent: [(name: String, index: Int?)] = []
-        /// Where each record is written before it is appended to its partition's.
-        var room: [UInt8] = []
+        var writer = RecordWriter()
+        /// The row being written: its partition, date and layout.
+        private var row: (partition: Int, date: CivilDate, layout: RecordLayout)?
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
@@ -158,47 +158,72 @@ public final class MemberPartitions: @unchecked Sendable {
         }
 
         mutating func add(_ event: InputEvent) {
-            batch.events += 1
-            if batch.lastDate.map({ $0 < event.date }) ?? true { batch.lastDate = event.date }
-            if event.type != lastType {
-                batch.types.insert(event.type)
-                lastType = event.type
-            }
             for (field, _) in partitions.references[event.type] ?? [] {
                 if case .event(let id)? = event.fields[field] { batch.referencedIDs.insert(id) }
             }
             // Found before writing (a look-up changes `recent`): the type's, then each field's.
             let indices = ([event.type] + event.fields.names).enumerated().map { indexOfName(at: $0.offset, $0.element) }
-            write(toPartition: partitions.partition(of: event.member)) { $0.write(event) { place, _ in indices[place] } }
+            writer.write(event) { place, _ in indices[place] }
+            finish(partition: partitions.partition(of: event.member), date: event.date, type: event.type)
         }
 
-        /// Writes a record into the batch's records for partition `index`.
-        private mutating func write(toPartition index: Int, _ body: (inout RecordWriter) -> Void) {
-            batch.counts[index] += 1
-            // The buffers are moved in and out, so neither is copied.
-            var record = RecordWriter()
-            swap(&record.bytes, &batch.records[index])
-            swap(&record.room, &room)
-            body(&record)
-            swap(&record.bytes, &batch.records[index])
-            swap(&record.room, &room)
+        mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
+                            location: InputLocation) {
+            let layout = layouts[type]
+            precondition(layout.fieldNameIndices.count == fields, "a row decoded for another policy")
+            row = (partitions.partition(ofID: member), date, layout)
+            writer.start(atMost: 6 * RecordCursor.longestVarint + id.count + member.count) { cursor in
+                cursor.start(line: location.line, date: date, type: layout.type, index: layout.nameIndex, id: id, member: member, fields: fields)
+            }
         }
 
-        /// Adds a decoded row of the policy's event type `row.type`.
-        mutating func add(_ row: DecodedRow) {
-            let layout = layouts[row.type]
-            precondition(layout.fields.count == row.values.count, "a row decoded for another policy")
+        mutating func set(_ field: Int, _ value: Value) {
+            guard let layout = row?.layout else { return }
+            if case .event(let id) = value, layout.references.contains(field) { batch.referencedIDs.insert(id) }
+            // Read in place through a pointer: passed on, the value was copied.
+            withUnsafePointer(to: value) { value in
+                writer.write(atMost: RecordCursor.longestVarint + RecordWriter.most(value)) { cursor in
+                    cursor.name("", index: layout.fieldNameIndices[field])
+                    cursor.value(value)
+                }
+            }
+        }
+
+        mutating func set(_ field: Int, amount: ExactNumber, unit: EventDecoder.AmountUnit) {
+            guard let layout = row?.layout else { return }
+            withUnsafePointer(to: unit.value(amount)) { value in
+                writer.write(atMost: RecordCursor.longestVarint + 1 + 2 * RecordCursor.longestWideVarint) { cursor in
+                    cursor.name("", index: layout.fieldNameIndices[field])
+                    cursor.value(value)
+                }
+            }
+        }
+
+        mutating func set(_ field: Int, text: UnsafeBufferPointer<UInt8>) {
+            guard let layout = row?.layout else { return }
+            writer.write(atMost: 2 * RecordCursor.longestVarint + 1 + text.count) { cursor in
+                cursor.name("", index: layout.fieldNameIndices[field])
+                cursor.text(text)
+            }
+        }
+
+        /// Adds the row given since `begin` (every field set) to the batch.
+        mutating func finishRow() {
+            guard let (partition, date, layout) = row else { return }
+            row = nil
+            finish(partition: partition, date: date, type: layout.type)
+        }
+
+        /// Adds the record written to the batch, for `partition`.
+        private mutating func finish(partition: Int, date: CivilDate, type: String) {
             batch.events += 1
-            if batch.lastDate.map({ $0 < row.date }) ?? true { batch.lastDate = row.date }
-            if layout.type != lastType {
-                batch.types.insert(layout.type)
-                lastType = layout.type
+            if batch.lastDate.map({ $0 < date }) ?? true { batch.lastDate = date }
+            if type != lastType {
+                batch.types.insert(type)
+                lastType = type
             }
-            for field in layout.references {
-                if case .event(let id) = row.values[field] { batch.referencedIDs.insert(id) }
-            }
-            let partition = row.withIDAndMember { _, member in partitions.partition(ofID: member) }
-            write(toPartition: partition) { $0.write(row, layout: layout) }
+            batch.counts[partition] += 1
+            writer.finish(appendingTo: &batch.records[partition])
         }
 
         private mutating func indexOfName(at place: Int, _ name: String) -> Int? {
@@ -358,10 +383,10 @@ public final class MemberPartitions: @unchecked Sendable {
 /// take, then appended in one go: appending it byte by byte checked the array's capacity and
 /// uniqueness at every byte.
 private struct RecordWriter {
-    /// The partition's records, which each record is appended to.
-    var bytes: [UInt8] = []
-    /// Room for the record being written, kept from record to record.
-    var room: [UInt8] = []
+    /// Room for the record being written, kept from record to record: space for its length, then
+    /// the record, written up to `end`.
+    private var room: [UInt8] = []
+    private var end = 0
 
     /// - Parameter nameIndex: a type or field name's index in the policy's names (nil for a
     ///   name the policy does not declare, written out instead), given its place in the record:
@@ -370,7 +395,7 @@ private struct RecordWriter {
         // Line, date, id's and member's lengths, field count; the type; the id's and member's bytes.
         var most = 5 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
         for (field, value) in event.fields { most += Self.most(field) + withUnsafePointer(to: value, Self.most) }
-        write(atMost: most) { cursor in
+        start(atMost: most) { cursor in
             var (id, member) = (event.id, event.member)
             id.withUTF8 { id in
                 member.withUTF8 { member in
@@ -385,40 +410,31 @@ private struct RecordWriter {
         }
     }
 
-    /// Writes a decoded row as `write(_:nameIndex:)` writes the event it holds.
-    fileprivate mutating func write(_ row: DecodedRow, layout: MemberPartitions.RecordLayout) {
-        // Line, date, type, id's and member's lengths, field count; the id's and member's bytes.
-        // Values read in place through a pointer (reading an array's element, or looping over
-        // it, copied each value).
-        row.values.withUnsafeBufferPointer { values in
-            row.withIDAndMember { id, member in
-                var most = 6 * RecordCursor.longestVarint + id.count + member.count
-                for index in values.indices { most += RecordCursor.longestVarint + Self.most(values.baseAddress! + index) }
-                write(atMost: most) { cursor in
-                    cursor.start(line: row.location.line, date: row.date, type: layout.type, index: layout.nameIndex,
-                                 id: id, member: member, fields: layout.fields.count)
-                    for field in layout.fields.indices {
-                        cursor.name("", index: layout.fields[field].nameIndex)
-                        cursor.value(values.baseAddress! + layout.fields[field].declared)
-                    }
-                }
-            }
+    /// Starts a record, writing at most `most` bytes of it through a cursor.
+    mutating func start(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
+        end = RecordCursor.longestVarint
+        write(atMost: most, body)
+    }
+
+    /// Writes at most `most` more bytes of the record through a cursor.
+    mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
+        if room.count < end + most { room += Array(repeating: 0, count: max(end + most - room.count, 1 << 12)) }
+        end = room.withUnsafeMutableBufferPointer { buffer in
+            var cursor = RecordCursor(at: buffer.baseAddress! + end)
+            body(&cursor)
+            precondition(cursor.offset <= most, "a partition record outgrew the room made for it")
+            return end + cursor.offset
         }
     }
 
-    /// Writes a record of at most `most` bytes (its length not counted) through a cursor into
-    /// `room`, after room for its length, then its length right before it, and appends both at once.
-    private mutating func write(atMost most: Int, _ body: (inout RecordCursor) -> Void) {
-        let lengthRoom = RecordCursor.longestVarint
-        if room.count < lengthRoom + most { room = Array(repeating: 0, count: max(lengthRoom + most, 1 << 12)) }
+    /// Appends the record written, its length first, to `records`, in one go.
+    mutating func finish(appendingTo records: inout [UInt8]) {
+        let length = end - RecordCursor.longestVarint
+        let start = RecordCursor.longestVarint - RecordCursor.length(ofVarint: UInt64(length))
         room.withUnsafeMutableBufferPointer { buffer in
-            var cursor = RecordCursor(at: buffer.baseAddress! + lengthRoom)
-            body(&cursor)
-            precondition(cursor.offset <= most, "a partition record outgrew the room made for it")
-            let start = lengthRoom - RecordCursor.length(ofVarint: UInt64(cursor.offset))
-            var length = RecordCursor(at: buffer.baseAddress! + start)
-            length.unsigned(UInt64(cursor.offset))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: length.base, count: length.offset + cursor.offset))
+            var cursor = RecordCursor(at: buffer.baseAddress! + start)
+            cursor.unsigned(UInt64(length))
+            records.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
         }
     }
 
@@ -426,7 +442,7 @@ private struct RecordWriter {
     private static func most(_ name: String) -> Int { 2 * RecordCursor.longestVarint + name.utf8.count }
 
     /// The most bytes a value takes.
-    private static func most(_ value: UnsafePointer<Value>) -> Int {
+    static func most(_ value: UnsafePointer<Value>) -> Int {
         switch value.pointee {
         case .text(let text), .event(let text): return 1 + RecordCursor.longestVarint + text.utf8.count
         case .list(let items): return 1 + RecordCursor.longestVarint + items.withUnsafeBufferPointer { items in items.indices.reduce(0) { $0 + most(items.baseAddress! + $1) } }
@@ -486,8 +502,8 @@ private struct RecordCursor {
             byte(6)
             signed(Int64(date.dayNumber))
         case .text(let text):
-            byte(7)
-            string(text)
+            var text = text
+            text.withUTF8 { self.text($0) }
         case .bool(let flag):
             byte(flag ? 9 : 8)
         case .tier(let rank):
@@ -503,6 +519,12 @@ private struct RecordCursor {
                 for index in items.indices { self.value(items.baseAddress! + index) }
             }
         }
+    }
+
+    /// A text value, given as its UTF-8 bytes.
+    mutating func text(_ utf8: UnsafeBufferPointer<UInt8>) {
+        byte(7)
+        string(utf8)
     }
 
     mutating func byte(_ value: UInt8) {

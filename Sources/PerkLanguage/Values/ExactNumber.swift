@@ -53,29 +53,35 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         self = number
     }
 
-    /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules).
-    package init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>) {
+    /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules),
+    /// with at most `maxPlaces` decimals.
+    package init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>, maxPlaces: Int = .max) {
         var negative = false
         var digits = 0
         var places: Int?
         // The digits' value while it fits in 64 bits (up to 18 digits: every amount in practice).
         var small: UInt64 = 0
-        for (index, byte) in text.enumerated() {
-            switch byte {
-            case UInt8(ascii: "-") where index == 0:
-                negative = true
-            case UInt8(ascii: "."):
-                guard places == nil, digits > 0 else { return nil }
-                places = 0
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+        var index = 0
+        if text.first == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+        }
+        // One pass, by index: a byte's digit value wraps to 10 or more when it is not a digit.
+        while index < text.count {
+            let byte = text[index]
+            index += 1
+            let digit = byte &- UInt8(ascii: "0")
+            if digit < 10 {
                 digits += 1
                 guard digits <= 36 else { return nil }
-                small = small &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
-                places = places.map { $0 + 1 }
-            default:
-                return nil
+                small = small &* 10 &+ UInt64(digit)
+                if let counted = places { places = counted + 1 }
+                continue
             }
+            guard byte == UInt8(ascii: "."), places == nil, digits > 0 else { return nil }
+            places = 0
         }
+        guard (places ?? 0) <= maxPlaces else { return nil }
         guard digits > 0, places != 0 else { return nil }
         guard digits <= 18 else {
             // More digits: their value in 128 bits (the sign and the point skipped).
