@@ -151,6 +151,17 @@ extension ExpressionCompiler {
     private func compileQuantityComparison(_ op: BinaryOperator, _ left: Expr, _ right: Expr, in scope: Scope) throws -> EvaluateCondition? {
         guard scope.typesKnown, let type = quantityType(of: left), quantityType(of: right) == type else { return nil }
         let x = try compileAmount(left, in: scope), y = try compileAmount(right, in: scope)
+        // Against a constant (`spend >= gold_spend`), read where it was captured.
+        if let k = try constantAmount(right, in: scope) {
+            switch op {
+            case .equal: return { frame in try x(&frame) == k }
+            case .notEqual: return { frame in try x(&frame) != k }
+            case .less: return { frame in try x(&frame) < k }
+            case .lessEqual: return { frame in try x(&frame) <= k }
+            case .greater: return { frame in try x(&frame) > k }
+            default: return { frame in try x(&frame) >= k }
+            }
+        }
         switch op {
         case .equal: return { frame in try x(&frame) == y(&frame) }
         case .notEqual: return { frame in try x(&frame) != y(&frame) }

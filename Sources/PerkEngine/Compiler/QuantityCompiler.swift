@@ -86,7 +86,7 @@ extension ExpressionCompiler {
     /// The amount of `expr` when it is a constant (`diamond_spend`, `1.5`, `earn_rate * 2`),
     /// computed once, here; nil for any other expression, and for a constant that cannot be
     /// computed (it fails when it runs, as any expression does).
-    private func constantAmount(_ expr: Expr, in scope: Scope) throws -> ExactNumber? {
+    func constantAmount(_ expr: Expr, in scope: Scope) throws -> ExactNumber? {
         guard readsOnlyConstants(expr, in: scope) else { return nil }
         var detached = Frame.detached
         return (try? compile(expr, in: scope)(&detached))?.amount
@@ -155,6 +155,8 @@ extension ExpressionCompiler {
             // `if spend >= gold_spend then 1.5 else 1`: both branches of the expression's unit.
             guard let type = quantityType(of: expr), quantityType(of: then) == type, quantityType(of: otherwise) == type else { break }
             let test = try compileCondition(condition, in: scope), yes = try compileAmount(then, in: scope), no = try compileAmount(otherwise, in: scope)
+            // A constant branch (`then 1.5`) is read where it was captured.
+            if let k = try constantAmount(then, in: scope) { return CompiledAmount { frame in try test(&frame) ? k : try no(&frame) } }
             return CompiledAmount { frame in try test(&frame) ? try yes(&frame) : try no(&frame) }
         case .unary(.negate, let operand) where quantityType(of: operand) != nil:
             let inner = try compileAmount(operand, in: scope)
