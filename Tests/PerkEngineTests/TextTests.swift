@@ -55,3 +55,38 @@ final class RecentTextsTests: XCTestCase {
         }
     }
 }
+
+final class RecentDatesTests: XCTestCase {
+    /// Ten-byte dates — valid ones over six years (more than the slots kept hold, so slots are
+    /// taken over), repeats, invalid ones (2023-02-29, month 13, letters) and ones that differ
+    /// from valid ones in one byte, before and after those are kept — each read as
+    /// `CivilDate(isoUTF8:)` reads it. (A cache that compared only the last two bytes with those
+    /// kept fails this.)
+    func testADateGivenAgainIsTheDateItsBytesRead() {
+        var random = SplitMix64(seed: 12)
+        let start = CivilDate(iso: "2020-01-01")!
+        let valid = (0..<2_200).map { Array(start.adding(days: $0)!.description.utf8) }
+        let invalid = ["2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "2024-01-1x", "20240-1-10", "2024/01/10"].map { Array($0.utf8) }
+        var dates = RecentDates()
+        // Every day in order, twice: days of one month share their first eight bytes, and some
+        // of them share a slot.
+        for bytes in valid + valid {
+            XCTAssertEqual(bytes.withUnsafeBufferPointer { dates.date(isoUTF8: $0) }, bytes.withUnsafeBufferPointer { CivilDate(isoUTF8: $0) })
+        }
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: bytes = invalid.randomElement(using: &random)!
+            case 1:
+                // A kept date with one byte changed.
+                bytes = valid[Int.random(in: 0..<50, using: &random)]
+                bytes[Int.random(in: 0..<10, using: &random)] = UInt8.random(in: 0x2D...0x39, using: &random)
+            case 2...5: bytes = valid[Int.random(in: 0..<50, using: &random)]
+            default: bytes = valid.randomElement(using: &random)!
+            }
+            let given = bytes.withUnsafeBufferPointer { dates.date(isoUTF8: $0) }
+            let read = bytes.withUnsafeBufferPointer { CivilDate(isoUTF8: $0) }
+            XCTAssertEqual(given, read, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+}

@@ -94,7 +94,7 @@ public struct EventDecoder: Sendable {
             plan.lastType = (typeCell, index)
         }
         // A plain date is read from the cell's bytes; a time or another format from its text.
-        let date = mapping.dateFormat == nil ? row.withUTF8(dateColumn) { $0.count == 10 ? CivilDate(isoUTF8: $0) : nil } : nil
+        let date = mapping.dateFormat == nil ? row.withUTF8(dateColumn) { $0.count == 10 ? plan.recentDates.date(isoUTF8: $0) : nil } : nil
         guard let date = date ?? mapping.dateFormat.map({ $0.date(row.text(dateColumn)) }) ?? Self.date(row.text(dateColumn), in: timeZone) else {
             let expected = mapping.dateFormat.map { "write it as \($0)" }
                 ?? "write YYYY-MM-DD, or an ISO 8601 time with its offset such as 2024-01-10T09:30:00+08:00"
@@ -406,4 +406,6 @@ struct ColumnPlan: Sendable {
     let types: [(fields: [Int?], others: [Int])]
     /// The last type cell read and the index of the event type it names.
     var lastType: (cell: String, index: Int)?
+    /// Dates read lately, given again when a row repeats one.
+    var recentDates = RecentDates()
 }
