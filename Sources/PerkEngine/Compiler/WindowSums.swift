@@ -114,16 +114,23 @@ extension EventHistory {
     /// not be computed). A method of the history, not of the member: called on the member, it
     /// copied all of the member's 408 bytes.
     func windowSum(_ term: Int, from: Int, through: Int) -> ExactNumber? {
-        // The first event on or after `from`, and the first after `through`.
-        func firstIndex(where isAfter: (Int) -> Bool) -> Int {
-            var (low, high) = (0, count)
+        // The first event on or after `from`, and the first after `through`, searched for in
+        // `low..<high`.
+        func firstIndex(in low: Int, _ high: Int, where isAfter: (Int) -> Bool) -> Int {
+            var (low, high) = (low, high)
             while low < high {
                 let middle = (low + high) / 2
                 if isAfter(self[middle].date.dayNumber) { high = middle } else { low = middle + 1 }
             }
             return low
         }
-        let first = firstIndex { $0 >= from }, end = firstIndex { $0 > through }
+        // A window usually starts at or before the oldest event kept (older ones are forgotten)
+        // and ends at the newest or a few before it (today's): looked at there first.
+        guard !isEmpty else { return .zero }
+        let first = self[0].date.dayNumber >= from ? 0 : firstIndex(in: 0, count) { $0 >= from }
+        var end = count
+        while end > first, end > count - 4, self[end - 1].date.dayNumber > through { end -= 1 }
+        if end > first, end == count - 4, self[end - 1].date.dayNumber > through { end = firstIndex(in: first, end) { $0 > through } }
         guard first < end else { return .zero }
         let last = self[end - 1].windowSums, start = self[first].windowSums
         guard last.count > term, start.count > term else { return nil }
