@@ -188,6 +188,27 @@ import Testing
         #expect(d("9999-11-30").adding(months: 1) == d("9999-12-30"))
     }
 
+    /// The last day of the month some months on, computed at once, is the last day of the date
+    /// month arithmetic gives (worked by hand at a leap day and the calendar's ends; against the
+    /// two steps for random dates and offsets).
+    @Test func endOfTheMonthSomeMonthsOn() {
+        #expect(d("2024-03-15").endOfMonth(addingMonths: 24) == d("2026-03-31"))
+        #expect(d("2022-02-10").endOfMonth(addingMonths: 24) == d("2024-02-29"))
+        #expect(d("2024-01-31").endOfMonth(addingMonths: 1) == d("2024-02-29"))
+        #expect(d("2024-01-31").endOfMonth(addingMonths: -2) == d("2023-11-30"))
+        #expect(d("9999-11-30").endOfMonth(addingMonths: 1) == d("9999-12-31"))
+        #expect(d("9999-12-01").endOfMonth(addingMonths: 1) == nil)
+        #expect(d("0001-01-31").endOfMonth(addingMonths: -1) == nil)
+        var random = SplitMix64(seed: 4)
+        for _ in 0..<2_000 {
+            let start = CivilDate(dayNumber: Int.random(in: -800_000...3_000_000, using: &random)) ?? d("2024-01-31")
+            let months = Int.random(in: -30_000...30_000, using: &random)
+            let result = start.endOfMonth(addingMonths: months)
+            #expect(result == start.adding(months: months)?.endOfMonth, "\(start) + \(months) months")
+            #expect(result.map { [$0.year, $0.month, $0.day] } == start.adding(months: months).map { [$0.endOfMonth.year, $0.endOfMonth.month, $0.endOfMonth.day] })
+        }
+    }
+
     @Test func expiryDatesOfTheReferencePolicy() {
         // Earned 2024-03-15: expires at the end of month M + 24, 2026-03-31; notice 30 days before.
         let expiry = d("2024-03-15").adding(months: 24)!.endOfMonth

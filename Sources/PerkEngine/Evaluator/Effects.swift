@@ -67,8 +67,10 @@ final class Effects: Sendable {
 
     /// The day at whose end a lot earned on `date` expires.
     func expiryDate(earnedOn date: CivilDate) -> CivilDate? {
-        guard case .duration(let months, let days)? = lifetime,
-              let end = try? Value.shift(date, months: months, days: days) else { return nil }
+        guard case .duration(let months, let days)? = lifetime else { return nil }
+        // `24 months after earning, at end of month`: the month's last day found at once.
+        if days == 0, alignToEndOf == .month { return date.endOfMonth(addingMonths: months) }
+        guard let end = try? Value.shift(date, months: months, days: days) else { return nil }
         switch alignToEndOf {
         case .month: return end.endOfMonth
         case .year: return end.endOfYear

@@ -118,6 +118,17 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public func adding(years: Int) -> CivilDate? { adding(months: years * 12) }
 
+    /// The last day of the month `months` after this date's (`adding(months:)` then
+    /// `endOfMonth`, computed once); nil outside the years 1 to 9999.
+    public func endOfMonth(addingMonths months: Int) -> CivilDate? {
+        let index = year * 12 + (month - 1) + months
+        let (targetYear, targetMonth) = (index / 12, index % 12 + 1)
+        guard (1...9999).contains(targetYear) else { return nil }
+        let lastDay = Self.daysIn(month: targetMonth, year: targetYear)
+        return CivilDate(year: targetYear, month: targetMonth, day: lastDay,
+                         dayNumber: Self.dayNumber(year: targetYear, month: targetMonth, day: lastDay))
+    }
+
     /// The last day of this date's month.
     public var endOfMonth: CivilDate {
         // Within the month: the day number follows from this one's.
