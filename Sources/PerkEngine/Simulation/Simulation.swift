@@ -270,8 +270,12 @@ struct MemberGroups {
             keys[next[rank[number]]] = Self.key(day: day(position), position: position)
             next[rank[number]] += 1
         }
-        ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
-        for range in ranges { Self.sortFew(&keys[range]) }
+        let ranges = ids.indices.map { starts[$0]..<starts[$0 + 1] }
+        // Through a pointer: sorting `keys[range]` in place copied the slice.
+        keys.withUnsafeMutableBufferPointer { keys in
+            for range in ranges { Self.sortFew(UnsafeMutableBufferPointer(rebasing: keys[range])) }
+        }
+        self.ranges = ranges
         self.ids = byID.map { ids[$0] }
         positions = keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
@@ -294,8 +298,11 @@ struct MemberGroups {
 
     /// Sorts a member's keys: by insertion when they are few, as a member's events usually are
     /// (the library's sort costs several times as much on ten numbers).
-    private static func sortFew(_ keys: inout ArraySlice<UInt64>) {
-        guard keys.count <= 32 else { return keys.sort() }
+    private static func sortFew(_ keys: UnsafeMutableBufferPointer<UInt64>) {
+        guard keys.count <= 32 else {
+            var keys = keys
+            return keys.sort()
+        }
         for index in keys.indices.dropFirst() {
             let key = keys[index]
             var place = index
