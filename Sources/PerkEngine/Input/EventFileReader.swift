@@ -38,6 +38,8 @@ public struct EventFileReader: Sendable {
     private var keyedPlan: ColumnPlan?
     private var lineIndex = 0
     private let bytes: ArraySlice<UInt8>
+    /// How many bytes this reader reads (a part's, or the whole file's).
+    var byteCount: Int { bytes.count }
     private let firstLine: Int
 
     /// - Parameter firstLine: the line number of the first byte (a part of a larger file).

@@ -127,6 +127,9 @@ public final class MemberPartitions: @unchecked Sendable {
     /// the partitions were made for.
     public func encode(_ reader: inout EventFileReader) -> (Batch, [InputError]) {
         var encoder = BatchEncoder(self)
+        // Room for each partition's records at once (a record takes fewer bytes than its row):
+        // grown a doubling at a time, each partition's were copied again and again.
+        for index in encoder.batch.records.indices { encoder.batch.records[index].reserveCapacity(reader.byteCount / count + 64) }
         var errors: [InputError] = []
         while let next = reader.next(into: &encoder) {
             switch next {
