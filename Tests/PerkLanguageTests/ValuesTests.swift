@@ -119,6 +119,12 @@ import Testing
             let scale = ExactNumber(numerator: Int128(10).power(20), denominator: 1)!
             let (bigX, bigY) = (x.multiplied(by: scale)!, y.multiplied(by: scale)!)
             #expect((bigX < bigY) == (x < y))
+            // Parts of up to 64 bits whose cross products need 128: ordered as 128-bit products order.
+            let wide = (Int64(a) << 40 | Int64(next(1 << 30)), Int64(b) << 30 | Int64(next(1 << 30)) | 1,
+                        Int64(c) << 40 | Int64(next(1 << 30)), Int64(d) << 30 | Int64(next(1 << 30)) | 1)
+            let (wideX, wideY) = (ExactNumber(numerator: Int128(wide.0), denominator: Int128(wide.1))!,
+                                  ExactNumber(numerator: Int128(wide.2), denominator: Int128(wide.3))!)
+            #expect((wideX < wideY) == (Int128(wide.0) * Int128(wide.3) < Int128(wide.2) * Int128(wide.1)))
             #expect(bigX.adding(bigY) == x.adding(y)!.multiplied(by: scale))
             #expect(bigX.floor == ExactNumber(numerator: (Int128(a) * Int128(10).power(20)).floorDivided(by: Int128(b)), denominator: 1))
         }

@@ -249,8 +249,9 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public static func < (a: ExactNumber, b: ExactNumber) -> Bool {
         if a.denominator == b.denominator { return a.numerator < b.numerator }
         if let (an, ad) = a.small, let (bn, bd) = b.small {
-            // Products of 64-bit values cannot overflow 128 bits.
-            return Int128(an) * Int128(bd) < Int128(bn) * Int128(ad)
+            // Full-width products of 64-bit values: one multiplication each.
+            let left = an.multipliedFullWidth(by: bd), right = bn.multipliedFullWidth(by: ad)
+            return (left.high, left.low) < (right.high, right.low)
         }
         // a/b < c/d  ⇔  a·d < c·b, with 256-bit products so nothing overflows.
         let left = a.numerator.multipliedFullWidth(by: b.denominator)
