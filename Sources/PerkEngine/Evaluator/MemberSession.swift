@@ -36,6 +36,17 @@ public struct MemberSession {
         historyRoom = room
     }
 
+    /// The tier the ladder's measure gives the member on `date`, as
+    /// `CompiledPolicy.qualifyingTier(of:on:)` gives it, computed in the session's own frame (the
+    /// member is not copied into another).
+    mutating func qualifyingTier(on date: CivilDate) -> Int? {
+        guard policy.effects.measure != nil else { return nil }
+        let today = execution.frame.today
+        defer { execution.frame.today = today }
+        execution.frame.today = date
+        return try? policy.effects.qualifyingTier(&execution.frame)
+    }
+
     /// Ends the session: the member's state, moved out.
     public consuming func end() -> MemberState { execution.frame.member }
 

@@ -196,8 +196,8 @@ public struct Simulation: Sendable {
             member.apply(take ? events.take(position) : events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
+        let qualifying = member.session.qualifyingTier(on: asOf)
         let state = member.session.member
-        let qualifying = policy.qualifyingTier(of: state, on: asOf)
         tally.finish(state, qualifyingTier: qualifying)
         func name(_ rank: Int?) -> String { rank.map { policy.tierNames[$0] } ?? "" }
         return MemberResult(member: id, tier: name(policy.tierNames.isEmpty ? nil : state.tier), qualifyingTier: name(qualifying),
