@@ -16,6 +16,18 @@ public struct MemberState: Hashable, Sendable {
             case .cancelled: return "cancelled"
             }
         }
+
+        /// Its place among the statuses, in the order above.
+        var ordinal: Int {
+            switch self {
+            case .active: return 0
+            case .frozen: return 1
+            case .cancelled: return 2
+            }
+        }
+
+        /// One status of each kind, in that order.
+        static let each: [Status] = [.active, .frozen(until: CivilDate(dayNumber: 0)!), .cancelled]
     }
 
     public let id: String

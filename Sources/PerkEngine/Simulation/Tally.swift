@@ -32,7 +32,11 @@ public struct Tally: Sendable {
     public var membersPerTier: [Int]
     /// Members by the tier the ladder's measure gives them on the as-of day.
     public var membersPerQualifyingTier: [Int]
-    public var membersPerStatus: [String: Int] = [:]
+    public var membersPerStatus: [String: Int] {
+        Dictionary(uniqueKeysWithValues: zip(MemberState.Status.each.map(\.name), statusCounts).filter { $0.1 > 0 })
+    }
+    /// Members by status, by `MemberState.Status.ordinal`: counted by index, not looked up by name.
+    private var statusCounts = MemberState.Status.each.map { _ in 0 }
     /// Points issued, redeemed and expired in each month, and the members' balances and tiers at
     /// its end (at the as-of day for the last).
     public var months: [Month: MonthTally] { Dictionary(uniqueKeysWithValues: monthlySeries) }
@@ -188,7 +192,7 @@ public struct Tally: Sendable {
         members += 1
         membersPerTier[min(state.tier, membersPerTier.count - 1)] += 1
         if let qualifyingTier { membersPerQualifyingTier[qualifyingTier] += 1 }
-        membersPerStatus[state.status.name, default: 0] += 1
+        statusCounts[state.status.ordinal] += 1
         balance.add(state.balance)
         totals.add(state.totals)
     }
@@ -207,7 +211,7 @@ public struct Tally: Sendable {
         balance.add(other.balance)
         membersPerTier = zip(membersPerTier, other.membersPerTier).map(+)
         membersPerQualifyingTier = zip(membersPerQualifyingTier, other.membersPerQualifyingTier).map(+)
-        membersPerStatus.merge(other.membersPerStatus, uniquingKeysWith: +)
+        statusCounts = zip(statusCounts, other.statusCounts).map(+)
         // Both series hold changes month by month: they add entry by entry.
         for (offset, entry) in other.series.enumerated() {
             changeMonth(Month(ordinal: other.firstMonth + offset)) { mine in
