@@ -181,7 +181,7 @@ public final class MemberPartitions: @unchecked Sendable {
         }
 
         mutating func set(_ field: Int, _ value: Value) {
-            guard let layout = row?.layout else { return }
+            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
             if case .event(let id) = value, layout.references.contains(field) { batch.referencedIDs.insert(id) }
             // Read in place through a pointer: passed on, the value was copied.
             withUnsafePointer(to: value) { value in
@@ -193,7 +193,7 @@ public final class MemberPartitions: @unchecked Sendable {
         }
 
         mutating func set(_ field: Int, amount: ExactNumber, unit: EventDecoder.AmountUnit) {
-            guard let layout = row?.layout else { return }
+            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
             withUnsafePointer(to: unit.value(amount)) { value in
                 writer.write(atMost: RecordCursor.longestVarint + 1 + 2 * RecordCursor.longestWideVarint) { cursor in
                     cursor.name("", index: layout.fieldNameIndices[field])
@@ -203,7 +203,7 @@ public final class MemberPartitions: @unchecked Sendable {
         }
 
         mutating func set(_ field: Int, text: UnsafeBufferPointer<UInt8>) {
-            guard let layout = row?.layout else { return }
+            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
             writer.write(atMost: 2 * RecordCursor.longestVarint + 1 + text.count) { cursor in
                 cursor.name("", index: layout.fieldNameIndices[field])
                 cursor.text(text)
@@ -380,8 +380,8 @@ public final class MemberPartitions: @unchecked Sendable {
 }
 
 /// Writes events as records: the record's length, then line, date, type, id, member, and each
-/// field's name and value (the length lets a reader find each event's date and member without
-/// reading its fields). Integers are LEB128 varints (signed ones zigzag-encoded), strings their
+/// field's name and value, in any order (a reader puts them in name order; the length lets it find
+/// each event's date and member without reading its fields). Integers are LEB128 varints (signed ones zigzag-encoded), strings their
 /// UTF-8 length and bytes. A record is written through one pointer into room for the most it can
 /// take, then appended in one go: appending it byte by byte checked the array's capacity and
 /// uniqueness at every byte.
