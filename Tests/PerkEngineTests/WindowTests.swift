@@ -129,4 +129,33 @@ final class WindowTests: XCTestCase {
         XCTAssertEqual(earned("2024-01-13", 99, "spa"), ["base": 99])
         XCTAssertEqual(member.balance, ExactNumber(50 + 150 + 5 + 100 + 5 + 99))
     }
+
+    /// A window that ends well before the newest events kept (an event dated earlier than most of
+    /// the history) sums only the events it covers: looked for from the history's end, its last
+    /// event is found past the few newest. Worked by hand: purchases of 2^d CNY on the d-th of
+    /// January, d = 1…10; a probe on the 3rd sums the 1st and 2nd (2 + 4), one on the 8th the 1st
+    /// to the 7th (254), one on the 1st nothing.
+    func testAWindowEndingBeforeTheNewestEventsSumsOnlyItsOwn() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            event probe { note: text }
+            measure before = sum(amount of purchase, last 30 days before today)
+            rule seen on probe { earn floor(before * 1 point per 1 CNY) }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "windows.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        var line = 1
+        func apply(_ type: String, on day: Int, amount: Int? = nil) -> Outcome {
+            line += 1
+            let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? ["note": .text("")]
+            let event = InputEvent(id: "e\(line)", date: CivilDate(year: 2024, month: 1, day: day)!, member: "M", type: type, fields: fields,
+                                   location: InputLocation(file: "events", line: line))
+            return policy.apply(event, to: &member).last!
+        }
+        for day in 1...10 { _ = apply("purchase", on: day, amount: 1 << day) }
+        XCTAssertEqual(apply("probe", on: 3).earned.map(\.points), [ExactNumber(2 + 4)])
+        XCTAssertEqual(apply("probe", on: 8).earned.map(\.points), [ExactNumber(254)])
+        XCTAssertEqual(apply("probe", on: 1).earned.map(\.points), [])
+    }
 }
