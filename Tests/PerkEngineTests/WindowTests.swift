@@ -25,16 +25,8 @@ final class WindowTests: XCTestCase {
             rule in_seven_before on probe { earn floor(seven_before * 1 point per 1 CNY) }
             rule in_one_month on probe { earn floor(one_month * 1 point per 1 CNY) }
             """
-        let policy = try CompiledPolicy.compile(SourceFile(name: "windows.perk", text: source)).get()
-        var member = policy.newMember(id: "M")
-        var line = 1
-        func apply(_ type: String, on date: String, amount: Int? = nil) -> Outcome {
-            line += 1
-            let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? ["note": .text("")]
-            let event = InputEvent(id: "e\(line)", date: CivilDate(iso: date)!, member: "M", type: type, fields: fields,
-                                   location: InputLocation(file: "events", line: line))
-            return policy.apply(event, to: &member).last!
-        }
+        var member = try ProbedMember(source)
+        func apply(_ type: String, on date: String, amount: Int? = nil) -> Outcome { member.apply(type, on: CivilDate(iso: date)!, amount: amount) }
         func sums(_ outcome: Outcome) -> [String: Int] {
             Dictionary(uniqueKeysWithValues: outcome.earned.map { ($0.rule, Int($0.points.numerator)) })
         }
@@ -143,19 +135,34 @@ final class WindowTests: XCTestCase {
             measure before = sum(amount of purchase, last 30 days before today)
             rule seen on probe { earn floor(before * 1 point per 1 CNY) }
             """
-        let policy = try CompiledPolicy.compile(SourceFile(name: "windows.perk", text: source)).get()
-        var member = policy.newMember(id: "M")
-        var line = 1
+        var member = try ProbedMember(source)
         func apply(_ type: String, on day: Int, amount: Int? = nil) -> Outcome {
-            line += 1
-            let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? ["note": .text("")]
-            let event = InputEvent(id: "e\(line)", date: CivilDate(year: 2024, month: 1, day: day)!, member: "M", type: type, fields: fields,
-                                   location: InputLocation(file: "events", line: line))
-            return policy.apply(event, to: &member).last!
+            member.apply(type, on: CivilDate(year: 2024, month: 1, day: day)!, amount: amount)
         }
         for day in 1...10 { _ = apply("purchase", on: day, amount: 1 << day) }
         XCTAssertEqual(apply("probe", on: 3).earned.map(\.points), [ExactNumber(2 + 4)])
         XCTAssertEqual(apply("probe", on: 8).earned.map(\.points), [ExactNumber(254)])
         XCTAssertEqual(apply("probe", on: 1).earned.map(\.points), [])
+    }
+}
+
+/// One member under a policy of `purchase { amount: money }` and `probe { note: text }` events,
+/// each event applied given the next line and id.
+private struct ProbedMember {
+    let policy: CompiledPolicy
+    var member: MemberState
+    var line = 1
+
+    init(_ source: String) throws {
+        policy = try CompiledPolicy.compile(SourceFile(name: "windows.perk", text: source)).get()
+        member = policy.newMember(id: "M")
+    }
+
+    /// Applies a purchase of `amount` CNY (a probe, without an amount) on `date`; its outcome.
+    mutating func apply(_ type: String, on date: CivilDate, amount: Int? = nil) -> Outcome {
+        line += 1
+        let fields: EventFields = amount.map { ["amount": .money(ExactNumber($0))] } ?? ["note": .text("")]
+        let event = InputEvent(id: "e\(line)", date: date, member: "M", type: type, fields: fields, location: InputLocation(file: "events", line: line))
+        return policy.apply(event, to: &member).last!
     }
 }
