@@ -284,6 +284,33 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// Events on or after the as-of day are not applied, and a member with no event before it is
+    /// no member: worked by hand, A's purchases of 10 and 20 CNY before 2024-03-01 earn 30 points
+    /// (its 40 CNY on the day does not count), B's only purchase is after it; three events are
+    /// left unapplied. The same through partitions and on two threads.
+    func testEventsOnOrAfterTheAsOfDayAreNotApplied() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            rule points on purchase { earn floor(amount * 1 point per 1 CNY) }
+            """)).get()
+        let rows: [(String, String, Int)] = [("B", "2024-03-05", 70), ("A", "2024-02-10", 10), ("A", "2024-03-01", 40),
+                                             ("A", "2024-02-20", 20), ("A", "2024-04-01", 80)]
+        let events = rows.enumerated().map { index, row in
+            InputEvent(id: "e\(index)", date: CivilDate(iso: row.1)!, member: row.0, type: "purchase",
+                       fields: ["amount": .money(ExactNumber(row.2))], location: InputLocation(file: "t", line: index + 2))
+        }
+        let simulation = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-03-01")!)
+        let partitions = MemberPartitions(file: "t", policy: policy, count: 2)
+        try partitions.add(partitions.encode(events))
+        for result in [simulation.run(events, jobs: 1), simulation.run(events, jobs: 2), try simulation.run(partitions, jobs: 2)] {
+            XCTAssertEqual(result.members[0].map(\.member), ["A"])
+            XCTAssertEqual(result.members[0].map(\.totals.earned), [ExactNumber(30)])
+            XCTAssertEqual(result.notApplied, 3)
+            XCTAssertEqual(result.tallies[0].members, 1)
+        }
+    }
+
     /// The worked example's members, in every order, on one thread or two, from CSV or JSON Lines:
     /// the same members.csv and the same summary.
     func testTheResultDoesNotDependOnOrderJobsOrFormat() throws {

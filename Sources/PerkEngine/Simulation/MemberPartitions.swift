@@ -67,7 +67,8 @@ public final class MemberPartitions: @unchecked Sendable {
     ///   - policy: the policy the events were decoded for (which fields refer to other events).
     ///   - count: how many partitions. Each is decoded and replayed whole, so a partition's events
     ///     and members should fit the processor's caches: W2's 10 M events in 128 partitions ran
-    ///     4–13 % slower with one job than in 256 or 512 (in 1,024, the files' reads and writes cost more).
+    ///     4–13 % slower with one job than in 256 or 512 (in 1,024, the files' reads and writes
+    ///     cost more).
     ///   - spillThreshold: the bytes a partition holds in memory before they go to its file (all
     ///     of them together: 32 MiB by default).
     public init(file: String, policy: CompiledPolicy, count: Int = 256, spillThreshold: Int = 1 << 17) {
@@ -390,11 +391,12 @@ public final class MemberPartitions: @unchecked Sendable {
 }
 
 /// Writes events as records: the record's length, then line, date, type, id, member, and each
-/// field's name and value, in any order (a reader puts them in name order; the length lets it find
-/// each event's date and member without reading its fields). Integers are LEB128 varints (signed ones zigzag-encoded), strings their
-/// UTF-8 length and bytes. A record is written through one pointer into room for the most it can
-/// take, then appended in one go: appending it byte by byte checked the array's capacity and
-/// uniqueness at every byte.
+/// field's name and value, in any order (a reader puts them in name order; the length lets it
+/// find each event's date and member without reading its fields). Integers are LEB128 varints
+/// (signed ones zigzag-encoded), strings their UTF-8 length and bytes. A record is written part
+/// by part through a pointer into room made for the most each part can take, then appended with
+/// its length in one go: appending it byte by byte checked the array's capacity and uniqueness at
+/// every byte.
 private struct RecordWriter {
     /// Room for the record being written, kept from record to record: space for its length, then
     /// the record, written up to `end`.

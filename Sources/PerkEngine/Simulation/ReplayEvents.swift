@@ -1,8 +1,8 @@
 /// The events of a replay, as members' histories record them (a replay needs neither their
 /// member nor their place in the file), each moved out once — to be applied, or dropped — and
-/// never copied:
-/// read from an array, every event was copied to be applied and the copy freed (about 2 % of a
-/// replay). Threads may take events at once, each its own members' (no event twice).
+/// never copied: read from an array, every event was copied to be applied and the copy freed
+/// (about 2 % of a replay). Threads may take events at once, each its own members' (no event
+/// twice).
 final class ReplayEvents: @unchecked Sendable {
     private let base: UnsafeMutablePointer<RecordedEvent>
     let count: Int

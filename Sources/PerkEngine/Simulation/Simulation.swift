@@ -129,6 +129,10 @@ public struct Simulation: Sendable {
         // A member is anyone with an event before the as-of day (REFERENCE-POLICY.md).
         let members = grouped.ranges.indices.filter { events[grouped.positions[grouped.ranges[$0].lowerBound]].date < asOf }
         let notApplied = (0..<events.count).count { events[$0].date >= asOf }
+        // The others' events are never replayed.
+        for member in grouped.ranges.indices where events[grouped.positions[grouped.ranges[member].lowerBound]].date >= asOf {
+            for position in grouped.positions[grouped.ranges[member]] { events.drop(position) }
+        }
         // Several chunks a thread balance the threads' work; one thread needs one (each chunk's
         // tally is merged, which costs as much as a few members' replay).
         let chunkCount = jobs <= 1 ? 1 : min(max(members.count, 1), jobs * 8)
@@ -160,15 +164,6 @@ public struct Simulation: Sendable {
             progress?(replayed)
         }
         runInParallel(chunkCount, jobs: jobs, work)
-        // The events of members with none before the as-of day were not replayed.
-        var replayedMembers = members[...]
-        for member in grouped.ranges.indices {
-            if replayedMembers.first == member {
-                replayedMembers.removeFirst()
-            } else {
-                for position in grouped.positions[grouped.ranges[member]] { events.drop(position) }
-            }
-        }
         // Chunks are merged in member order: the same result whatever the number of jobs.
         var results = Array(repeating: [MemberResult](), count: policies.count)
         var tallies = policies.map { Tally(policy: $0, asOf: asOf) }
