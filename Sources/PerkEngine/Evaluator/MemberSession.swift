@@ -26,10 +26,11 @@ public struct MemberSession {
 
     /// Makes room for the lots and recorded events `count` more events can add to the member, in
     /// one allocation each: a replay knows how many events a member has, and arrays grown a
-    /// doubling at a time moved every lot and recorded event several times. (At most 64 of each
-    /// are made room for: beyond that, growing is rare.)
+    /// doubling at a time moved every lot and recorded event several times. (At most 1,024 of
+    /// each, a few hundred KiB, held while the member is replayed: with 64, the few members of
+    /// W2 with hundreds or thousands of events grew theirs, 80 instructions per event of all.)
     public mutating func reserveCapacity(forEvents count: Int) {
-        let room = min(count, 64)
+        let room = min(count, 1_024)
         execution.frame.member.lots.reserveCapacity(execution.frame.member.lots.count + room)
         // A history is given its room when its first event is recorded: made here, the member
         // would hold empty histories it otherwise does not.
@@ -61,15 +62,27 @@ public struct MemberSession {
     mutating func apply(recorded event: consuming RecordedEvent, trace: Bool = false, entitlements: Bool = true,
                         directory: EventDirectory? = nil, into outcomes: inout [Outcome]) {
         let date = event.date
+        applyKeepingOutcome(recorded: event, trace: trace, entitlements: entitlements, directory: directory, scheduled: &outcomes)
+        // Moved out rather than copied: a blank outcome takes its place.
+        outcomes.append(Outcome(kind: .scheduled, date: date))
+        swap(&outcomes[outcomes.count - 1], &execution.outcome)
+    }
+
+    /// Applies an event as `apply(recorded:…)` does, but leaves its outcome in
+    /// `execution.outcome` (until the next event's replaces it) instead of moving it into an
+    /// array: a replay that only counts outcomes reads it there. The time-driven effects'
+    /// outcomes are appended to `scheduled`.
+    mutating func applyKeepingOutcome(recorded event: consuming RecordedEvent, trace: Bool = false, entitlements: Bool = true,
+                                      directory: EventDirectory? = nil, scheduled outcomes: inout [Outcome]) {
+        let date = event.date
         policy.advance(&execution.frame.member, to: date, into: &outcomes)
         let kind = Outcome.Kind.event(id: event.id, type: event.type)
         let plan = policy.plan(for: event.type)
         // Only an event that refers to others is looked at.
         if !plan.references.isEmpty,
            let rejection = policy.unresolvedReference(event.fields, plan.references, member: execution.frame.member, directory: directory) {
-            var refused = Outcome(kind: kind, date: date)
-            refused.rejection = rejection
-            outcomes.append(refused)
+            execution.outcome = Outcome(kind: kind, date: date)
+            execution.outcome.rejection = rejection
             return
         }
         // Refusal is undone from the journal and this: the member is not copied.
@@ -110,9 +123,6 @@ public struct MemberSession {
                 }
                 if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
-            // Moved out rather than copied: a blank outcome takes its place.
-            outcomes.append(Outcome(kind: .scheduled, date: date))
-            swap(&outcomes[outcomes.count - 1], &execution.outcome)
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
             // and the rules' trace, but none of the effects.
@@ -130,7 +140,7 @@ public struct MemberSession {
             if trace {
                 refused.trace.append(RuleTrace(rule: execution.rule, fired: true, seen: (execution.frame.seen ?? []) + ["refused: \(rejection.code)"]))
             }
-            outcomes.append(refused)
+            execution.outcome = refused
         }
         policy.forgetWhatNoWindowSees(&execution.frame.member, on: date)
     }

@@ -205,12 +205,15 @@ public struct Simulation: Sendable {
 private struct MemberReplay {
     var session: MemberSession
 
-    /// Applies an event (and the time-driven effects before it), counting what they did.
-    /// `outcomes` is empty, as counting leaves it (emptying it again went through generic code).
+    /// Applies an event (and the time-driven effects before it), counting what they did: the
+    /// event's outcome read where the session keeps it, not moved out. `outcomes` is empty, as
+    /// counting leaves it (emptying it again went through generic code).
     mutating func apply(_ event: consuming RecordedEvent, directory: EventDirectory, into tally: inout Tally, outcomes: inout [Outcome]) {
         assert(outcomes.isEmpty, "outcomes left over")
-        session.apply(recorded: consume event, entitlements: false, directory: directory, into: &outcomes)
+        session.applyKeepingOutcome(recorded: consume event, entitlements: false, directory: directory, scheduled: &outcomes)
         tally.count(&outcomes)
+        // The stored property itself: read through an accessor, the outcome was copied.
+        tally.count(session.execution.outcome)
     }
 
     /// Applies the time-driven effects due before `date`, counting what they did (`outcomes` is empty).

@@ -111,64 +111,67 @@ public struct Tally: Sendable {
         changeMonth(month) { $0.tierChange[tier] += 1 }
     }
 
-    /// Counts outcomes (an event's, and the time-driven effects before it), taking them out of the
-    /// array, which is left empty. Every count is a sum, so the order they are counted in is not.
+    /// Counts outcomes (time-driven effects', an event's), taking them out of the array, which is
+    /// left empty. Every count is a sum, so the order they are counted in is not.
     mutating func count(_ outcomes: inout [Outcome]) {
         // Moved out from the end: reading an outcome in the array copied it whole (every
         // reference it holds retained and released again).
-        while let outcome = outcomes.popLast() {
-            if case .event(_, let type) = outcome.kind {
-                if let rejection = outcome.rejection {
-                    rejected[type, default: [:]][rejection.code, default: 0] += 1
-                    continue
-                }
-                if appliedRun?.type == type {
-                    appliedRun!.count += 1
-                } else {
-                    if let (previous, count) = appliedRun { appliedBefore[previous, default: 0] += count }
-                    appliedRun = (type, 1)
-                }
+        while let outcome = outcomes.popLast() { count(outcome) }
+    }
+
+    /// Counts one outcome, read where it is.
+    mutating func count(_ outcome: Outcome) {
+        if case .event(_, let type) = outcome.kind {
+            if let rejection = outcome.rejection {
+                rejected[type, default: [:]][rejection.code, default: 0] += 1
+                return
             }
-            let earned = outcome.pointsEarned
-            guard outcome.hasDetails else {
-                // Points at most: the usual outcome.
-                if !earned.isZero {
-                    changeMonth(Month(outcome.date)) { $0.issued.add(earned) }
-                }
-                continue
+            if appliedRun?.type == type {
+                appliedRun!.count += 1
+            } else {
+                if let (previous, count) = appliedRun { appliedBefore[previous, default: 0] += count }
+                appliedRun = (type, 1)
             }
-            let month = Month(outcome.date)
-            // A month ends at the start of the next month's first day, with what is due then
-            // applied (as the as-of state does): a review at the start of a month's first day —
-            // the only time-driven effect that changes a tier — changes the tier the month before
-            // ends in. An event on that day changes its own month.
-            let tierMonth = outcome.kind == .scheduled && outcome.date.day == 1 ? Month(ordinal: month.ordinal - 1) : month
-            for change in outcome.tierChanges {
-                let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
-                if to > from { upgrades += 1 } else { downgrades += 1 }
-                changeMonth(tierMonth) { entry in
-                    entry.tierChange[from] -= 1
-                    entry.tierChange[to] += 1
-                }
+        }
+        let earned = outcome.pointsEarned
+        guard outcome.hasDetails else {
+            // Points at most: the usual outcome.
+            if !earned.isZero {
+                changeMonth(Month(outcome.date)) { $0.issued.add(earned) }
             }
-            notices += outcome.notices.count
-            for use in outcome.benefitUses {
-                if use.granted {
-                    benefitsGranted[use.benefit, default: 0] += 1
-                } else {
-                    benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
-                }
+            return
+        }
+        let month = Month(outcome.date)
+        // A month ends at the start of the next month's first day, with what is due then
+        // applied (as the as-of state does): a review at the start of a month's first day —
+        // the only time-driven effect that changes a tier — changes the tier the month before
+        // ends in. An event on that day changes its own month.
+        let tierMonth = outcome.kind == .scheduled && outcome.date.day == 1 ? Month(ordinal: month.ordinal - 1) : month
+        for change in outcome.tierChanges {
+            let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
+            if to > from { upgrades += 1 } else { downgrades += 1 }
+            changeMonth(tierMonth) { entry in
+                entry.tierChange[from] -= 1
+                entry.tierChange[to] += 1
             }
-            let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
-            var otherwiseTaken = ExactNumber.zero
-            for taken in [outcome.clawedBack, outcome.deducted, outcome.forfeited] where !taken.isZero { otherwiseTaken.add(taken) }
-            if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero || !otherwiseTaken.isZero {
-                changeMonth(month) { entry in
-                    entry.issued.add(earned)
-                    entry.redeemed.add(outcome.redeemed)
-                    entry.expired.add(expired)
-                    entry.otherwiseTaken.add(otherwiseTaken)
-                }
+        }
+        notices += outcome.notices.count
+        for use in outcome.benefitUses {
+            if use.granted {
+                benefitsGranted[use.benefit, default: 0] += 1
+            } else {
+                benefitsDenied[use.benefit, default: [:]][use.reason ?? "denied", default: 0] += 1
+            }
+        }
+        let expired = outcome.expired.reduce(ExactNumber.zero) { $0.adding($1.points) ?? $0 }
+        var otherwiseTaken = ExactNumber.zero
+        for taken in [outcome.clawedBack, outcome.deducted, outcome.forfeited] where !taken.isZero { otherwiseTaken.add(taken) }
+        if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero || !otherwiseTaken.isZero {
+            changeMonth(month) { entry in
+                entry.issued.add(earned)
+                entry.redeemed.add(outcome.redeemed)
+                entry.expired.add(expired)
+                entry.otherwiseTaken.add(otherwiseTaken)
             }
         }
     }

@@ -149,7 +149,18 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     public var isZero: Bool { numerator == 0 }
     public var isNegative: Bool { numerator < 0 }
 
-    public func adding(_ other: ExactNumber) -> ExactNumber? {
+    @inlinable public func adding(_ other: ExactNumber) -> ExactNumber? {
+        // Integers (points, and totals of points) are added where the sum is asked for: through
+        // a call to another module, an integer sum took about 80 instructions.
+        if denominator == 1, other.denominator == 1 {
+            let (sum, overflow) = numerator.addingReportingOverflow(other.numerator)
+            return overflow || sum == .min ? nil : ExactNumber(lowestTerms: sum, 1)
+        }
+        return addingFraction(other)
+    }
+
+    /// `adding` when either is not an integer.
+    @usableFromInline func addingFraction(_ other: ExactNumber) -> ExactNumber? {
         // Adding nothing (a total's start, an amount never refunded) is common: no arithmetic.
         if other.numerator == 0 { return self }
         if numerator == 0 { return other }
