@@ -134,7 +134,9 @@ public struct RecordedEvent: Hashable, Sendable {
     public let id: String
     public let type: String
     public let date: CivilDate
-    public let fields: EventFields
+    /// (Set after the event is made only by a replay, which decodes events before their fields'
+    /// storage is whole.)
+    public internal(set) var fields: EventFields
     /// Points the event earned (after caps).
     public var earned = ExactNumber.zero
     /// Money refunded against it so far.

@@ -297,27 +297,30 @@ public final class MemberPartitions: @unchecked Sendable {
                 partStart += part.count
             }
             let grouped = MemberGroups(ids: members.ids, numberOf: numberOf, day: { days[$0] })
-            // Every event's fields in one array, in replay order, each event given its part: an
-            // array per event was allocated and freed for every event replayed.
+            // Replayed events are never reported by place (a refused one is counted by reason),
+            // and their member is their group's: they are made as histories record them, in
+            // replay order, each record read once. Every event's fields go into one array, each
+            // event given its part once the array is whole (a part taken earlier would share the
+            // array, which the next field appended would then copy whole): an array per event was
+            // allocated and freed for every event replayed.
             var fields: [EventFields.Field] = []
             fields.reserveCapacity(fieldCount)
+            // Where each event's fields end, by replay position (the days' storage, read no more).
+            var fieldsEnd = consume days
             var texts = RecentTexts()
-            for position in grouped.positions {
-                var reader = RecordReader(at: places[position], in: parts)
-                reader.skipHeader()
-                reader.readFields(names: names, texts: &texts, into: &fields)
-            }
-            // Replayed events are never reported by place (a refused one is counted by reason),
-            // and their member is their group's: they are made as histories record them.
             let events = ReplayEvents(count: places.count)
-            var fieldsStart = 0
-            for position in grouped.positions {
+            for (replayed, position) in grouped.positions.enumerated() {
                 var reader = RecordReader(at: places[position], in: parts)
                 let (_, date, type, id) = reader.header(names: names)
                 reader.skipMember()
-                let fieldsEnd = fieldsStart + Int(reader.unsigned())
-                events.append(RecordedEvent(id: id, type: type, date: date, fields: EventFields(sorted: fields[fieldsStart..<fieldsEnd])))
-                fieldsStart = fieldsEnd
+                reader.readFields(names: names, texts: &texts, into: &fields)
+                fieldsEnd[replayed] = fields.count
+                events.append(RecordedEvent(id: id, type: type, date: date, fields: EventFields()))
+            }
+            var fieldsStart = 0
+            for replayed in 0..<events.count {
+                events.setFields(of: replayed, EventFields(sorted: fields[fieldsStart..<fieldsEnd[replayed]]))
+                fieldsStart = fieldsEnd[replayed]
             }
             // The places' storage serves the replay order's positions.
             return (events, grouped.inReplayOrder(reusing: consume places))
@@ -620,12 +623,6 @@ private struct RecordReader {
         let date = CivilDate(dayNumber: Int(signed()))!
         let type = name(names)
         return (line, date, type, string())
-    }
-
-    /// Moves past a record's header, to its fields.
-    mutating func skipHeader() {
-        _ = toMember()
-        skipMember()
     }
 
     /// Moves past a record's length, line, day, type and id, to its member; returns where the

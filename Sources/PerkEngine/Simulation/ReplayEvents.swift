@@ -33,6 +33,9 @@ final class ReplayEvents: @unchecked Sendable {
         _read { yield base[position] }
     }
 
+    /// Gives event `position` (not yet taken) its fields.
+    func setFields(of position: Int, _ fields: EventFields) { base[position].fields = fields }
+
     /// Moves event `position` out: it may not be read or taken again.
     func take(_ position: Int) -> RecordedEvent { (base + position).move() }
 
