@@ -108,7 +108,8 @@ public struct Tally: Sendable {
     /// Counts a member from `month`, their first event's, in `tier`, their tier before it.
     mutating func open(_ month: Month, tier: Int) {
         let tier = min(tier, membersPerTier.count - 1)
-        changeMonth(month) { $0.tierChange[tier] += 1 }
+        let index = entry(month)
+        series[index].tierChange[tier] += 1
     }
 
     /// Counts outcomes (time-driven effects', an event's), taking them out of the array, which is
@@ -137,7 +138,8 @@ public struct Tally: Sendable {
         guard outcome.hasDetails else {
             // Points at most: the usual outcome.
             if !earned.isZero {
-                changeMonth(Month(outcome.date)) { $0.issued.add(earned) }
+                let index = entry(Month(outcome.date))
+                series[index].issued.add(earned)
             }
             return
         }
@@ -150,10 +152,9 @@ public struct Tally: Sendable {
         for change in outcome.tierChanges {
             let from = tierNames.firstIndex(of: change.from) ?? 0, to = tierNames.firstIndex(of: change.to) ?? 0
             if to > from { upgrades += 1 } else { downgrades += 1 }
-            changeMonth(tierMonth) { entry in
-                entry.tierChange[from] -= 1
-                entry.tierChange[to] += 1
-            }
+            let index = entry(tierMonth)
+            series[index].tierChange[from] -= 1
+            series[index].tierChange[to] += 1
         }
         notices += outcome.notices.count
         for use in outcome.benefitUses {
@@ -167,17 +168,18 @@ public struct Tally: Sendable {
         var otherwiseTaken = ExactNumber.zero
         for taken in [outcome.clawedBack, outcome.deducted, outcome.forfeited] where !taken.isZero { otherwiseTaken.add(taken) }
         if !earned.isZero || !outcome.redeemed.isZero || !expired.isZero || !otherwiseTaken.isZero {
-            changeMonth(month) { entry in
-                entry.issued.add(earned)
-                entry.redeemed.add(outcome.redeemed)
-                entry.expired.add(expired)
-                entry.otherwiseTaken.add(otherwiseTaken)
-            }
+            let index = entry(month)
+            series[index].issued.add(earned)
+            series[index].redeemed.add(outcome.redeemed)
+            series[index].expired.add(expired)
+            series[index].otherwiseTaken.add(otherwiseTaken)
         }
     }
 
-    /// Changes a month's entry in place, with one look-up.
-    private mutating func changeMonth(_ month: Month, _ change: (inout MonthEntry) -> Void) {
+    /// Where a month's entry is in `series`, made first (with the months between) when it is not
+    /// there yet. (The entry is then changed in place through `series`: changed through a closure,
+    /// it was copied out and back.)
+    private mutating func entry(_ month: Month) -> Int {
         if series.isEmpty { firstMonth = month.ordinal }
         if month.ordinal < firstMonth {
             series.insert(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: firstMonth - month.ordinal), at: 0)
@@ -187,7 +189,7 @@ public struct Tally: Sendable {
         if index >= series.count {
             series.append(contentsOf: repeatElement(MonthEntry(tiers: membersPerTier.count), count: index + 1 - series.count))
         }
-        change(&series[index])
+        return index
     }
 
     /// Records a member's final state, and the tier the measure gives them then.
@@ -217,13 +219,12 @@ public struct Tally: Sendable {
         statusCounts = zip(statusCounts, other.statusCounts).map(+)
         // Both series hold changes month by month: they add entry by entry.
         for (offset, entry) in other.series.enumerated() {
-            changeMonth(Month(ordinal: other.firstMonth + offset)) { mine in
-                mine.issued.add(entry.issued)
-                mine.redeemed.add(entry.redeemed)
-                mine.expired.add(entry.expired)
-                mine.otherwiseTaken.add(entry.otherwiseTaken)
-                mine.tierChange = zip(mine.tierChange, entry.tierChange).map(+)
-            }
+            let index = self.entry(Month(ordinal: other.firstMonth + offset))
+            series[index].issued.add(entry.issued)
+            series[index].redeemed.add(entry.redeemed)
+            series[index].expired.add(entry.expired)
+            series[index].otherwiseTaken.add(entry.otherwiseTaken)
+            for tier in entry.tierChange.indices { series[index].tierChange[tier] += entry.tierChange[tier] }
         }
     }
 }
