@@ -192,6 +192,12 @@ public struct Tally: Sendable {
         return index
     }
 
+    /// Whether nothing is counted yet.
+    private var isEmpty: Bool {
+        members == 0 && series.isEmpty && appliedRun == nil && appliedBefore.isEmpty && rejected.isEmpty && benefitsGranted.isEmpty
+            && benefitsDenied.isEmpty && upgrades == 0 && downgrades == 0 && notices == 0
+    }
+
     /// Records a member's final state, and the tier the measure gives them then.
     mutating func finish(_ state: MemberState, qualifyingTier: Int?) {
         members += 1
@@ -202,8 +208,13 @@ public struct Tally: Sendable {
         totals.add(state.totals)
     }
 
-    /// Adds the tally of other members.
+    /// Adds the tally of other members (under the same policy, to the same day).
     mutating func merge(_ other: Tally) {
+        // Into a tally of no one (a replay's first chunk or part), the other is taken as it is.
+        if isEmpty {
+            self = other
+            return
+        }
         members += other.members
         appliedBefore.merge(other.applied, uniquingKeysWith: +)
         for (type, reasons) in other.rejected { rejected[type, default: [:]].merge(reasons, uniquingKeysWith: +) }
