@@ -130,6 +130,37 @@ import Testing
         }
     }
 
+    /// `floorOfProduct` and `ceilOfProduct` divide the products of the parts once, without
+    /// reducing: worked by hand, then against integer floor division of the same products (the
+    /// 64-bit path), and beyond 64 bits (the path through `multiplied`).
+    @Test func roundedProductsAreTheProductsRounded() {
+        #expect(n("91.87").floorOfProduct(with: n("0.1")) == n("9"))
+        #expect(n("91.87").ceilOfProduct(with: n("0.1")) == n("10"))
+        #expect(n("-1.2").floorOfProduct(with: n("1.5")) == n("-2"))
+        #expect(n("-1.2").ceilOfProduct(with: n("1.5")) == n("-1"))
+        #expect(n("9").floorOfProduct(with: n("1.2")) == n("10"))
+        #expect(n("10").floorOfProduct(with: n("1.5")) == n("15"))
+        #expect(n("10").ceilOfProduct(with: n("1.5")) == n("15"))
+        #expect(n("-10").ceilOfProduct(with: n("1.5")) == n("-15"))
+        var random = SplitMix64(seed: 7)
+        let denominators: [Int128] = [1, 2, 3, 4, 5, 10, 100, 7, 1 << 40]
+        for round in 0..<5_000 {
+            // Every fifth numerator scaled by 2⁶²: its products need 128 bits.
+            let scale: Int128 = round % 5 == 4 ? Int128(1) << 62 : 1
+            let a = Int128(Int.random(in: -2_000_000...2_000_000, using: &random)) * scale
+            let c = Int128(Int.random(in: -2_000_000...2_000_000, using: &random))
+            let b = denominators[Int.random(in: 0..<denominators.count, using: &random)]
+            let d = denominators[Int.random(in: 0..<denominators.count, using: &random)]
+            let x = ExactNumber(numerator: a, denominator: b)!, y = ExactNumber(numerator: c, denominator: d)!
+            let floor = (a * c).floorDivided(by: b * d)
+            #expect(x.floorOfProduct(with: y) == ExactNumber(numerator: floor, denominator: 1))
+            let ceil = (a * c) % (b * d) == 0 ? floor : floor + 1
+            #expect(x.ceilOfProduct(with: y) == ExactNumber(numerator: ceil, denominator: 1))
+        }
+        let huge = ExactNumber(decimal: "100000000000000000000000000000000000")!  // 10^35
+        #expect(huge.floorOfProduct(with: huge) == nil)
+    }
+
     @Test func overflowIsReportedNotTrapped() {
         let huge = ExactNumber(decimal: "100000000000000000000000000000000000")!  // 10^35
         #expect(huge.multiplied(by: huge) == nil)

@@ -92,6 +92,26 @@ extension ExpressionCompiler {
         return (try? compile(expr, in: scope)(&detached))?.amount
     }
 
+    /// `floor(x * y)` (or `ceil`) when `expr` is a product without a percentage: one quotient of
+    /// the operands' products, never put in lowest terms (`floor(amount * earn_rate)` took two
+    /// greatest common divisors to reduce a product only its integer part is wanted of). Nil
+    /// for any other argument.
+    private func roundedProduct(_ expr: Expr, up: Bool, in scope: Scope) throws -> CompiledAmount? {
+        var product = expr
+        while case .parenthesized(let inner) = product.kind { product = inner }
+        guard case .binary(.times, let left, let right) = product.kind, let leftType = quantityType(of: left),
+              let rightType = quantityType(of: right), let type = quantityType(of: product),
+              leftType != .percent, rightType != .percent, type != .percent else { return nil }
+        let x = try compileAmount(left, in: scope)
+        if let k = try constantAmount(right, in: scope) {
+            return up ? CompiledAmount { frame in try exact(try x(&frame).ceilOfProduct(with: k)) }
+                : CompiledAmount { frame in try exact(try x(&frame).floorOfProduct(with: k)) }
+        }
+        let y = try compileAmount(right, in: scope)
+        return up ? CompiledAmount { frame in try exact(try x(&frame).ceilOfProduct(with: try y(&frame))) }
+            : CompiledAmount { frame in try exact(try x(&frame).floorOfProduct(with: try y(&frame))) }
+    }
+
     /// The amount of `expr` computed on amounts when it is arithmetic on quantities (an operator,
     /// a rounding, `min`/`max`, a negation, `if … then … else`, in parentheses or not) or an
     /// aggregate; nil otherwise.
@@ -107,10 +127,6 @@ extension ExpressionCompiler {
             // computed straight away, by a constant read where it was captured: through the
             // operator's general function each took twice the instructions.
             if !percents.left, !percents.right, !percents.result {
-                @Sendable func exact(_ result: ExactNumber?) throws -> ExactNumber {
-                    guard let result else { throw EvaluationError("a number too large to compute exactly") }
-                    return result
-                }
                 switch op {
                 case .times:
                     if let k = try constantAmount(right, in: scope) { return CompiledAmount { frame in try exact(try x(&frame).multiplied(by: k)) } }
@@ -125,6 +141,9 @@ extension ExpressionCompiler {
             guard let function = BuiltinFunction(rawValue: callee.name), arguments.allSatisfy({ quantityType(of: $0) != nil }) else { break }
             switch function {
             case .floor, .ceil, .round, .abs:
+                if function == .floor || function == .ceil, let product = try roundedProduct(arguments[0], up: function == .ceil, in: scope) {
+                    return product
+                }
                 let argument = try compileAmount(arguments[0], in: scope)
                 switch function {
                 case .floor: return CompiledAmount { frame in try argument(&frame).floor }
@@ -170,4 +189,10 @@ extension ExpressionCompiler {
 
 extension BinaryOperator {
     var isArithmetic: Bool { [.plus, .minus, .times, .divide, .mod].contains(self) }
+}
+
+/// An arithmetic result, or the evaluation error of one too large to compute exactly.
+@Sendable private func exact(_ result: ExactNumber?) throws -> ExactNumber {
+    guard let result else { throw EvaluationError("a number too large to compute exactly") }
+    return result
 }

@@ -236,6 +236,31 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The least integer not below this number.
     public var ceil: ExactNumber { negated.floor.negated }
 
+    /// `multiplied(by: other)?.floor`, computed as one quotient of the two products: the product
+    /// is never put in lowest terms, which a rounding does not need (`floor(amount * earn_rate)`).
+    public func floorOfProduct(with other: ExactNumber) -> ExactNumber? {
+        roundedProduct(with: other, up: false)
+    }
+
+    /// `multiplied(by: other)?.ceil`, computed as `floorOfProduct(with:)` is.
+    public func ceilOfProduct(with other: ExactNumber) -> ExactNumber? {
+        roundedProduct(with: other, up: true)
+    }
+
+    private func roundedProduct(with other: ExactNumber, up: Bool) -> ExactNumber? {
+        if let (a, b) = small, let (c, d) = other.small {
+            let (product, overflow) = a.multipliedReportingOverflow(by: c), (divisor, divisorOverflow) = b.multipliedReportingOverflow(by: d)
+            // Both in 64 bits (as amounts times rates are): one 64-bit division. The divisor,
+            // a product of denominators, is positive.
+            if !overflow, !divisorOverflow {
+                let quotient = product / divisor, exact = product % divisor == 0
+                let rounded = exact ? quotient : up ? (product > 0 ? quotient + 1 : quotient) : (product < 0 ? quotient - 1 : quotient)
+                return ExactNumber(lowestTerms: Int128(rounded), 1)
+            }
+        }
+        return multiplied(by: other).map { up ? $0.ceil : $0.floor }
+    }
+
     /// How `round` breaks ties.
     public enum Rounding: Sendable {
         /// To the even neighbour (banker's rounding): 2.5 → 2, 3.5 → 4.
