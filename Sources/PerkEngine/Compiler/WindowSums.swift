@@ -18,9 +18,11 @@ final class WindowTerm: Sendable {
 
     /// What the frame's aggregated event adds to the aggregate, and whether it passed the filter.
     private func contribution(in frame: inout Frame) throws -> (amount: ExactNumber, passed: Bool) {
-        if let filter, !(try filter(&frame)) { return (.zero, false) }
-        guard let value else { return (.one, true) }
-        return (try value.evaluate(&frame), true)
+        // The closures called where they are kept: bound to a name first, each was retained
+        // (twice) for the call.
+        if filter != nil, !(try filter.unsafelyUnwrapped.evaluate(&frame)) { return (.zero, false) }
+        guard value != nil else { return (.one, true) }
+        return (try value.unsafelyUnwrapped.evaluate(&frame), true)
     }
 
     /// What the member's event `index` of `type` (the frame's aggregated event) adds to each of
