@@ -157,8 +157,8 @@ public final class MemberPartitions: @unchecked Sendable {
         /// repeat the same names, so a name is usually the one found at its place last time.
         var recent: [(name: String, index: Int?)] = []
         var writer = RecordWriter()
-        /// The row being written: its partition, date and layout.
-        private var row: (partition: Int, date: CivilDate, layout: RecordLayout)?
+        /// The row being written: its partition, date, layout and line.
+        private var row: (partition: Int, date: CivilDate, layout: RecordLayout, line: Int)?
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
@@ -180,9 +180,9 @@ public final class MemberPartitions: @unchecked Sendable {
                             location: InputLocation) {
             let layout = layouts[type]
             precondition(layout.fieldNameIndices.count == fields, "a row decoded for another policy")
-            row = (partitions.partition(ofID: member), date, layout)
-            writer.start(atMost: 6 * RecordCursor.longestVarint + id.count + member.count) { cursor in
-                cursor.start(line: location.line, date: date, type: layout.type, index: layout.nameIndex, id: id, member: member, fields: fields)
+            row = (partitions.partition(ofID: member), date, layout, location.line)
+            writer.start(atMost: 4 + 5 * RecordCursor.longestVarint + id.count + member.count) { cursor in
+                cursor.start(date: date, type: layout.type, index: layout.nameIndex, id: id, member: member, fields: fields)
             }
         }
 
@@ -218,8 +218,9 @@ public final class MemberPartitions: @unchecked Sendable {
 
         /// Adds the row given since `begin` (every field set) to the batch.
         mutating func finishRow() {
-            guard let (partition, date, layout) = row else { return }
+            guard let (partition, date, layout, line) = row else { return }
             row = nil
+            writer.write(atMost: RecordCursor.longestVarint) { $0.unsigned(UInt64(line)) }
             finish(partition: partition, date: date, type: layout.type)
         }
 
@@ -311,7 +312,7 @@ public final class MemberPartitions: @unchecked Sendable {
             let events = ReplayEvents(count: places.count)
             for (replayed, position) in grouped.positions.enumerated() {
                 var reader = RecordReader(at: places[position], in: parts)
-                let (_, date, type, id) = reader.header(names: names)
+                let (date, type, id) = reader.header(names: names)
                 reader.skipMember()
                 reader.readFields(names: names, texts: &texts, into: &fields)
                 fieldsEnd[replayed] = fields.count
@@ -393,9 +394,10 @@ public final class MemberPartitions: @unchecked Sendable {
     }
 }
 
-/// Writes events as records: the record's length, then line, date, type, id, member, and each
-/// field's name and value, in any order (a reader puts them in name order; the length lets it
-/// find each event's date and member without reading its fields). Integers are LEB128 varints
+/// Writes events as records: the record's length, then date, type, id, member, each field's
+/// name and value, in any order (a reader puts them in name order), and last the line (read only
+/// to report the event; the length lets a reader find each event's date and member without
+/// reading the rest). The date is its day number in four bytes; other integers are LEB128 varints
 /// (signed ones zigzag-encoded), strings their UTF-8 length and bytes. A record is written part
 /// by part through a pointer into room made for the most each part can take, then appended with
 /// its length in one go: appending it byte by byte checked the array's capacity and uniqueness at
@@ -410,21 +412,22 @@ private struct RecordWriter {
     ///   name the policy does not declare, written out instead), given its place in the record:
     ///   0 for the type, then 1, 2, … for the fields.
     mutating func write(_ event: InputEvent, nameIndex: (Int, String) -> Int?) {
-        // Line, date, id's and member's lengths, field count; the type; the id's and member's bytes.
-        var most = 5 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
+        // Date, line, id's and member's lengths, field count; the type; the id's and member's bytes.
+        var most = 4 + 4 * RecordCursor.longestVarint + Self.most(event.type) + event.id.utf8.count + event.member.utf8.count
         for (field, value) in event.fields { most += Self.most(field) + withUnsafePointer(to: value, Self.most) }
         start(atMost: most) { cursor in
             var (id, member) = (event.id, event.member)
             id.withUTF8 { id in
                 member.withUTF8 { member in
-                    cursor.start(line: event.location.line, date: event.date, type: event.type, index: nameIndex(0, event.type),
-                                 id: id, member: member, fields: event.fields.count)
+                    cursor.start(date: event.date, type: event.type, index: nameIndex(0, event.type), id: id, member: member,
+                                 fields: event.fields.count)
                 }
             }
             for (place, (field, value)) in event.fields.enumerated() {
                 cursor.name(field, index: nameIndex(place + 1, field))
                 withUnsafePointer(to: value) { cursor.value($0) }
             }
+            cursor.unsigned(UInt64(event.location.line))
         }
     }
 
@@ -480,10 +483,9 @@ private struct RecordCursor {
     init(at base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
     /// What a record starts with: its line, date, type, id, member and how many fields follow.
-    mutating func start(line: Int, date: CivilDate, type: String, index: Int?, id: UnsafeBufferPointer<UInt8>,
+    mutating func start(date: CivilDate, type: String, index: Int?, id: UnsafeBufferPointer<UInt8>,
                         member: UnsafeBufferPointer<UInt8>, fields: Int) {
-        unsigned(UInt64(line))
-        signed(Int64(date.dayNumber))
+        day(date.dayNumber)
         name(type, index: index)
         string(id)
         string(member)
@@ -550,6 +552,13 @@ private struct RecordCursor {
         offset += 1
     }
 
+    /// A day number in four bytes, lowest first: read back without a loop (day numbers of the
+    /// years 1 to 9999 lie within ±2²⁴).
+    mutating func day(_ number: Int) {
+        UnsafeMutableRawPointer(base + offset).storeBytes(of: Int32(number).littleEndian, as: Int32.self)
+        offset += 4
+    }
+
     mutating func unsigned(_ value: UInt64) { varint(value) }
 
     /// The bytes `unsigned(value)` writes.
@@ -608,30 +617,29 @@ private struct RecordReader {
     /// The next record's event (`texts`: see `readFields`).
     mutating func read(names: [String], file: String, texts: inout RecentTexts) -> InputEvent? {
         guard offset < bytes.count else { return nil }
-        let (line, date, type, id) = header(names: names)
+        let (date, type, id) = header(names: names)
         let member = string()
         var fields: [EventFields.Field] = []
         readFields(names: names, texts: &texts, into: &fields)
+        let line = Int(unsigned())
         return InputEvent(id: id, date: date, member: member, type: type, fields: EventFields(sorted: fields[...]),
                           location: InputLocation(file: file, line: line))
     }
 
-    /// A record's line, date, type and id, up to its member.
-    mutating func header(names: [String]) -> (line: Int, date: CivilDate, type: String, id: String) {
+    /// A record's date, type and id, up to its member. (Its line, last, is read after its fields.)
+    mutating func header(names: [String]) -> (date: CivilDate, type: String, id: String) {
         _ = unsigned()  // the record's length
-        let line = Int(unsigned())
-        let date = CivilDate(dayNumber: Int(signed()))!
+        let date = CivilDate(dayNumber: day())!
         let type = name(names)
-        return (line, date, type, string())
+        return (date, type, string())
     }
 
-    /// Moves past a record's length, line, day, type and id, to its member; returns where the
-    /// record ends and its day.
+    /// Moves past a record's length, day, type and id, to its member; returns where the record
+    /// ends and its day.
     private mutating func toMember() -> (end: Int, day: Int) {
         let length = Int(unsigned())
         let end = offset + length
-        _ = unsigned()  // line
-        let day = Int(signed())
+        let day = day()
         if unsigned() == 0 { offset += Int(unsigned()) }  // the type, by index or written out
         offset += Int(unsigned())  // the id
         return (end, day)
@@ -707,6 +715,12 @@ private struct RecordReader {
     }
 
     mutating func unsigned() -> UInt64 { varint(UInt64.self) }
+
+    /// A day number as `RecordCursor.day` writes it.
+    mutating func day() -> Int {
+        defer { offset += 4 }
+        return Int(Int32(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: Int32.self)))
+    }
 
     mutating func signed() -> Int64 {
         let zigzag = varint(UInt64.self)
