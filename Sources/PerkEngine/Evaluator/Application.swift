@@ -47,7 +47,14 @@ extension CompiledPolicy {
     /// older than the newest goes before it), with its running totals. Returns where it went.
     /// `room`: how many events an empty history is given room for.
     func record(_ event: consuming RecordedEvent, type: Int, in frame: inout Frame, room: Int = 0) -> (type: Int, index: Int) {
-        if frame.member.histories.count < typeCount { frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count) }
+        if frame.member.histories.count < typeCount {
+            // Made at once when the member has none (usually): appending made a second array.
+            if frame.member.histories.isEmpty {
+                frame.member.histories = Array(repeating: [], count: typeCount)
+            } else {
+                frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count)
+            }
+        }
         if room > 0, frame.member.histories[type].isEmpty { frame.member.histories[type].reserveCapacity(room) }
         let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
         frame.member.histories[type].insertOrAppend(event, at: index)
