@@ -85,6 +85,53 @@ final class WindowTests: XCTestCase {
         XCTAssertEqual(apply("probe", on: "2024-01-08"), ["kept_count": 2, "walked_count": 2, "kept_sum": 60, "walked_sum": 60])
     }
 
+    /// Running totals are kept as counts of a common denominator's parts: sums of decimals, of
+    /// thirds of decimals (whose denominators differ from event to event), and of amounts whose
+    /// total passes 64 bits (then the window is summed event by event) are exact. Worked by hand:
+    /// 0.10 + 12.34 + 5.50 = 17.94 CNY; a third of 0.10 and 12.34 is 1/30 + 617/150 = 622/150,
+    /// 2,488 six-hundredths; 0.01 + 5 × 10¹⁸ + 5 × 10¹⁸ CNY is 10²¹ + 1 hundredths (64 bits
+    /// passed scaling an amount to hundredths), 5 × 10¹⁸ + 5 × 10¹⁸ CNY 10²¹ (passed adding).
+    func testRunningTotalsOfDecimalsThirdsAndHugeAmountsAreExact() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money }
+            event probe
+            measure total = sum(amount of purchase, last 7 days)
+            measure thirds = sum(amount / 3 of purchase, last 7 days)
+            rule hundredths on probe { earn floor(total * 100 points per 1 CNY) }
+            rule six_hundredths on probe { earn floor(thirds * 600 points per 1 CNY) }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "totals.perk", text: source)).get()
+        var line = 1
+        func apply(_ type: String, on date: String, amount: String? = nil, to member: inout MemberState) -> [String: String] {
+            line += 1
+            let fields: EventFields = amount.map { ["amount": .money(ExactNumber(decimal: $0)!)] } ?? [:]
+            let event = InputEvent(id: "e\(line)", date: CivilDate(iso: date)!, member: member.id, type: type, fields: fields,
+                                   location: InputLocation(file: "events", line: line))
+            let outcome = policy.apply(event, to: &member).last!
+            XCTAssertNil(outcome.rejection, "\(outcome)")
+            return Dictionary(uniqueKeysWithValues: outcome.earned.map { ($0.rule, $0.points.description) })
+        }
+        var member = policy.newMember(id: "M")
+        _ = apply("purchase", on: "2024-03-01", amount: "0.10", to: &member)
+        _ = apply("purchase", on: "2024-03-02", amount: "12.34", to: &member)
+        XCTAssertEqual(apply("probe", on: "2024-03-03", to: &member), ["hundredths": "1244", "six_hundredths": "2488"])
+        _ = apply("purchase", on: "2024-03-04", amount: "5.50", to: &member)
+        XCTAssertEqual(apply("probe", on: "2024-03-05", to: &member)["hundredths"], "1794")
+        // 2024-03-01 has left the window (2024-03-02 to 2024-03-08).
+        XCTAssertEqual(apply("probe", on: "2024-03-08", to: &member)["hundredths"], "1784")
+        // Hundredths of 5 × 10¹⁸ CNY do not fit 64 bits.
+        _ = apply("purchase", on: "2024-03-19", amount: "0.01", to: &member)
+        _ = apply("purchase", on: "2024-03-20", amount: "5000000000000000000", to: &member)
+        _ = apply("purchase", on: "2024-03-21", amount: "5000000000000000000", to: &member)
+        XCTAssertEqual(apply("probe", on: "2024-03-22", to: &member)["hundredths"], "1000000000000000000001")
+        // Whole amounts are counted in ones, and fit until 10¹⁹ is reached.
+        var other = policy.newMember(id: "N")
+        _ = apply("purchase", on: "2024-03-20", amount: "5000000000000000000", to: &other)
+        _ = apply("purchase", on: "2024-03-21", amount: "5000000000000000000", to: &other)
+        XCTAssertEqual(apply("probe", on: "2024-03-22", to: &other)["hundredths"], "1000000000000000000000")
+    }
+
     /// A rule's `where` that is also an aggregate's filter over the rule's events is read from
     /// what the recorded event kept, not computed again: it must still say, event by event, what
     /// the condition says — for events that pass and fail it, and for one recorded before others

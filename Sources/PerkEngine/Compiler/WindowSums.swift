@@ -46,9 +46,9 @@ final class WindowTerm: Sendable {
 /// event adds is their difference). The first term is kept inline — most types have one — so
 /// recording an event allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
 struct RunningTotals: Hashable, Sendable {
-    private var first = (before: ExactNumber.zero, total: ExactNumber.zero)
+    private var first = (before: RunningSum.zero, total: RunningSum.zero)
     /// Before and total of the second term on, in pairs.
-    private var more: [ExactNumber] = []
+    private var more: [RunningSum] = []
     private(set) var count = 0
     /// Bit `k` set: the event passed term `k`'s filter (of the first 64 terms).
     private var passedFilters: UInt64 = 0
@@ -57,11 +57,11 @@ struct RunningTotals: Hashable, Sendable {
     func passed(_ k: Int) -> Bool? { k < count && k < 64 ? passedFilters & (1 << k) != 0 : nil }
 
     /// The running total of term `k` before the event.
-    func before(_ k: Int) -> ExactNumber { k == 0 ? first.before : more[2 * (k - 1)] }
+    func before(_ k: Int) -> RunningSum { k == 0 ? first.before : more[2 * (k - 1)] }
     /// The running total of term `k` through the event.
-    func total(_ k: Int) -> ExactNumber { k == 0 ? first.total : more[2 * (k - 1) + 1] }
+    func total(_ k: Int) -> RunningSum { k == 0 ? first.total : more[2 * (k - 1) + 1] }
 
-    mutating func append(before: ExactNumber, total: ExactNumber, passed: Bool) {
+    mutating func append(before: RunningSum, total: RunningSum, passed: Bool) {
         if count == 0 { first = (before, total) } else { more += [before, total] }
         if passed, count < 64 { passedFilters |= 1 << count }
         count += 1
@@ -78,6 +78,83 @@ struct RunningTotals: Hashable, Sendable {
             hasher.combine(total(k))
         }
     }
+}
+
+/// A running total of amounts, exact, kept as a count of `1/denominator`s not put in lowest terms:
+/// the amounts a total adds up usually share a denominator (money's hundredths), so adding one
+/// is an integer product and sum, where a sum kept in lowest terms sought common divisors at
+/// every event. The denominator grows to a common multiple only when an amount needs it. In 64
+/// bits: beyond them a total is not available, and a window reaching it is summed event by event.
+struct RunningSum: Hashable, Sendable {
+    private var numerator: Int64
+    /// Positive.
+    private var denominator: Int64
+    /// The denominator as 2^twos × 5^fives, when it is (as decimals' are): a difference is then
+    /// put in lowest terms by cancelling twos and fives, without seeking a common divisor.
+    private var decimal: (twos: Int, fives: Int)?
+
+    static var zero: RunningSum { RunningSum(numerator: 0, denominator: 1) }
+
+    private init(numerator: Int64, denominator: Int64) {
+        self.numerator = numerator
+        self.denominator = denominator
+        var rest = denominator >> denominator.trailingZeroBitCount, fives = 0
+        while rest % 5 == 0 { (rest, fives) = (rest / 5, fives + 1) }
+        decimal = rest == 1 ? (denominator.trailingZeroBitCount, fives) : nil
+    }
+
+    /// The total as an exact number.
+    var value: ExactNumber { Self.reduced(numerator, over: self) }
+
+    /// This total and `amount`; nil beyond 64 bits.
+    func adding(_ amount: ExactNumber) -> RunningSum? {
+        guard let a = Int64(exactly: amount.numerator), let b = Int64(exactly: amount.denominator) else { return nil }
+        if a == 0 { return self }
+        if denominator % b == 0 {
+            guard case let (scaled, false) = a.multipliedReportingOverflow(by: denominator / b),
+                  case let (sum, false) = numerator.addingReportingOverflow(scaled) else { return nil }
+            var total = self
+            total.numerator = sum
+            return total
+        }
+        // A new denominator: the least common multiple of both (from a total of nothing, the amount's).
+        var (x, y) = (denominator, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        guard case let (multiple, false) = (denominator / x).multipliedReportingOverflow(by: b),
+              case let (left, false) = numerator.multipliedReportingOverflow(by: multiple / denominator),
+              case let (right, false) = a.multipliedReportingOverflow(by: multiple / b),
+              case let (sum, false) = left.addingReportingOverflow(right) else { return nil }
+        return RunningSum(numerator: sum, denominator: multiple)
+    }
+
+    /// This total less an earlier one, as an exact number.
+    func subtracting(_ earlier: RunningSum) -> ExactNumber? {
+        if earlier.numerator == 0 { return value }
+        if denominator == earlier.denominator {
+            guard case let (difference, false) = numerator.subtractingReportingOverflow(earlier.numerator) else { return nil }
+            return Self.reduced(difference, over: self)
+        }
+        return value.subtracting(earlier.value)
+    }
+
+    /// `numerator / sum.denominator` in lowest terms.
+    private static func reduced(_ numerator: Int64, over sum: RunningSum) -> ExactNumber {
+        guard var (twos, fives) = sum.decimal else { return ExactNumber(numerator: Int128(numerator), denominator: Int128(sum.denominator))! }
+        if numerator == 0 { return .zero }
+        var numerator = numerator
+        let shift = min(numerator.trailingZeroBitCount, twos)
+        numerator >>= shift
+        twos -= shift
+        while fives > 0, numerator % 5 == 0 { (numerator, fives) = (numerator / 5, fives - 1) }
+        var denominator: Int64 = 1 << twos
+        for _ in 0..<fives { denominator *= 5 }
+        return ExactNumber(lowestTerms: Int128(numerator), denominator: Int128(denominator))
+    }
+
+    /// Equal when they are the same number, whatever their denominators.
+    static func == (a: RunningSum, b: RunningSum) -> Bool { a.value == b.value }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 /// Collects the running-total terms of each event type while a policy is compiled.
