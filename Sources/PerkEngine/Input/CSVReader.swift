@@ -205,9 +205,7 @@ extension CSVReader.Cursor {
 struct CSVRow: Sendable {
     private var bytes: ArraySlice<UInt8> = []
     /// Each cell's bytes: a range of `bytes`, or of `unescaped` when `escaped`.
-    /// The first `count` are this row's; the rest are an earlier row's, overwritten as cells are
-    /// added (emptying the array for every row went through generic code).
-    private var cells: [(range: Range<Int>, escaped: Bool)] = []
+    private var cells = CellRanges()
     private(set) var count = 0
     private var unescaped: [UInt8] = []
 
@@ -218,6 +216,8 @@ struct CSVRow: Sendable {
         // Row after row they are the same bytes, kept: assigning them retained their buffer,
         // which the threads reading parts of one batch share (and contend for).
         if !Self.same(self.bytes, bytes) { self.bytes = bytes }
+        // Cells of its own (a copy of the row, still kept, holds the last row's).
+        if !isKnownUniquelyReferenced(&cells) { cells = CellRanges() }
         count = 0
         // Emptied only when not empty already, as it rarely is: few cells need unescaping.
         if !unescaped.isEmpty { unescaped.removeAll(keepingCapacity: true) }
@@ -236,7 +236,7 @@ struct CSVRow: Sendable {
     }
 
     private mutating func add(_ cell: (range: Range<Int>, escaped: Bool)) {
-        if count < cells.count { cells[count] = cell } else { cells.append(cell) }
+        cells.set(count, to: cell)
         count += 1
     }
 
@@ -256,5 +256,34 @@ struct CSVRow: Sendable {
     /// The cell's text.
     func text(_ column: Int) -> String {
         withUTF8(column) { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// A row's cells' ranges, written through a pointer: set in an array, each cell's checked the
+/// array's uniqueness. The first `CSVRow.count` are the row's; the rest an earlier row's, written
+/// over as cells are added. A class, shared by copies of a row until one starts another row
+/// (`CSVRow.start` makes new ones when a copy still holds them).
+private final class CellRanges: @unchecked Sendable {
+    private var cells: UnsafeMutablePointer<(range: Range<Int>, escaped: Bool)>
+    private var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = capacity
+        cells = .allocate(capacity: capacity)
+    }
+
+    deinit { cells.deallocate() }
+
+    subscript(index: Int) -> (range: Range<Int>, escaped: Bool) { cells[index] }
+
+    /// Sets cell `index`, at most one past those set, making room first when it is full.
+    func set(_ index: Int, to cell: (range: Range<Int>, escaped: Bool)) {
+        if index == capacity {
+            let larger = UnsafeMutablePointer<(range: Range<Int>, escaped: Bool)>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: cells, count: capacity)
+            cells.deallocate()
+            (cells, capacity) = (larger, capacity * 2)
+        }
+        (cells + index).initialize(to: cell)
     }
 }
