@@ -76,28 +76,31 @@ public struct MemberSession {
                                       directory: EventDirectory? = nil, scheduled outcomes: inout [Outcome]) {
         let date = event.date
         policy.advance(&execution.frame.member, to: date, into: &outcomes)
-        let kind = Outcome.Kind.event(id: event.id, type: event.type)
         let plan = policy.plan(for: event.type)
         // Only an event that refers to others is looked at.
         if !plan.references.isEmpty,
            let rejection = policy.unresolvedReference(event.fields, plan.references, member: execution.frame.member, directory: directory) {
-            execution.outcome = Outcome(kind: kind, date: date)
+            execution.outcome = Outcome(kind: .event(id: event.id, type: event.type), date: date)
             execution.outcome.rejection = rejection
             return
         }
         // Refusal is undone from the journal and this: the member is not copied.
         let before = execution.frame.member.scalars
-        // What the previous event left is replaced (its outcome was moved out, a blank in its place).
+        // What the previous event left is replaced (its outcome, counted or moved out).
         execution.frame.today = date
         execution.frame.seen = trace ? [] : nil
-        execution.outcome = Outcome(kind: kind, date: date)
+        // The kind made where it is kept: made first and copied, the copy of its two texts was
+        // destroyed through their tuple's metadata.
+        execution.outcome = Outcome(kind: .event(id: event.id, type: event.type), date: date)
         execution.rule = ""
         execution.journal.removeAll()
         // A recorded event is moved into the history and read there; copying it into the
         // history as well as keeping it in the frame copied and freed it once more per event.
         let applied = consume event
         if let type = plan.recordedAs {
-            execution.frame.event = nil
+            // Only when there is one (assigned nil, the event there was destroyed through its
+            // type's metadata, even when there was none).
+            if case .some = execution.frame.event { execution.frame.event = nil }
             execution.recordedAt = policy.record(consume applied, type: type, in: &execution.frame, room: historyRoom)
         } else {
             execution.frame.event = consume applied
@@ -133,7 +136,7 @@ public struct MemberSession {
             } else {
                 rejection = Rejection(code: "evaluation_error", message: "\(error)", rule: execution.rule)
             }
-            var refused = Outcome(kind: kind, date: date)
+            var refused = Outcome(kind: execution.outcome.kind, date: date)
             refused.rejection = rejection
             refused.entitlements = execution.outcome.entitlements
             refused.trace = execution.outcome.trace

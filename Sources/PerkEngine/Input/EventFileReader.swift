@@ -259,7 +259,11 @@ public struct EventFileReader: Sendable {
         var decoded = DecodedRow()
         swap(&decoded, &reusedRow)
         defer { swap(&decoded, &reusedRow) }
-        return next(into: &decoded).map { $0.map { decoder.event(decoded) } }
+        switch next(into: &decoded) {
+        case .given?: return .success(decoder.event(decoded))
+        case .malformed(let error)?: return .failure(error)
+        case nil: return nil
+        }
     }
 
     /// The event or the problem of every row left, in order.
@@ -269,9 +273,19 @@ public struct EventFileReader: Sendable {
         return results
     }
 
-    /// Gives the next row to `sink` (success), or gives the problem with it; nil at the end of
-    /// the file. A sink is reused from row to row, with its storage.
-    mutating func next<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
+    /// What reading a row did. (Not a `Result`: the standard library's types are handled through
+    /// their metadata outside it, and destroying a `Result` for every row took a hundred
+    /// instructions.)
+    enum RowRead {
+        /// The row was given to the sink.
+        case given
+        /// The row is malformed (what the sink was given of it is no event).
+        case malformed(InputError)
+    }
+
+    /// Gives the next row to `sink`, or gives the problem with it; nil at the end of the file. A
+    /// sink is reused from row to row, with its storage.
+    mutating func next<Sink: RowSink>(into sink: inout Sink) -> RowRead? {
         switch format {
         case .csv: return nextCSV(into: &sink)
         case .jsonLines: return nextJSONLine(into: &sink)
@@ -305,22 +319,22 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    private mutating func nextCSV<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
+    private mutating func nextCSV<Sink: RowSink>(into sink: inout Sink) -> RowRead? {
         if failedHeader { return nil }
-        if plan == nil, let problem = readHeader() { return .failure(problem) }
+        if plan == nil, let problem = readHeader() { return .malformed(problem) }
         guard plan != nil else { return nil }
         while let next = csv.next(into: &row) {
             switch next {
             case .failure(let problem):
-                return .failure(error(for: problem))
+                return .malformed(error(for: problem))
             case .success(let line):
                 if row.count == 1 && row.isEmpty(0) { continue }  // a blank line
                 let location = InputLocation(file: file, line: line)
                 let columns = plan!.names.count
                 guard row.count == columns else {
-                    return .failure(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
+                    return .malformed(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
                 }
-                return decoder.decode(row, plan: &plan!, at: location, into: &sink).map { .failure($0) } ?? .success(())
+                return decoder.decode(row, plan: &plan!, at: location, into: &sink).map { .malformed($0) } ?? .given
             }
         }
         return nil
@@ -354,7 +368,7 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    private mutating func nextJSONLine<Sink: RowSink>(into sink: inout Sink) -> Result<Void, InputError>? {
+    private mutating func nextJSONLine<Sink: RowSink>(into sink: inout Sink) -> RowRead? {
         if lineIndex == 0 && lines.isEmpty {
             lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         }
@@ -367,9 +381,9 @@ public struct EventFileReader: Sendable {
             // line first and trimming it with Foundation took a quarter of the time.
             guard let object = try? json.decode([String: JSONCell].self, from: Data(line)) else {
                 if String(validating: line, as: UTF8.self) == nil {
-                    return .failure(InputError(location, "this line is not valid UTF-8; save the file as UTF-8"))
+                    return .malformed(InputError(location, "this line is not valid UTF-8; save the file as UTF-8"))
                 }
-                return .failure(InputError(location, "this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}"))
+                return .malformed(InputError(location, "this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}"))
             }
             var cells: [String: String] = [:]
             for (column, value) in object {
@@ -381,7 +395,7 @@ public struct EventFileReader: Sendable {
                 default: break
                 }
             }
-            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .failure($0) } ?? .success(())
+            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .malformed($0) } ?? .given
         }
         return nil
     }

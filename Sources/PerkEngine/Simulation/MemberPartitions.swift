@@ -141,8 +141,8 @@ public final class MemberPartitions: @unchecked Sendable {
         var errors: [InputError] = []
         while let next = reader.next(into: &encoder) {
             switch next {
-            case .success: encoder.finishRow()
-            case .failure(let error): errors.append(error)
+            case .given: encoder.finishRow()
+            case .malformed(let error): errors.append(error)
             }
         }
         return (encoder.batch, errors)
