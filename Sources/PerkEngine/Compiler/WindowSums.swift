@@ -118,9 +118,8 @@ struct RunningSum: Hashable, Sendable {
             return total
         }
         // A new denominator: the least common multiple of both (from a total of nothing, the amount's).
-        var (x, y) = (denominator, b)
-        while y != 0 { (x, y) = (y, x % y) }
-        guard case let (multiple, false) = (denominator / x).multipliedReportingOverflow(by: b),
+        let common = Int64(ExactNumber.binaryGCD(UInt64(denominator), UInt64(b)))
+        guard case let (multiple, false) = (denominator / common).multipliedReportingOverflow(by: b),
               case let (left, false) = numerator.multipliedReportingOverflow(by: multiple / denominator),
               case let (right, false) = a.multipliedReportingOverflow(by: multiple / b),
               case let (sum, false) = left.addingReportingOverflow(right) else { return nil }
@@ -139,16 +138,8 @@ struct RunningSum: Hashable, Sendable {
 
     /// `numerator / sum.denominator` in lowest terms.
     private static func reduced(_ numerator: Int64, over sum: RunningSum) -> ExactNumber {
-        guard var (twos, fives) = sum.decimal else { return ExactNumber(numerator: Int128(numerator), denominator: Int128(sum.denominator))! }
-        if numerator == 0 { return .zero }
-        var numerator = numerator
-        let shift = min(numerator.trailingZeroBitCount, twos)
-        numerator >>= shift
-        twos -= shift
-        while fives > 0, numerator % 5 == 0 { (numerator, fives) = (numerator / 5, fives - 1) }
-        var denominator: Int64 = 1 << twos
-        for _ in 0..<fives { denominator *= 5 }
-        return ExactNumber(lowestTerms: Int128(numerator), denominator: Int128(denominator))
+        guard let (twos, fives) = sum.decimal else { return ExactNumber(numerator: Int128(numerator), denominator: Int128(sum.denominator))! }
+        return ExactNumber(numerator.magnitude, negative: numerator < 0, overTwos: twos, fives: fives)
     }
 
     /// Equal when they are the same number, whatever their denominators.

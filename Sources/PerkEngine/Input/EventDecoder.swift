@@ -350,7 +350,6 @@ struct DecodedRow: Sendable {
             if let member = member.baseAddress { (base + idLength).update(from: member, count: memberEnd - idLength) }
         }
     }
-
 }
 
 extension DecodedRow: RowSink {

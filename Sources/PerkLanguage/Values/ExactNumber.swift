@@ -40,7 +40,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// A fraction already in lowest terms with a positive denominator (a number written out and
     /// read back), taken as it is, without dividing by the common divisor again.
-    package init(lowestTerms numerator: Int128, denominator: Int128) {
+    @usableFromInline package init(lowestTerms numerator: Int128, denominator: Int128) {
         self.numerator = numerator
         self.denominator = denominator
     }
@@ -91,28 +91,30 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
             self.init(numerator: negative ? -whole : whole, denominator: scale)
             return
         }
-        // Lowest terms without a division: the denominator is 2^places × 5^places, so the only
-        // factors to cancel are the numerator's trailing decimal zeros, then its factors of 2 or
-        // (not both, once no zero trails) of 5.
-        var decimals = places ?? 0
-        while decimals > 0 && small % 10 == 0 {
-            small /= 10
-            decimals -= 1
-        }
-        var twos = decimals, fives = decimals
-        if decimals > 0 && small % 2 == 0 {
-            let shift = min(small.trailingZeroBitCount, decimals)
-            small >>= shift
-            twos -= shift
+        // The denominator is 10^places = 2^places × 5^places.
+        self.init(small, negative: negative, overTwos: places ?? 0, fives: places ?? 0)
+    }
+
+    /// `magnitude / (2^twos × 5^fives)`, negated when `negative`, in lowest terms. With no other
+    /// factor in the denominator (a decimal's, or a sum of decimals'), the only factors to cancel
+    /// are twos and fives: cancelled one by one, without seeking a greatest common divisor. The
+    /// denominator must fit in 64 bits.
+    @inlinable package init(_ magnitude: UInt64, negative: Bool, overTwos twos: Int, fives: Int) {
+        var (magnitude, twos, fives) = (magnitude, twos, fives)
+        if magnitude == 0 {
+            (twos, fives) = (0, 0)
         } else {
-            while fives > 0 && small % 5 == 0 {
-                small /= 5
+            let shift = min(magnitude.trailingZeroBitCount, twos)
+            magnitude >>= shift
+            twos -= shift
+            while fives > 0 && magnitude % 5 == 0 {
+                magnitude /= 5
                 fives -= 1
             }
         }
         var denominator: UInt64 = 1 << twos
         for _ in 0..<fives { denominator *= 5 }
-        self.init(lowestTerms: negative ? -Int128(small) : Int128(small), denominator: Int128(denominator))
+        self.init(lowestTerms: negative ? -Int128(magnitude) : Int128(magnitude), denominator: Int128(denominator))
     }
 
     private static func gcd(_ a: UInt128, _ b: UInt128) -> UInt128 {
@@ -123,7 +125,7 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Stein's algorithm: shifts and subtractions only, far cheaper than 128-bit division.
-    private static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    package static func binaryGCD(_ a: UInt64, _ b: UInt64) -> UInt64 {
         if a == 0 || b == 0 { return max(a | b, 1) }
         if a == 1 || b == 1 { return 1 }  // an integer's denominator: the usual case
         // A numerator and a small denominator: one division first leaves two small numbers.
