@@ -78,6 +78,28 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(try simulation.run(partitions, jobs: 1).members, simulation.run(events, jobs: 1).members)
     }
 
+    /// The spill file leaves no name in its directory from the moment it is made (a run that is
+    /// interrupted or killed leaves nothing behind), and gives back any of its extents in any
+    /// order; a directory it cannot be made in is named in the error.
+    func testTheSpillFileHasNoNameAndGivesBackWhatWasWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spill-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = try SpillFile(in: directory)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
+        let first = try file.append(Array("first".utf8)), second = try file.append(Array(repeating: 7, count: 100_000)),
+            third = try file.append(Array("3".utf8))
+        XCTAssertEqual([first, second, third], [0..<5, 5..<100_005, 100_005..<100_006])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
+        XCTAssertEqual(try file.read([third, first]), Array("3first".utf8))
+        XCTAssertEqual(try file.read([second]), Array(repeating: 7, count: 100_000))
+        XCTAssertEqual(try file.read([]), [])
+
+        XCTAssertThrowsError(try SpillFile(in: directory + "/missing")) { error in
+            XCTAssertTrue("\(error)".contains(directory + "/missing"), "\(error)")
+        }
+    }
+
     /// Rows read straight into partition records (as `perk simulate` reads, making no event and
     /// no string for an id or a member) give back the events the file holds: quoted ids and
     /// members with commas, doubled quotes, accents and CJK characters, of types with one field

@@ -5,7 +5,7 @@ import PerkLanguage
 /// binary record, to one of a fixed number of partitions chosen by a hash of its member, and a
 /// partition's records go to a temporary file once they pass a threshold. A simulation then
 /// loads one partition at a time, so memory grows with the members of a partition and not with
-/// the events of the input. The files are removed when the partitions are.
+/// the events of the input. The temporary file has no name (`SpillFile`): nothing is left behind.
 ///
 /// Batches of events are encoded on any thread (`encode`) and added from one (`add`), in input
 /// order; once they all are, partitions may be read from several threads at once, each partition
@@ -26,13 +26,11 @@ public final class MemberPartitions: @unchecked Sendable {
     private var buffers: [[UInt8]]
     /// Events added to each partition.
     private var counts: [Int]
-    /// Each partition's temporary file, once it has one. Opened for each write and read, not held
-    /// open: hundreds of partitions would hold as many descriptors (a system's limit may be 256).
-    private var spilled: [String?]
-    /// Bytes written to each partition's temporary file.
-    private var spilledBytes: [Int]
+    /// Where partitions' records go past the threshold, once one passes it.
+    private var spillFile: SpillFile?
+    /// Where each partition's records are in the spill file, in the order written.
+    private var spilled: [[Range<Int>]]
     private let spillThreshold: Int
-    private var folder: URL?
     /// The policy's event type and field names, written as their index here: in name order, so
     /// that numbers order fields as their names do.
     private let names: [String]
@@ -70,8 +68,8 @@ public final class MemberPartitions: @unchecked Sendable {
     ///     and members should fit the processor's caches: W2's 10 M events in 128 partitions ran
     ///     4–13 % slower with one job than in 256 or 512 (in 1,024, the files' reads and writes
     ///     cost more).
-    ///   - spillThreshold: the bytes a partition holds in memory before they go to its file (all
-    ///     of them together: 32 MiB by default).
+    ///   - spillThreshold: the bytes a partition holds in memory before they go to the spill file
+    ///     (all of them together: 32 MiB by default).
     public init(file: String, policy: CompiledPolicy, count: Int = 256, spillThreshold: Int = 1 << 17) {
         precondition(count >= 1)
         self.file = file
@@ -93,12 +91,7 @@ public final class MemberPartitions: @unchecked Sendable {
         }
         buffers = Array(repeating: [], count: count)
         counts = Array(repeating: 0, count: count)
-        spilled = Array(repeating: nil, count: count)
-        spilledBytes = Array(repeating: 0, count: count)
-    }
-
-    deinit {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
+        spilled = Array(repeating: [], count: count)
     }
 
     /// The partition of a member: FNV-1a of its id, the same in every process.
@@ -330,23 +323,9 @@ public final class MemberPartitions: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with a partition's records: those written to its file, then those in memory.
+    /// Calls `body` with a partition's records: those written to the spill file, then those in memory.
     private func withRecords<Result>(ofPartition index: Int, _ body: ([UnsafeBufferPointer<UInt8>]) throws -> Result) throws -> Result {
-        var written: [UInt8] = []
-        if let path = spilled[index] {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw SpillError("cannot open the temporary file of partition \(index) again (\(path)): was it removed?")
-            }
-            defer { try? handle.close() }
-            var failure: Int32 = 0
-            written = [UInt8](unsafeUninitializedCapacity: spilledBytes[index]) { buffer, count in
-                (count, failure) = readFully(handle.fileDescriptor, into: buffer, from: 0)
-            }
-            guard failure == 0, written.count == spilledBytes[index] else {
-                let reason = failure == 0 ? "it is shorter than what was written to it" : String(cString: strerror(failure))
-                throw SpillError("cannot read back the temporary file of partition \(index): \(reason)")
-            }
-        }
+        let written = try spillFile?.read(spilled[index]) ?? []
         // Records do not straddle the file's end and the buffer: a spill writes whole records.
         return try written.withUnsafeBufferPointer { spilledPart in
             try buffers[index].withUnsafeBufferPointer { try body([spilledPart, $0]) }
@@ -365,28 +344,9 @@ public final class MemberPartitions: @unchecked Sendable {
     }
 
     private func spill(_ index: Int) throws {
-        do {
-            if spilled[index] == nil {
-                if folder == nil {
-                    let made = FileManager.default.temporaryDirectory.appendingPathComponent("perk-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-                    try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true)
-                    folder = made
-                }
-                let path = folder!.appendingPathComponent("partition-\(index)").path
-                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw SpillError("cannot create \(path)") }
-                spilled[index] = path
-            }
-            guard let handle = FileHandle(forWritingAtPath: spilled[index]!) else { throw SpillError("cannot open \(spilled[index]!)") }
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: buffers[index])
-            spilledBytes[index] += buffers[index].count
-            buffers[index].removeAll(keepingCapacity: true)
-        } catch let error as SpillError {
-            throw error
-        } catch {
-            throw SpillError("cannot write the temporary file of partition \(index) (is the disk full? TMPDIR chooses where they go): \(error.localizedDescription)")
-        }
+        if spillFile == nil { spillFile = try SpillFile() }
+        spilled[index].append(try spillFile!.append(buffers[index]))
+        buffers[index].removeAll(keepingCapacity: true)
     }
 
     /// A temporary file could not be written or read.

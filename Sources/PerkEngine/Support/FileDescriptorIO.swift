@@ -21,3 +21,20 @@ package func readFully(_ descriptor: Int32, into buffer: UnsafeMutableBufferPoin
     }
     return (count, 0)
 }
+
+/// Writes all of `bytes` at `offset` in a file (`pwrite`), however many calls it takes.
+/// - Returns: the error (`errno`) that stopped the writing, or 0.
+package func writeFully(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int32 {
+    var count = 0
+    while count < bytes.count {
+        let wrote = pwrite(descriptor, bytes.baseAddress! + count, bytes.count - count, off_t(offset + count))
+        if wrote > 0 {
+            count += wrote
+        } else if wrote < 0, errno != EINTR {
+            return errno
+        } else if wrote == 0 {
+            return EIO
+        }
+    }
+    return 0
+}
