@@ -89,4 +89,31 @@ final class RecentDatesTests: XCTestCase {
             XCTAssertEqual(given, read, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
         }
     }
+
+    /// Dates by day number — six years of days in order twice (days 2,048 apart share a slot),
+    /// then at random, with days outside the years 1–9999 and the extremes of `Int` — each the
+    /// date `CivilDate(dayNumber:)` makes, to the day of the month (dates compare by day number
+    /// alone, so their text is compared too).
+    func testADateGivenAgainByItsDayNumberIsThatDaysDate() {
+        var random = SplitMix64(seed: 13)
+        var dates = RecentDayDates()
+        func check(_ day: Int, _ context: String) {
+            let given = dates.date(dayNumber: day), made = CivilDate(dayNumber: day)
+            XCTAssertEqual(given, made, context)
+            XCTAssertEqual(given?.description, made?.description, context)
+        }
+        let start = CivilDate(iso: "2020-01-01")!.dayNumber
+        for day in Array(start..<(start + 2_200)) + Array(start..<(start + 2_200)) { check(day, "in order: \(day)") }
+        let outside = [Int.min, Int.min + 1, -719_163, 2_932_897, Int.max, 0, 1, 2_048, -2_048]
+        for round in 0..<20_000 {
+            let day = switch Int.random(in: 0..<10, using: &random) {
+            case 0: outside.randomElement(using: &random)!
+            case 1: start + 2_048 * Int.random(in: -3...3, using: &random) + Int.random(in: 0..<5, using: &random)
+            default: Int.random(in: -719_162...2_932_896, using: &random)
+            }
+            check(day, "round \(round): \(day)")
+        }
+        XCTAssertEqual(dates.date(dayNumber: start)?.description, "2020-01-01")
+        XCTAssertNil(dates.date(dayNumber: Int.min))
+    }
 }

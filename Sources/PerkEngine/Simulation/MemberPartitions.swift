@@ -259,20 +259,41 @@ public final class MemberPartitions: @unchecked Sendable {
             events.reserveCapacity(counts[index])
             // Partitions are read on several threads at once.
             let file = file.unshared
-            var texts = RecentTexts()
+            var texts = RecentTexts(), dates = RecentDayDates()
             for part in parts {
                 var reader = RecordReader(bytes: part)
-                while let event = reader.read(names: names, file: file, texts: &texts) { events.append(event) }
+                while let event = reader.read(names: names, file: file, texts: &texts, dates: &dates) { events.append(event) }
             }
             return events
         }
+    }
+
+    /// The texts and dates a thread decoded lately, kept from one partition to the next it decodes
+    /// (made again for each, they were mostly made anew: a partition of a small input holds a few
+    /// hundred events).
+    final class RecentValues: @unchecked Sendable {
+        struct Kept {
+            var texts = RecentTexts()
+            var dates = RecentDayDates()
+        }
+        private var kept: Kept? = Kept()
+
+        /// Takes them out while a partition is decoded: used in place, every use was checked
+        /// for exclusive access.
+        func take() -> Kept {
+            defer { kept = nil }
+            return kept ?? Kept()
+        }
+
+        func putBack(_ values: consuming Kept) { kept = values }
     }
 
     /// A partition's events in the order they are replayed: member after member, each member's
     /// by date (the same date: in the order added), with where each member's are. Decoded in
     /// that order, so that replaying reads them in sequence: decoded in the order added, a
     /// member's events lay scattered over the whole partition's memory.
-    func eventsByMember(ofPartition index: Int) throws -> (events: ReplayEvents, groups: MemberGroups) {
+    /// - Parameter recent: the calling thread's own.
+    func eventsByMember(ofPartition index: Int, recent: RecentValues) throws -> (events: ReplayEvents, groups: MemberGroups) {
         try withRecords(ofPartition: index) { parts in
             // Each record's place (counted through the parts in turn), day and member's number,
             // read without its fields.
@@ -303,13 +324,14 @@ public final class MemberPartitions: @unchecked Sendable {
             fields.reserveCapacity(fieldCount)
             // Where each event's fields end, by replay position (the days' storage, read no more).
             var fieldsEnd = consume days
-            var texts = RecentTexts()
             let events = ReplayEvents(count: places.count)
+            var kept = recent.take()
+            defer { recent.putBack(kept) }
             for (replayed, position) in grouped.positions.enumerated() {
                 var reader = RecordReader(at: places[position], in: parts)
-                let (date, type, id) = reader.header(names: names)
+                let (date, type, id) = reader.header(names: names, dates: &kept.dates)
                 reader.skipMember()
-                reader.readFields(names: names, texts: &texts, into: &fields)
+                reader.readFields(names: names, texts: &kept.texts, into: &fields)
                 fieldsEnd[replayed] = fields.count
                 events.append(RecordedEvent(id: id, type: type, date: date, fields: EventFields()))
             }
@@ -577,9 +599,9 @@ private struct RecordReader {
     }
 
     /// The next record's event (`texts`: see `readFields`).
-    mutating func read(names: [String], file: String, texts: inout RecentTexts) -> InputEvent? {
+    mutating func read(names: [String], file: String, texts: inout RecentTexts, dates: inout RecentDayDates) -> InputEvent? {
         guard offset < bytes.count else { return nil }
-        let (date, type, id) = header(names: names)
+        let (date, type, id) = header(names: names, dates: &dates)
         let member = string()
         var fields: [EventFields.Field] = []
         readFields(names: names, texts: &texts, into: &fields)
@@ -589,9 +611,9 @@ private struct RecordReader {
     }
 
     /// A record's date, type and id, up to its member. (Its line, last, is read after its fields.)
-    mutating func header(names: [String]) -> (date: CivilDate, type: String, id: String) {
+    mutating func header(names: [String], dates: inout RecentDayDates) -> (date: CivilDate, type: String, id: String) {
         _ = unsigned()  // the record's length
-        let date = CivilDate(dayNumber: day())!
+        let date = dates.date(dayNumber: day())!
         let type = name(names)
         return (date, type, string())
     }

@@ -51,12 +51,13 @@ public struct Simulation: Sendable {
                     progress: (@Sendable (Int) -> Void)? = nil) throws -> Result {
         let store = OrderedSlots<Swift.Result<Result, Error>>(count: partitions.count)
         let replicas = Self.replicas(of: policies, workers: min(jobs, partitions.count))
+        let recent = replicas.map { _ in MemberPartitions.RecentValues() }
         let work: @Sendable (Int, Int) -> Void = { index, worker in
             // The partition's events are freed here and their memory is reused by the next
             // partition's: not handed back to the system, whose pages would be faulted in again
             // (W2 10M: a million page faults, 4 s of system time, for no lower peak).
             store.set(index, Swift.Result {
-                let (events, groups) = try partitions.eventsByMember(ofPartition: index)
+                let (events, groups) = try partitions.eventsByMember(ofPartition: index, recent: recent[worker])
                 return run(events, groupedAs: groups, under: replicas[worker], jobs: 1, progress: progress)
             })
         }

@@ -27,3 +27,25 @@ package struct RecentDates {
         return date
     }
 }
+
+/// Dates made again and again from their day numbers — a partition's events fall on a few hundred
+/// days — given again rather than computed again (`CivilDate(dayNumber:)` divides several
+/// times). 2,048 are kept, each in the slot the day number's low bits choose: three years of
+/// days never share one.
+package struct RecentDayDates {
+    /// Slot `i`'s day number; at first one whose low bits are not `i` (matching no day number).
+    private var days = (0..<RecentDayDates.slots).map { $0 + 1 }
+    private var dates = [CivilDate](repeating: CivilDate(dayNumber: 0)!, count: RecentDayDates.slots)
+    private static let slots = 2048
+
+    package init() {}
+
+    /// `CivilDate(dayNumber:)`.
+    package mutating func date(dayNumber: Int) -> CivilDate? {
+        let slot = dayNumber & (Self.slots - 1)
+        if days[slot] == dayNumber { return dates[slot] }
+        guard let date = CivilDate(dayNumber: dayNumber) else { return nil }
+        (days[slot], dates[slot]) = (dayNumber, date)
+        return date
+    }
+}
