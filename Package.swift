@@ -22,7 +22,9 @@ let package = Package(
         // Source → tokens → syntax tree → checked program; diagnostics and formatter. No dependencies.
         .target(name: "PerkLanguage"),
         // Checked policies applied to members' events; reading event and member files.
-        .target(name: "PerkEngine", dependencies: ["PerkLanguage"]),
+        .target(name: "PerkEngine", dependencies: ["PerkLanguage", "CPrefetch"]),
+        // A cache prefetch hint, which Swift does not have (a C header's inline function).
+        .target(name: "CPrefetch"),
         // A deployment's perk.yaml: policy, parameter values, input layout, command defaults.
         .target(name: "PerkConfig", dependencies: ["PerkLanguage", "PerkEngine", .product(name: "Yams", package: "Yams")]),
         // Operators' policy tests (*.test.yaml): reading, running, rule coverage.

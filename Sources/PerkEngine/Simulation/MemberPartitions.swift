@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import PerkLanguage
 
@@ -327,7 +328,11 @@ public final class MemberPartitions: @unchecked Sendable {
             let events = ReplayEvents(count: places.count)
             var kept = recent.take()
             defer { recent.putBack(kept) }
+            // Records are read out of the order they lie in: each is asked for eight records ahead
+            // (W2 10M, one job: the replay phase 9.1 → 8.4 s; four or sixteen ahead did as well).
+            let ahead = 8
             for (replayed, position) in grouped.positions.enumerated() {
+                if replayed + ahead < places.count { RecordReader.prefetch(places[grouped.positions[replayed + ahead]], in: parts) }
                 var reader = RecordReader(at: places[position], in: parts)
                 let (date, type, id) = reader.header(names: names, dates: &kept.dates)
                 reader.skipMember()
@@ -593,9 +598,21 @@ private struct RecordReader {
 
     /// At the record `place` bytes into `parts`, counted through them in turn.
     init(at place: Int, in parts: [UnsafeBufferPointer<UInt8>]) {
+        let (part, offset) = Self.locate(place, in: parts)
+        self.init(bytes: parts[part], offset: offset)
+    }
+
+    /// Has the processor fetch the start of the record `place` bytes into `parts` into its cache
+    /// while other records are read.
+    static func prefetch(_ place: Int, in parts: [UnsafeBufferPointer<UInt8>]) {
+        let (part, offset) = locate(place, in: parts)
+        perk_prefetch(parts[part].baseAddress! + offset)
+    }
+
+    private static func locate(_ place: Int, in parts: [UnsafeBufferPointer<UInt8>]) -> (part: Int, offset: Int) {
         var (part, offset) = (0, place)
         while offset >= parts[part].count { (part, offset) = (part + 1, offset - parts[part].count) }
-        self.init(bytes: parts[part], offset: offset)
+        return (part, offset)
     }
 
     /// The next record's event (`texts`: see `readFields`).
