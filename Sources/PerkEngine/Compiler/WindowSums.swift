@@ -5,14 +5,17 @@ import PerkLanguage
 /// A class: walking a type's terms for every event then retains one reference per term, not its
 /// closures and set.
 final class WindowTerm: Sendable {
-    let value: CompiledAmount?
-    let filter: CompiledCondition?
+    /// What an event adds (one, for a count) and whether it counts (always, without a filter).
+    /// Not optional: an optional closure was copied out to be called, and retained for it.
+    private let value: EvaluateAmount
+    private let filter: EvaluateCondition
     /// The recorded properties (`earned`, `refunded`) it reads: only their changes refresh it.
     let properties: Set<EventProperty>
 
     init(value: CompiledAmount?, filter: CompiledCondition?, properties: Set<EventProperty>) {
-        self.value = value
-        self.filter = filter
+        // Not through `??`, which is generic: the closures would be called through a thunk.
+        if let value { self.value = value.evaluate } else { self.value = { _ in .one } }
+        if let filter { self.filter = filter.evaluate } else { self.filter = { _ in true } }
         self.properties = properties
     }
 
@@ -20,9 +23,8 @@ final class WindowTerm: Sendable {
     private func contribution(in frame: inout Frame) throws -> (amount: ExactNumber, passed: Bool) {
         // The closures called where they are kept: bound to a name first, each was retained
         // (twice) for the call.
-        if filter != nil, !(try filter.unsafelyUnwrapped.evaluate(&frame)) { return (.zero, false) }
-        guard value != nil else { return (.one, true) }
-        return (try value.unsafelyUnwrapped.evaluate(&frame), true)
+        guard try filter(&frame) else { return (.zero, false) }
+        return (try value(&frame), true)
     }
 
     /// What the member's event `index` of `type` (the frame's aggregated event) adds to each of
