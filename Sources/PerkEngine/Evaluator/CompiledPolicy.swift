@@ -57,7 +57,9 @@ public final class CompiledPolicy: Sendable {
         let name: String
         /// nil: every event type.
         let eventType: String?
-        let condition: CompiledCondition?
+        /// Its `where` (true without one). Not optional: an optional's closure was copied out to
+        /// be called, and retained for it, at every event.
+        let condition: EvaluateCondition
         let body: Perform
         /// For a penalty: how many matching events the window holds, and the steps.
         let penalty: Penalty?
@@ -65,7 +67,8 @@ public final class CompiledPolicy: Sendable {
         init(name: String, eventType: String?, condition: CompiledCondition?, body: @escaping Perform, penalty: Penalty?) {
             self.name = name
             self.eventType = eventType
-            self.condition = condition
+            // Not through `??`, which is generic: the closure would be called through a thunk.
+            if let condition { self.condition = condition.evaluate } else { self.condition = { _ in true } }
             self.body = body
             self.penalty = penalty
         }

@@ -112,7 +112,7 @@ public struct MemberSession {
             for rule in plan.rules {
                 execution.rule = rule.name
                 execution.frame.seen = trace ? [] : nil
-                let fired = try rule.condition?(&execution.frame) ?? true
+                let fired = try rule.condition(&execution.frame)
                 if fired {
                     if let penalty = rule.penalty {
                         guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
