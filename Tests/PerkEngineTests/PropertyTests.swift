@@ -280,6 +280,53 @@ final class PropertyTests: XCTestCase {
         XCTAssertGreaterThan(refusals, 30, "the streams refuse events")
     }
 
+    /// A simulation replays member after member in one session, started over for each in the
+    /// storage the last one's lots and history had: every member ends as their own events applied
+    /// to a new member end them — members with many events (refunds, redemptions, violations
+    /// among them) before and after members with few, on one thread and on two.
+    func testASimulationEndsEachMemberAsTheirOwnEventsDo() {
+        let policy = WorkedExampleTests.policy
+        var events: [InputEvent] = []
+        var expected: [String: MemberState] = [:]
+        var directory = EventDirectory()
+        var last = CivilDate(iso: "2023-01-01")!
+        for seed in 400...440 {
+            let member = String(format: "M%03d", seed)
+            // Every fifth member has three streams' worth of events on the same days.
+            // (Each stream's ids start with the name it is given, and its refunds name its own.)
+            let own = (0..<(seed % 5 == 0 ? 3 : 1)).flatMap { part in
+                stream(seed: UInt64(seed * 10 + part), member: "\(member)-\(part)").map { event in
+                    InputEvent(id: event.id, date: event.date, member: member, type: event.type, fields: event.fields, location: event.location)
+                }
+            }.sorted { $0.date < $1.date }
+            events += own
+            for event in own { directory.record(event) }
+            last = max(last, own.last!.date)
+        }
+        let asOf = last.adding(days: 1)!
+        for event in events {
+            var state = expected[event.member] ?? policy.newMember(id: event.member)
+            _ = policy.apply(event, to: &state, entitlements: false, directory: directory)
+            expected[event.member] = state
+        }
+        for member in expected.keys { _ = policy.advance(&expected[member]!, to: asOf) }
+        for jobs in [1, 2] {
+            let result = Simulation(policies: [policy], birthdays: [:], directory: directory, asOf: asOf).run(events, jobs: jobs)
+            XCTAssertEqual(result.members[0].map(\.member), expected.keys.sorted())
+            for got in result.members[0] {
+                let state = expected[got.member]!
+                XCTAssertEqual(got.balance, state.balance, "\(got.member), jobs \(jobs)")
+                XCTAssertEqual(got.totals, state.totals, "\(got.member), jobs \(jobs)")
+                XCTAssertEqual(got.tier, policy.tierNames[state.tier], "\(got.member), jobs \(jobs)")
+                XCTAssertEqual(got.status, state.status.name, "\(got.member), jobs \(jobs)")
+            }
+        }
+        let clawedBack = expected.values.filter { !$0.totals.clawedBack.isZero }.count
+        let redeemed = expected.values.filter { !$0.totals.redeemed.isZero }.count
+        XCTAssertGreaterThan(clawedBack, 10, "the streams claw points back")
+        XCTAssertGreaterThan(redeemed, 10, "the streams redeem points")
+    }
+
     func testAReplicaGivesThePolicysOutcomes() throws {
         // Under a deployment's setting, which the replica must keep: twice the earning rate.
         let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")

@@ -37,6 +37,23 @@ public struct MemberSession {
         historyRoom = room
     }
 
+    /// Starts over with `member`, a new one (no lots or history yet), in the storage the last
+    /// member's lots and histories had, emptied: replaying member after member, each member's
+    /// arrays were allocated and freed (W2: about 170 instructions an event). The member's
+    /// histories are then there, empty, from the start, which reads as none.
+    mutating func restart(with member: consuming MemberState) {
+        var next = member
+        if next.lots.isEmpty {
+            swap(&next.lots, &execution.frame.member.lots)
+            next.lots.removeAll(keepingCapacity: true)
+        }
+        if next.histories.isEmpty {
+            swap(&next.histories, &execution.frame.member.histories)
+            for type in next.histories.indices { next.histories[type].removeAll() }
+        }
+        self = MemberSession(next, under: policy)
+    }
+
     /// The tier the ladder's measure gives the member on `date`, as
     /// `CompiledPolicy.qualifyingTier(of:on:)` gives it, computed in the session's own frame (the
     /// member is not copied into another).

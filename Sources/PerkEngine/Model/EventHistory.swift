@@ -31,6 +31,12 @@ struct EventHistory: RandomAccessCollection, MutableCollection, RangeReplaceable
 
     mutating func append(_ event: consuming RecordedEvent) { events.append(event) }
 
+    /// Forgets every event, keeping the storage.
+    mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        forgotten = 0
+    }
+
     /// Room for `count` events kept in all, without growing.
     mutating func reserveCapacity(_ count: Int) { events.reserveCapacity(forgotten + count) }
 

@@ -151,12 +151,21 @@ public struct Simulation: Sendable {
             }
             var replayed = 0
             var outcomes: [Outcome] = []
+            // One session a policy, started over for each member in the storage of the last (and
+            // changed where it is kept: moved in and out, it was copied whole each time).
+            var sessions: [MemberReplay?] = policies.map { _ in nil }
             for member in members[chunks[chunk]] {
                 let positions = grouped.positions[grouped.ranges[member]]
                 let applied = positions.prefix { events[$0].date < asOf }
                 for (index, policy) in policies.enumerated() {
+                    let newMember = policy.newMember(id: grouped.ids[member], birthday: birthdays[grouped.ids[member]])
+                    if sessions[index] == nil {
+                        sessions[index] = MemberReplay(session: MemberSession(newMember, under: policy))
+                    } else {
+                        sessions[index]!.session.restart(with: newMember)
+                    }
                     results[index].append(replay(grouped.ids[member], events, applied, under: policy, take: index == policies.count - 1,
-                                                 into: &tallies[index], outcomes: &outcomes))
+                                                 as: &sessions[index]!, into: &tallies[index], outcomes: &outcomes))
                 }
                 for position in positions[applied.endIndex...] { events.drop(position) }
                 replayed += positions.count
@@ -182,10 +191,10 @@ public struct Simulation: Sendable {
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
     /// `take`: whether the events are taken as they are applied (under the last policy replayed)
     /// rather than copied.
+    /// `member`: the member's session, new.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: ReplayEvents, _ applied: ArraySlice<Int>, under policy: CompiledPolicy, take: Bool,
-                        into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
-        var member = MemberReplay(session: MemberSession(policy.newMember(id: id, birthday: birthdays[id]), under: policy))
+                        as member: inout MemberReplay, into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         member.session.reserveCapacity(forEvents: applied.count)
         tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
         for position in applied {
