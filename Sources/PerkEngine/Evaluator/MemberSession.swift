@@ -51,7 +51,12 @@ public struct MemberSession {
             swap(&next.histories, &execution.frame.member.histories)
             for type in next.histories.indices { next.histories[type].removeAll() }
         }
-        self = MemberSession(next, under: policy)
+        // A frame of its own, as a new session's; the evaluation's other parts are each event's
+        // (made whole, the session cost a hundred instructions an event more).
+        execution.frame = Frame(member: consume next, today: execution.frame.today, event: nil)
+        execution.recordedAt = nil
+        execution.journal.removeAll()
+        historyRoom = 0
     }
 
     /// The tier the ladder's measure gives the member on `date`, as
