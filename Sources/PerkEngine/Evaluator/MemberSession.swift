@@ -39,8 +39,8 @@ public struct MemberSession {
 
     /// Starts over with `member`, a new one (no lots or history yet), in the storage the last
     /// member's lots and histories had, emptied: replaying member after member, each member's
-    /// arrays were allocated and freed (W2: about 170 instructions an event). The member's
-    /// histories are then there, empty, from the start, which reads as none.
+    /// arrays were allocated and freed, and the session made whole (W2: about 200 instructions an
+    /// event). The member's histories are then there, empty, from the start, which reads as none.
     mutating func restart(with member: consuming MemberState) {
         var next = member
         if next.lots.isEmpty {
