@@ -152,7 +152,11 @@ public struct Outcome: Sendable {
     }
 
     public var pointsEarned: ExactNumber {
-        moreEarned.reduce(firstEarned?.points ?? .zero) { $0.adding($1.points) ?? $0 }
+        // The first points read without their rule (copied with it, the rule's name was
+        // retained and released): an event earns by one rule, usually.
+        guard case .some((_, let first)) = firstEarned else { return .zero }
+        guard !moreEarned.isEmpty else { return first }
+        return moreEarned.reduce(first) { $0.adding($1.points) ?? $0 }
     }
 
 }
