@@ -78,6 +78,34 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(try simulation.run(partitions, jobs: 1).members, simulation.run(events, jobs: 1).members)
     }
 
+    /// Ids, members and texts of every length from 1 to 40 bytes (short ones are copied into a
+    /// record as overlapping words, longer ones otherwise), of distinct bytes and of several
+    /// scripts, come back from the partitions as they went in.
+    func testTextsOfEveryLengthComeBackFromPartitions() throws {
+        let partitions = MemberPartitions(file: "events", policy: WorkedExampleTests.policy, count: 2, spillThreshold: 64)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        func text(_ length: Int, from start: Int) -> String {
+            String(decoding: (0..<length).map { alphabet[(start + $0 * 7) % alphabet.count] }, as: UTF8.self)
+        }
+        var events = (1...40).map { length in
+            InputEvent(id: text(length, from: length), date: CivilDate(dayNumber: 19_000 + length)!, member: text(41 - length, from: 3 * length),
+                       type: "purchase", fields: ["amount": .money(ExactNumber(length)), "category": .text(text(length - 1, from: 5 * length))],
+                       location: InputLocation(file: "events", line: length + 1))
+        }
+        // Two- and three-byte characters, cut at every length.
+        let wide = Array("é中文ü€日本語ß".utf8)
+        for length in 1...wide.count {
+            let bytes = Array(wide[..<length])
+            guard String(validating: bytes, as: UTF8.self) != nil else { continue }
+            let id = String(decoding: bytes, as: UTF8.self)
+            events.append(InputEvent(id: "w" + id, date: CivilDate(dayNumber: 19_100)!, member: id, type: "purchase",
+                                     fields: ["amount": .money(ExactNumber(1)), "category": .text(id)], location: InputLocation(file: "events", line: 100 + length)))
+        }
+        try partitions.add(partitions.encode(events))
+        XCTAssertEqual(Set(try (0..<2).flatMap { try partitions.events(ofPartition: $0) }), Set(events))
+        XCTAssertGreaterThan(events.count, 45)
+    }
+
     /// The spill file leaves no name in its directory from the moment it is made (a run that is
     /// interrupted or killed leaves nothing behind), and gives back any of its extents in any
     /// order; a directory it cannot be made in is named in the error.

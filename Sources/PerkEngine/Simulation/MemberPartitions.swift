@@ -580,8 +580,27 @@ private struct RecordCursor {
     /// A string given as its UTF-8 bytes.
     mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) {
         unsigned(UInt64(utf8.count))
-        if let source = utf8.baseAddress { (base + offset).update(from: source, count: utf8.count) }
+        if let source = utf8.baseAddress { Self.copy(utf8.count, from: source, to: base + offset) }
         offset += utf8.count
+    }
+
+    /// Copies `count` bytes; from 4 to 16 (ids, members, categories) as two words that overlap
+    /// in the middle, without calling `memcpy` (a call costs more than such a copy).
+    @inline(__always)
+    private static func copy(_ count: Int, from source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+        switch count {
+        case 8...16:
+            let (head, tail) = (from.loadUnaligned(as: UInt64.self), from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            let (head, tail) = (from.loadUnaligned(as: UInt32.self), from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+        default:
+            target.update(from: source, count: count)
+        }
     }
 }
 
