@@ -69,7 +69,10 @@ public enum SimulationReport {
         guard number.denominator == 1, number.numerator >= 0, var rest = UInt64(exactly: number.numerator) else {
             return bytes.append(contentsOf: number.description.utf8)
         }
-        // The digits, last first, from the end of room for the most a 64-bit number has.
+        // One digit (most of a member's columns are 0) appended as it is.
+        if rest < 10 { return bytes.append(UInt8(ascii: "0") + UInt8(rest)) }
+        // The digits, last first, from the end of room for the most a 64-bit number has; then
+        // appended one by one (appending a few bytes as a collection cost several times as much).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var start = digits.count
             repeat {
@@ -77,7 +80,7 @@ public enum SimulationReport {
                 digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             } while rest > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            for digit in digits[start...] { bytes.append(digit) }
         }
     }
 
