@@ -49,7 +49,7 @@ public struct MemberSession {
         }
         if next.histories.isEmpty {
             swap(&next.histories, &execution.frame.member.histories)
-            for type in next.histories.indices { next.histories[type].removeAll() }
+            for type in next.histories.indices { next.histories[type].removeAll(keepingCapacity: true) }
         }
         // A frame of its own, as a new session's; the evaluation's other parts are each event's
         // (made whole, the session cost a hundred instructions an event more).

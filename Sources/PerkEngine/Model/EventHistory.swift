@@ -31,9 +31,10 @@ struct EventHistory: RandomAccessCollection, MutableCollection, RangeReplaceable
 
     mutating func append(_ event: consuming RecordedEvent) { events.append(event) }
 
-    /// Forgets every event, keeping the storage.
-    mutating func removeAll() {
-        events.removeAll(keepingCapacity: true)
+    /// Forgets every event, keeping the storage when asked (as `RangeReplaceableCollection`'s
+    /// does, but in place: its own makes a new, empty history).
+    mutating func removeAll(keepingCapacity keepCapacity: Bool = false) {
+        events.removeAll(keepingCapacity: keepCapacity)
         forgotten = 0
     }
 

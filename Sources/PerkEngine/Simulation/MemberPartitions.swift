@@ -471,7 +471,8 @@ private struct RecordCursor {
 
     init(at base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
-    /// What a record starts with: its line, date, type, id, member and how many fields follow.
+    /// What a record starts with (after its length): its date, type, id, member and how many
+    /// fields follow. (Its line comes last, after the fields.)
     mutating func start(date: CivilDate, type: String, index: Int?, id: UnsafeBufferPointer<UInt8>,
                         member: UnsafeBufferPointer<UInt8>, fields: Int) {
         day(date.dayNumber)

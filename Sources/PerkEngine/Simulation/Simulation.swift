@@ -191,7 +191,7 @@ public struct Simulation: Sendable {
     /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
     /// `take`: whether the events are taken as they are applied (under the last policy replayed)
     /// rather than copied.
-    /// `member`: the member's session, new.
+    /// `member`: the session, new or started over for this member.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
     private func replay(_ id: String, _ events: ReplayEvents, _ applied: ArraySlice<Int>, under policy: CompiledPolicy, take: Bool,
                         as member: inout MemberReplay, into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
@@ -210,8 +210,9 @@ public struct Simulation: Sendable {
     }
 }
 
-/// One member's replay under one policy, the state changed in place (nested functions sharing it
-/// kept it in a box checked for exclusive access at every use, and passed copies of it).
+/// A replay under one policy, member after member (the session started over for each,
+/// `MemberSession.restart`), the state changed in place (nested functions sharing it kept it in
+/// a box checked for exclusive access at every use, and passed copies of it).
 private struct MemberReplay {
     var session: MemberSession
 
