@@ -93,7 +93,7 @@ enum InputFiles {
             throw ExitCode.runFailed
         }
         let blocks = try FileBlocks(path)
-        try EventFileReader.read(blocks: blocks.next, format: format, file: path, decoder: EventDecoder(policy: policy.checked, mapping: mapping),
+        try EventFileReader.read(blocks: { try blocks.next(after: $0) }, format: format, file: path, decoder: EventDecoder(policy: policy.checked, mapping: mapping),
                                  jobs: jobs, partSize: 1 << 20, parse: parse, deliver: deliver)
         try blocks.finish()
     }
@@ -150,17 +150,20 @@ final class FileBlocks {
         gzipErrors = errors
     }
 
-    /// The next block, nil at the end.
-    func next() throws -> [UInt8]? {
-        var failure: Int32 = 0
-        let block = [UInt8](unsafeUninitializedCapacity: Self.blockSize) { buffer, count in
-            (count, failure) = readFully(handle.fileDescriptor, into: buffer)
+    /// The next block, after the bytes `carried` over from the last (read into the same array,
+    /// so that the block is not copied after them); nil at the end.
+    func next(after carried: ArraySlice<UInt8> = []) throws -> [UInt8]? {
+        var failure: Int32 = 0, read = 0
+        let block = [UInt8](unsafeUninitializedCapacity: carried.count + Self.blockSize) { buffer, count in
+            let copied = buffer.initialize(fromContentsOf: carried)
+            (read, failure) = readFully(handle.fileDescriptor, into: UnsafeMutableBufferPointer(rebasing: buffer[copied...]))
+            count = copied + read
         }
         guard failure == 0 else {
             printError("error: cannot read `\(path)`: \(String(cString: strerror(failure)))")
             throw ExitCode.runFailed
         }
-        return block.isEmpty ? nil : block
+        return read == 0 ? nil : block
     }
 
     /// After the last block: fails if the decompressor did.
