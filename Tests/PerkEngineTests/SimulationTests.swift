@@ -444,22 +444,36 @@ final class SimulationTests: XCTestCase {
         }
     }
 
-    /// Results are put in member order by moving each once along the permutation's cycles: the
-    /// same as picking `order`'s items one by one, for random orders (long cycles, short ones,
-    /// items left in place), one item and none. Items are strings too long to be stored inline,
-    /// so an item moved twice, or lost, fails the comparison or the count of references.
-    func testPermutingMovesEachItemToItsPlace() {
-        var random = SplitMix64(seed: 5)
-        for count in [0, 1, 2, 3, 10, 1_000] {
-            let items = (0..<count).map { "member result number \($0) with a long text" }
-            var orders = [Array(0..<count), Array((0..<count).reversed())]
-            for _ in 0..<5 { orders.append(Array(0..<count).shuffled(using: &random)) }
-            for order in orders {
-                var permuted = items
-                Simulation.permute(&permuted, into: order)
-                XCTAssertEqual(permuted, order.map { items[$0] }, "\(count) items")
-            }
+    /// A run's members, held in parts (a partition's each, sorted by id), are read in id order
+    /// across the parts: for ids that differ in their first eight bytes, only after them, only in
+    /// length, or in non-ASCII letters, split into parts at random, the members are those the run
+    /// gave, ordered as the ids sort as strings (sorted here by the standard library), each once.
+    func testMembersInPartsAreReadInIDOrder() throws {
+        var random = SplitMix64(seed: 11)
+        let ids = (0..<60).map { "M\($0)" } + (0..<40).map { "member-\(1_000 + $0 * 7)" } + ["Zoë", "Zoe", "Zoé1", "Ω", "a", "member-", "M"]
+        let start = CivilDate(iso: "2024-01-01")!
+        let events = ids.enumerated().map { index, id in
+            InputEvent(id: "e\(index)", date: start.adding(days: index % 30)!, member: id, type: "purchase",
+                       fields: ["amount": .money(ExactNumber(10 * (index + 1))), "category": .text("room")],
+                       location: InputLocation(file: "t", line: index + 2))
         }
+        let simulation = Simulation(policies: [WorkedExampleTests.policy], birthdays: [:], directory: EventDirectory(),
+                                    asOf: CivilDate(iso: "2024-03-01")!)
+        let members = simulation.run(events.shuffled(using: &random), jobs: 1).members[0]
+        XCTAssertEqual(members.map(\.member), ids.sorted())
+        let byID = Dictionary(uniqueKeysWithValues: members.map { ($0.member, $0) })
+        for partCount in [1, 2, 5, 40] {
+            var parts = Array(repeating: [Simulation.MemberResult](), count: partCount)
+            for id in ids.shuffled(using: &random) { parts[Int(random.next() % UInt64(partCount))].append(byID[id]!) }
+            parts = parts.map { $0.sorted { $0.member < $1.member } }
+            let read = Simulation.Members(parts: parts)
+            XCTAssertEqual(read.count, ids.count, "\(partCount) parts")
+            XCTAssertEqual(read.map(\.member), ids.sorted(), "\(partCount) parts")
+            XCTAssertEqual(read, members, "\(partCount) parts")
+            XCTAssertEqual(read[read.count - 1].member, ids.max(), "\(partCount) parts")
+        }
+        XCTAssertTrue(Simulation.Members(parts: []).isEmpty)
+        XCTAssertTrue(Simulation.Members(parts: [[], []]).isEmpty)
     }
 
     /// Worked example (REFERENCE-POLICY.md): M1 ends Regular with 435 points after the review of

@@ -29,7 +29,7 @@ public enum SimulationReport {
                                        "deducted", "forfeited", "unrecovered", "fees", "qualifying_tier"]
 
     /// `members.csv`: one row per member, sorted by member; rows are formatted on `jobs` threads.
-    public static func membersCSV(_ members: [Simulation.MemberResult], jobs: Int = 1) -> String {
+    public static func membersCSV(_ members: Simulation.Members, jobs: Int = 1) -> String {
         let chunkCount = min(max(members.count / 10_000, 1), max(jobs, 1) * 4)
         let chunks = OrderedSlots<String>(count: chunkCount)
         runInParallel(chunkCount, jobs: jobs) { chunk, _ in
@@ -126,7 +126,7 @@ public enum SimulationReport {
     }
 
     /// `compare.csv`: each member's tier and balance under both policies, and the differences.
-    public static func compareCSV(_ a: [Simulation.MemberResult], _ b: [Simulation.MemberResult]) -> String {
+    public static func compareCSV(_ a: Simulation.Members, _ b: Simulation.Members) -> String {
         var text = "member,tier_a,tier_b,balance_a,balance_b,balance_delta,earned_a,earned_b,earned_delta\n"
         for (x, y) in zip(a, b) {
             text += [csvCell(x.member), csvCell(x.tier), csvCell(y.tier), x.balance.description, y.balance.description,
