@@ -114,18 +114,20 @@ struct Simulate: ParsableCommand {
 
         let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
                                                rows: .init(read: partitions.events + malformed.count, skipped: malformed.count))
+        let json = try SimulationReport.json(summary)
+        // Each file as the parts of its bytes, written one after another.
         var files = [
-            "members.csv": SimulationReport.membersCSV(result.members[0], jobs: jobs),
-            "summary.json": try SimulationReport.json(summary),
-            "report.html": ReportPage.render(summary),
+            "members.csv": SimulationReport.membersCSVParts(result.members[0], jobs: jobs),
+            "summary.json": [Array(json.utf8)],
+            "report.html": [Array(ReportPage.render(summary).utf8)],
         ]
-        if compiled.count > 1 { files["compare.csv"] = SimulationReport.compareCSV(result.members[0], result.members[1]) }
+        if compiled.count > 1 { files["compare.csv"] = [Array(SimulationReport.compareCSV(result.members[0], result.members[1]).utf8)] }
         if onError == .skip {
-            files["rejected.csv"] = SimulationReport.rejectedCSV(malformed)
+            files["rejected.csv"] = [Array(SimulationReport.rejectedCSV(malformed).utf8)]
         }
         try write(files, into: out)
         switch format {
-        case .json: print(files["summary.json"]!, terminator: "")
+        case .json: print(json, terminator: "")
         case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: partitions.events, out: out))
         }
     }
@@ -148,24 +150,31 @@ struct Simulate: ParsableCommand {
 
     /// Writes each file next to its destination and renames it into place, so a reader never sees
     /// half a file and a failed run leaves earlier results as they were.
-    private func write(_ files: [String: String], into out: String) throws {
+    private func write(_ files: [String: [[UInt8]]], into out: String) throws {
+        /// An error of the system call that writing `name` failed in.
+        func failure(_ name: String, _ code: Int32) -> Error {
+            CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(name): \(String(cString: strerror(code)))"])
+        }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            for (name, text) in files.sorted(by: { $0.key < $1.key }) {
+            for (name, parts) in files.sorted(by: { $0.key < $1.key }) {
                 let destination = URL(fileURLWithPath: out).appendingPathComponent(name)
                 let temporary = URL(fileURLWithPath: out).appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
-                // Written from the text's own bytes: copying a million members' rows into `Data`
-                // first faulted in as many fresh pages again.
-                var text = text
-                try text.withUTF8 { utf8 in
-                    guard let base = utf8.baseAddress else { return try Data().write(to: temporary) }
-                    try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: utf8.count, deallocator: .none).write(to: temporary)
+                let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                guard descriptor >= 0 else { throw failure(name, errno) }
+                // Written from the parts' own bytes: copied into one buffer first, a million
+                // members' rows faulted in as many fresh pages again.
+                var offset = 0, error: Int32 = 0
+                for part in parts where error == 0 {
+                    error = part.withUnsafeBytes { writeFully(descriptor, $0, at: offset) }
+                    offset += part.count
                 }
+                if close(descriptor) != 0, error == 0 { error = errno }
                 // rename(2) replaces the destination in one step.
-                guard rename(temporary.path, destination.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
+                if error == 0, rename(temporary.path, destination.path) != 0 { error = errno }
+                guard error == 0 else {
                     try? FileManager.default.removeItem(at: temporary)
-                    throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(name): \(reason)"])
+                    throw failure(name, error)
                 }
             }
         } catch {
