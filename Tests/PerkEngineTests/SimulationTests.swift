@@ -304,6 +304,38 @@ final class SimulationTests: XCTestCase {
             + (1...count).map { String(format: "m%05d,,active,%d,%d,0,0,0,0,0,0,0.00,\n", $0, $0 + 1, $0 + 1) }.joined())
     }
 
+    /// members.csv, its rows written through a buffer of their own and handed over in pieces:
+    /// every row whole and in id order, for 25,000 members (several parts, several pieces each),
+    /// an id longer than the buffer, ids quoted as RFC 4180 says, and points of one digit to
+    /// fourteen (each member earns its purchase's whole yuan: worked out here, not by the engine).
+    func testMembersCSVWritesEveryRowWholeWhateverItsLength() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            param rate = 1 point per 1 CNY
+            event purchase { amount: money }
+            rule points on purchase { earn floor(amount * rate) }
+            """)).get()
+        let yuan = [0, 9, 10, 99, 100, 12_345, 98_765_432_101_234]
+        var members = (0..<25_000).map { (id: "m\($0)", yuan: yuan[$0 % yuan.count]) }
+        members += [(String(repeating: "x", count: 5_000), 7), ("with,comma", 11), ("q\"uote", 12), ("line\nbreak", 13)]
+        let date = CivilDate(iso: "2024-01-01")!
+        let events = members.enumerated().map { index, member in
+            InputEvent(id: "e\(index)", date: date, member: member.id, type: "purchase",
+                       fields: ["amount": .money(ExactNumber(numerator: Int128(member.yuan) * 100 + 50, denominator: 100)!)],
+                       location: InputLocation(file: "t", line: index + 2))
+        }
+        func cell(_ id: String) -> String {
+            id.contains(where: { ",\"\n".contains($0) }) ? "\"" + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
+        }
+        let expected = SimulationReport.memberColumns.joined(separator: ",") + "\n"
+            + members.sorted { $0.id < $1.id }.map { "\(cell($0.id)),,active,\($0.yuan),\($0.yuan),0,0,0,0,0,0,0.00,\n" }.joined()
+        let simulation = Simulation(policies: [policy], birthdays: [:], directory: EventDirectory(), asOf: CivilDate(iso: "2024-02-01")!)
+        let result = simulation.run(events, jobs: 2)
+        for jobs in [1, 2] {
+            XCTAssertEqual(SimulationReport.membersCSV(result.members[0], jobs: jobs), expected, "jobs \(jobs)")
+        }
+    }
+
     /// A member's events are replayed in date order whatever order they come in, for members with
     /// few events and with many (sorted another way above 32). Each purchase earns a point for
     /// every purchase on an earlier day it sees: a member whose n purchases fall on n different
