@@ -89,6 +89,19 @@ public struct Simulation: Sendable {
             return parts[Int(place >> 32)][Int(place & 0xFFFF_FFFF)]
         }
 
+        /// Calls `body` with each member of `range` in turn, read where it is kept (through the
+        /// subscript, each result was copied and its texts retained: a sixth of members.csv).
+        func forEach(in range: Range<Int>, _ body: (borrowing MemberResult) -> Void) {
+            for position in range {
+                if let places {
+                    let place = places[position]
+                    body(parts[Int(place >> 32)][Int(place & 0xFFFF_FFFF)])
+                } else {
+                    body(parts[0][position])
+                }
+            }
+        }
+
         public static func == (a: Members, b: Members) -> Bool { a.elementsEqual(b) }
     }
 

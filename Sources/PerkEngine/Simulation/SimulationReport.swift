@@ -41,13 +41,13 @@ public enum SimulationReport {
         let chunks = OrderedSlots<[UInt8]>(count: chunkCount)
         runInParallel(chunkCount, jobs: jobs) { chunk, _ in
             // Written as bytes: a million members' rows built as strings took seconds.
-            let rows = members[members.count * chunk / chunkCount..<members.count * (chunk + 1) / chunkCount]
+            let rows = members.count * chunk / chunkCount..<members.count * (chunk + 1) / chunkCount
             var bytes: [UInt8] = []
             bytes.reserveCapacity(rows.count * 64)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4_096) { room in
                 var out = BufferedBytes(appendingTo: bytes, through: room)
                 bytes = []
-                for row in rows {
+                members.forEach(in: rows) { row in
                     var first = true
                     forEachMemberCell(row) { cell in
                         if !first { out.append(UInt8(ascii: ",")) }
