@@ -244,6 +244,64 @@ final class EventInputTests: XCTestCase {
         ])
     }
 
+    /// A plain JSON Lines row is read without Foundation, and gives the cells Foundation's
+    /// decoder gives (the oracle here): for random objects of strings (ASCII and not), numbers
+    /// (signs, zeros, fractions with trailing zeros), booleans and nulls, with any JSON
+    /// whitespace. Rows that are not plain — an escape, an exponent, a nested value, a key given
+    /// twice, a control character, bytes that are not UTF-8, leading zeros, broken JSON — are left
+    /// to Foundation. A number's digits are all kept, past the 38 that `Decimal` keeps.
+    func testPlainJSONLinesGiveTheCellsFoundationGives() throws {
+        enum Cell: Decodable {
+            case text(String), number(Decimal), bool(Bool), null
+            init(from decoder: Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .text(text) } else if container.decodeNil() { self = .null }
+                else if let flag = try? container.decode(Bool.self) { self = .bool(flag) } else { self = .number(try container.decode(Decimal.self)) }
+            }
+            var text: String? {
+                switch self {
+                case .text(let text): text
+                case .number(let number): "\(number)"
+                case .bool(let flag): flag ? "true" : "false"
+                case .null: nil
+                }
+            }
+        }
+        func plain(_ line: String) -> [String: String?]? {
+            var line = line
+            return line.withUTF8 { PlainJSONObject.members($0) }.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }
+        }
+        func foundation(_ line: String) -> [String: String?]? {
+            (try? JSONDecoder().decode([String: Cell].self, from: Data(line.utf8)))?.mapValues(\.text)
+        }
+        var random = SplitMix64(seed: 21)
+        let keys = ["id", "date", "member", "type", "amount", "category", "points", "kind", "类别", "x y"]
+        let values = ["\"e1\"", "\"2024-01-10\"", "\"\"", "\"餐饮\"", "\"café\"", "\"a,b\"", "0", "-0", "-0.0", "7", "10.50", "1234.560",
+                      "-12.30", "0.001", "123456789012345678901234567890", "true", "false", "null"]
+        let spaces = ["", " ", "  ", "\t", " \r "]
+        for _ in 0..<2_000 {
+            let count = Int(random.next() % 7)
+            let chosen = keys.shuffled(using: &random).prefix(count)
+            func space() -> String { spaces[Int(random.next() % UInt64(spaces.count))] }
+            let members = chosen.map { "\"\($0)\"" + space() + ":" + space() + values[Int(random.next() % UInt64(values.count))] }
+            let line = "{" + space() + members.joined(separator: space() + "," + space()) + space() + "}"
+            let read = try XCTUnwrap(plain(line), line)
+            XCTAssertEqual(read, try XCTUnwrap(foundation(line), line), line)
+        }
+        // Not plain: left to Foundation, which reads some of them and refuses others.
+        for line in [#"{"a": "x\"y"}"#, #"{"a": "\u00e9"}"#, #"{"a": 1e2}"#, #"{"a": 1.5E-1}"#, #"{"a": {"b": 1}}"#, #"{"a": [1]}"#,
+                     #"{"a": "x", "a": "y"}"#, "{\"a\": \"x\ty\"}", #"{"a": 007}"#, #"{"a": -}"#, #"{"a": 1.}"#, #"{"a": .5}"#,
+                     #"{"a": nul}"#, #"{"a": "x"} 1"#, #"{"a": "x",}"#, #"{"a" "x"}"#, #"["a"]"#, #"{"a": "x""#, "", #"{"a": truex}"#] {
+            XCTAssertNil(plain(line), line)
+        }
+        let invalid: [UInt8] = Array(#"{"a": ""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8)
+        XCTAssertNil(invalid.withUnsafeBufferPointer(PlainJSONObject.members))
+        XCTAssertEqual(plain(#"{}"#)?.count, 0)
+        // Every digit kept: Decimal would give 0.1.
+        XCTAssertEqual(plain(#"{"amount": 0.10000000000000000000000000000000000000000001}"#)?["amount"],
+                       "0.10000000000000000000000000000000000000000001")
+    }
+
     /// Counting `"` and line breaks 32 bytes at a time agrees with counting them one by one: for
     /// every length up to a few lanes (the bytes left over are counted singly), and past 255
     /// rounds of lanes full of line breaks (where a lane's count would overflow 8 bits).
