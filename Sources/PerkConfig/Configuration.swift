@@ -53,6 +53,14 @@ public struct Configuration: Sendable {
                 let hint = Suggestions.didYouMean(name, among: fields).map { "; \($0)" } ?? "; the policy's events have " + fields.sorted().joined(separator: ", ")
                 throw places["columns.\(name)"]!.error("no event has a field `\(name)`\(hint)")
             }
+            // One column holds one field: two named to the same column would each read it.
+            var fieldOfColumn: [String: String] = [:]
+            for (name, column) in mapping.columns.sorted(by: { $0.key < $1.key }) {
+                if let first = fieldOfColumn[column] {
+                    throw places["columns.\(name)"]!.error("`\(column)` is already the column of `\(first)`; give each field its own column")
+                }
+                fieldOfColumn[column] = name
+            }
             let types = policy.eventTypes.map(\.name)
             for (value, type) in mapping.types.sorted(by: { $0.key < $1.key }) where !types.contains(type) {
                 let hint = Suggestions.didYouMean(type, among: types).map { "; \($0)" } ?? "; it declares " + types.joined(separator: ", ")

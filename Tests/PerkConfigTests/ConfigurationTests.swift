@@ -120,6 +120,7 @@ final class ConfigurationTests: XCTestCase {
         for (yaml, expected) in [
             ("  columns: {membr: card}\n", "perk.yaml:4:13: error: input.columns.membr: no event has a field `membr`; did you mean `member`?"),
             ("  types: {SALE: purchse}\n", "perk.yaml:4:17: error: input.types.SALE: the policy declares no event type `purchse`; did you mean `purchase`?"),
+            ("  columns: {member: card, id: card}\n", "perk.yaml:4:13: error: input.columns.member: `card` is already the column of `id`; give each field its own column"),
         ] {
             do {
                 try parse("policy: policies/harbor-hotel.perk\n\ninput:\n" + yaml).input.check(against: policy.checked)

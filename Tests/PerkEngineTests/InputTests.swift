@@ -208,6 +208,61 @@ final class EventInputTests: XCTestCase {
         XCTAssertEqual(read.fields, ["amount": .money(n("5")), "category": .text("room")])
     }
 
+    /// JSON Lines whose keys come in any order, with null, empty, unread and extra keys, numbers
+    /// as numbers or strings, read (by position while the keys repeat, by name otherwise) into the
+    /// events and errors the same rows give as CSV: the reference policy's worked example and
+    /// rows with mistakes (an amount for a `join`, an unknown field, a missing date, a bad amount).
+    func testJSONLinesInAnyKeyOrderReadAsTheirCSVRows() throws {
+        let rows = try String(contentsOf: Self.packageRoot.appendingPathComponent("policies/harbor-hotel-events.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map(String.init)
+            + ["e90,2024-02-01,M9,join,5,,,,,,", "e91,,M9,purchase,5,room,,,,,", "e92,2024-02-01,M9,purchase,5.001,room,,,,,",
+               "e93,2024-02-01,M9,purchase,7,spa,,,,,"]
+        let columns = Self.header.dropLast().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var random = SplitMix64(seed: 8)
+        for round in 0..<4 {
+            var lines: [String] = []
+            for row in rows {
+                let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                var members: [String] = []
+                for (column, cell) in zip(columns, cells) {
+                    if cell.isEmpty {
+                        switch random.next() % 3 {
+                        case 0: members.append("\"\(column)\": null")
+                        case 1: members.append("\"\(column)\": \"\"")
+                        default: break
+                        }
+                    } else if Double(cell) != nil && column != "id" && random.next() % 2 == 0 {
+                        members.append("\"\(column)\": \(cell)")
+                    } else {
+                        members.append("\"\(column)\": \"\(cell)\"")
+                    }
+                }
+                if random.next() % 4 == 0 { members.append("\"note\": \"unread\"") }
+                // The first two rounds keep the keys' order from row to row; the others shuffle them.
+                lines.append("{" + (round < 2 ? members : members.shuffled(using: &random)).joined(separator: ", ") + "}")
+            }
+            let mapping = InputMapping(ignored: ["note"])
+            let fromJSON = read(lines.joined(separator: "\n") + "\n", format: .jsonLines, mapping: mapping)
+            let fromCSV = read(Self.header + rows.joined(separator: "\n") + "\n", mapping: mapping)
+            XCTAssertEqual(fromJSON.count, fromCSV.count)
+            XCTAssertEqual(fromCSV.count { if case .failure = $0 { true } else { false } }, 3)
+            for (json, csv) in zip(fromJSON, fromCSV) {
+                switch (json, csv) {
+                case (.success(let a), .success(let b)):
+                    XCTAssertEqual([a.id, a.member, a.type, a.date.description], [b.id, b.member, b.type, b.date.description])
+                    XCTAssertEqual(a.fields, b.fields, a.id)
+                    XCTAssertEqual(a.location.line + 1, b.location.line)
+                case (.failure(let a), .failure(let b)):
+                    XCTAssertEqual(a.location.line + 1, b.location.line)
+                    XCTAssertEqual(a.message.replacingOccurrences(of: "remove `", with: "").split(separator: ";").first,
+                                   b.message.replacingOccurrences(of: "remove `", with: "").split(separator: ";").first, "round \(round)")
+                default:
+                    XCTFail("round \(round): \(json) from JSON, \(csv) from CSV")
+                }
+            }
+        }
+    }
+
     func testInvalidUTF8IsOneBadRowNotABadFile() {
         var bytes = Array("id,date,member,type,amount,category\ne1,2024-01-10,M1,purchase,1.00,r".utf8)
         bytes += [0xFF, 0xFE]

@@ -36,6 +36,13 @@ public struct EventFileReader: Sendable {
     private let json = JSONDecoder()
     /// The plan of the last JSON line's keys, for the next line with the same keys.
     private var keyedPlan: ColumnPlan?
+    /// The keys of the last plain JSON line (see `PlainJSONObject`), and how lines with those
+    /// keys in that order are read: the plan of their names, and the cell each key fills (nil:
+    /// one the mapping leaves unread). Nil when two keys name the same field: such lines are read
+    /// by name. Exported rows repeat their keys in the same order, and are then read as CSV rows
+    /// are, by position (looked up by name, a row's cells were hashed three times over).
+    private var plainKeys: [String] = []
+    private var plainLayout: (plan: ColumnPlan, cells: [Int?])?
     private var lineIndex = 0
     private let bytes: ArraySlice<UInt8>
     /// How many bytes this reader reads (a part's, or the whole file's).
@@ -390,6 +397,14 @@ public struct EventFileReader: Sendable {
                 cells[key] = text
             }
             if let members = line.withUnsafeBufferPointer(PlainJSONObject.members) {
+                if !members.map(\.key).elementsEqual(plainKeys) { plainLayout = layout(ofKeys: members.map(\.key)) }
+                if let cells = plainLayout?.cells {
+                    var row = [String](repeating: "", count: plainLayout!.plan.names.count)
+                    for (member, cell) in zip(members, cells) {
+                        if let cell, let text = member.value { row[cell] = text }
+                    }
+                    return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
+                }
                 for (column, text) in members { put(column, text) }
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
@@ -412,6 +427,23 @@ public struct EventFileReader: Sendable {
             return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .malformed($0) } ?? .given
         }
         return nil
+    }
+
+    /// How lines with these keys, in this order, are read by position (see `plainLayout`), and
+    /// the keys kept for the next line.
+    private mutating func layout(ofKeys keys: [String]) -> (plan: ColumnPlan, cells: [Int?])? {
+        plainKeys = keys
+        var names: [String] = [], cells: [Int?] = []
+        for key in keys {
+            guard let name = decoder.mapping.name(ofColumn: key) else {
+                cells.append(nil)
+                continue
+            }
+            cells.append(names.count)
+            names.append(name)
+        }
+        guard Set(names).count == names.count else { return nil }
+        return (decoder.plan(columns: names, keyed: true), cells)
     }
 
     /// `line` without the whitespace JSON allows around a value (space, tab, line feed, carriage

@@ -6,7 +6,9 @@ import PerkLanguage
 public struct InputMapping: Sendable, Equatable {
     /// The file's column (CSV header or JSON key) for a standard column or field named otherwise:
     /// `["member": "card_no"]`.
-    public var columns: [String: String]
+    public var columns: [String: String] { didSet { fieldsByColumn = Self.fields(byColumn: columns) } }
+    /// `columns` the other way round, kept (made at every look-up, it cost a dictionary a cell).
+    private var fieldsByColumn: [String: String]
     /// Values of the type column and the event type each is: `["SALE": "purchase"]`.
     public var types: [String: String]
     /// Columns of the file that are no event's field, left unread.
@@ -16,6 +18,7 @@ public struct InputMapping: Sendable, Equatable {
 
     public init(columns: [String: String] = [:], types: [String: String] = [:], ignored: Set<String> = [], dateFormat: DateFormat? = nil) {
         self.columns = columns
+        fieldsByColumn = Self.fields(byColumn: columns)
         self.types = types
         self.ignored = ignored
         self.dateFormat = dateFormat
@@ -30,7 +33,9 @@ public struct InputMapping: Sendable, Equatable {
     /// The file's name for a standard column or field, for messages.
     func column(for name: String) -> String { columns[name] ?? name }
 
-    private var fieldsByColumn: [String: String] { Dictionary(columns.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }) }
+    private static func fields(byColumn columns: [String: String]) -> [String: String] {
+        Dictionary(columns.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+    }
 }
 
 /// A date format such as `DD/MM/YYYY`: `YYYY`, `MM` and `DD` once each (two-digit month and day),
