@@ -31,7 +31,8 @@ public struct EventFileReader: Sendable {
     /// The row `next()` decodes before it makes it an event.
     private var reusedRow = DecodedRow()
     private var failedHeader = false
-    private var lines: [ArraySlice<UInt8>] = []
+    /// Where the next JSON line starts; nil after the last.
+    private var nextLine: Int?
     /// One decoder for every line of JSON.
     private let json = JSONDecoder()
     /// The plan of the last JSON line's keys, for the next line with the same keys.
@@ -43,6 +44,7 @@ public struct EventFileReader: Sendable {
     /// are, by position (looked up by name, a row's cells were hashed three times over).
     private var plainKeys: [String] = []
     private var plainLayout: (plan: ColumnPlan, cells: [Int?])?
+    /// JSON lines read so far.
     private var lineIndex = 0
     private let bytes: ArraySlice<UInt8>
     /// How many bytes this reader reads (a part's, or the whole file's).
@@ -62,6 +64,7 @@ public struct EventFileReader: Sendable {
         self.format = format
         self.bytes = bytes
         self.firstLine = firstLine
+        nextLine = format == .jsonLines ? bytes.startIndex : nil
         self.csv = CSVReader(format == .csv ? bytes : [], firstLine: firstLine, atStart: plan == nil)
         self.plan = plan
     }
@@ -382,12 +385,11 @@ public struct EventFileReader: Sendable {
     }
 
     private mutating func nextJSONLine<Sink: RowSink>(into sink: inout Sink) -> RowRead? {
-        if lineIndex == 0 && lines.isEmpty {
-            lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        }
-        while lineIndex < lines.count {
+        while let start = nextLine {
+            let end = Self.lineBreak(in: bytes, from: start)
+            nextLine = end.map { $0 + 1 }
             let location = InputLocation(file: file, line: firstLine + lineIndex)
-            let line = Self.trimmingJSONWhitespace(lines[lineIndex])
+            let line = Self.trimmingJSONWhitespace(bytes[start..<(end ?? bytes.endIndex)])
             lineIndex += 1
             if line.isEmpty { continue }
             var cells: [String: String] = [:]
@@ -444,6 +446,18 @@ public struct EventFileReader: Sendable {
         }
         guard Set(names).count == names.count else { return nil }
         return (decoder.plan(columns: names, keyed: true), cells)
+    }
+
+    /// Where the first line break in `bytes[start...]` is, found by `memchr` (the bytes cut into
+    /// lines first by `split` took a tenth of the time of reading JSON Lines).
+    private static func lineBreak(in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
+        let first = bytes.startIndex
+        return bytes.withUnsafeBytes { buffer -> Int? in
+            let offset = start - first
+            guard let base = buffer.baseAddress, offset < buffer.count else { return nil }
+            guard let found: UnsafeMutableRawPointer = memchr(base + offset, 0x0A, buffer.count - offset) else { return nil }
+            return first + (UnsafeRawPointer(found) - base)
+        }
     }
 
     /// `line` without the whitespace JSON allows around a value (space, tab, line feed, carriage
