@@ -399,7 +399,9 @@ public struct EventFileReader: Sendable {
                 cells[key] = text
             }
             if let members = line.withUnsafeBufferPointer(PlainJSONObject.members) {
-                if !members.map(\.key).elementsEqual(plainKeys) { plainLayout = layout(ofKeys: members.map(\.key)) }
+                if members.count != plainKeys.count || !zip(members, plainKeys).allSatisfy({ $0.0.key == $0.1 }) {
+                    plainLayout = layout(ofKeys: members.map(\.key))
+                }
                 if let cells = plainLayout?.cells {
                     var row = [String](repeating: "", count: plainLayout!.plan.names.count)
                     for (member, cell) in zip(members, cells) {

@@ -43,10 +43,8 @@ public enum SimulationReport {
             // Written as bytes: a million members' rows built as strings took seconds.
             let rows = members.count * chunk / chunkCount..<members.count * (chunk + 1) / chunkCount
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(rows.count * 64)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4_096) { room in
-                var out = BufferedBytes(appendingTo: bytes, through: room)
-                bytes = []
+                var out = BufferedBytes(reserving: rows.count * 64, through: room)
                 members.forEach(in: rows) { row in
                     var first = true
                     forEachMemberCell(row) { cell in
@@ -78,10 +76,13 @@ public enum SimulationReport {
         private let room: UnsafeMutableBufferPointer<UInt8>
         private var used = 0
 
-        /// `room`: at least the 40 bytes of a number's digits.
-        init(appendingTo bytes: [UInt8], through room: UnsafeMutableBufferPointer<UInt8>) {
-            precondition(room.count >= 40, "room for a number")
-            self.bytes = bytes
+        /// - Parameters:
+        ///   - capacity: the bytes the array is given room for at once.
+        ///   - room: at least the 20 digits of a 64-bit number.
+        init(reserving capacity: Int, through room: UnsafeMutableBufferPointer<UInt8>) {
+            precondition(room.count >= 20, "room for a number")
+            bytes = []
+            bytes.reserveCapacity(capacity)
             self.room = room
         }
 
