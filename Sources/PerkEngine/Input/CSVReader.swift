@@ -199,7 +199,8 @@ extension CSVReader.Cursor {
 }
 
 /// A row's cells as bytes, where they are: in the bytes the reader reads, or (for a quoted cell
-/// with a `""` in it, or text after its closing quote) copied out without the escapes. Text is
+/// with a `""` in it, or text after its closing quote; a JSON number written otherwise than it
+/// is read) copied out without the escapes. Text is
 /// made of a cell only when asked for: a reader of events parses dates and amounts from the bytes.
 /// Reused from row to row, with its storage.
 struct CSVRow: Sendable {
@@ -212,7 +213,7 @@ struct CSVRow: Sendable {
     init() {}
 
     /// Starts a row of `bytes`.
-    fileprivate mutating func start(_ bytes: ArraySlice<UInt8>) {
+    mutating func start(_ bytes: ArraySlice<UInt8>) {
         // Row after row they are the same bytes, kept: assigning them retained their buffer,
         // which the threads reading parts of one batch share (and contend for).
         if !Self.same(self.bytes, bytes) { self.bytes = bytes }
@@ -228,9 +229,9 @@ struct CSVRow: Sendable {
     }
 
     /// A cell at `range`, counted from the start of the bytes.
-    fileprivate mutating func append(_ range: Range<Int>) { add((range, false)) }
+    mutating func append(_ range: Range<Int>) { add((range, false)) }
 
-    fileprivate mutating func append(unescaped text: [UInt8]) {
+    mutating func append(unescaped text: [UInt8]) {
         add((unescaped.count..<unescaped.count + text.count, true))
         unescaped += text
     }

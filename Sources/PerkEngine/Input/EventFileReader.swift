@@ -42,8 +42,10 @@ public struct EventFileReader: Sendable {
     /// one the mapping leaves unread). Nil when two keys name the same field: such lines are read
     /// by name. Exported rows repeat their keys in the same order, and are then read as CSV rows
     /// are, by position (looked up by name, a row's cells were hashed three times over).
-    private var plainKeys: [String] = []
+    private var plainKeys = KeyBytes()
     private var plainLayout: (plan: ColumnPlan, cells: [Int?])?
+    /// The members of the JSON line being read (their storage reused from line to line).
+    private var plainMembers: [PlainJSONObject.Member] = []
     /// JSON lines read so far.
     private var lineIndex = 0
     private let bytes: ArraySlice<UInt8>
@@ -398,18 +400,31 @@ public struct EventFileReader: Sendable {
                 guard let text, !text.isEmpty, let key = decoder.mapping.name(ofColumn: column) else { return }
                 cells[key] = text
             }
-            if let members = line.withUnsafeBufferPointer(PlainJSONObject.members) {
-                if members.count != plainKeys.count || !zip(members, plainKeys).allSatisfy({ $0.0.key == $0.1 }) {
-                    plainLayout = layout(ofKeys: members.map(\.key))
+            if line.withUnsafeBufferPointer({ PlainJSONObject.scan($0, into: &plainMembers) }) {
+                let keysRepeat = line.withUnsafeBufferPointer { plainKeys.same(as: plainMembers, in: $0) }
+                if !keysRepeat {
+                    let keys = line.withUnsafeBufferPointer { line in plainMembers.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0.key]), as: UTF8.self) } }
+                    line.withUnsafeBufferPointer { plainKeys = KeyBytes(plainMembers, in: $0) }
+                    plainLayout = layout(ofKeys: keys)
                 }
                 if let cells = plainLayout?.cells {
-                    var row = [String](repeating: "", count: plainLayout!.plan.names.count)
-                    for (member, cell) in zip(members, cells) {
-                        if let cell, let text = member.value { row[cell] = text }
+                    // The cells where they are in the part's bytes, as a CSV row's, in the plan's order.
+                    let offset = line.startIndex - bytes.startIndex
+                    row.start(bytes)
+                    for (member, cell) in zip(plainMembers, cells) where cell != nil {
+                        switch member.value {
+                        case .bytes(let range): row.append(range.lowerBound + offset..<range.upperBound + offset)
+                        case .rewritten(let text): row.append(unescaped: text)
+                        case .null: row.append(offset..<offset)
+                        }
                     }
                     return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
                 }
-                for (column, text) in members { put(column, text) }
+                line.withUnsafeBufferPointer { line in
+                    for member in plainMembers {
+                        put(String(decoding: UnsafeBufferPointer(rebasing: line[member.key]), as: UTF8.self), PlainJSONObject.text(of: member.value, in: line))
+                    }
+                }
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
                 // each line first and trimming it with Foundation took a quarter of the time.
@@ -433,10 +448,8 @@ public struct EventFileReader: Sendable {
         return nil
     }
 
-    /// How lines with these keys, in this order, are read by position (see `plainLayout`), and
-    /// the keys kept for the next line.
-    private mutating func layout(ofKeys keys: [String]) -> (plan: ColumnPlan, cells: [Int?])? {
-        plainKeys = keys
+    /// How lines with these keys, in this order, are read by position (see `plainLayout`).
+    private func layout(ofKeys keys: [String]) -> (plan: ColumnPlan, cells: [Int?])? {
         var names: [String] = [], cells: [Int?] = []
         for key in keys {
             guard let name = decoder.mapping.name(ofColumn: key) else {
@@ -448,6 +461,33 @@ public struct EventFileReader: Sendable {
         }
         guard Set(names).count == names.count else { return nil }
         return (decoder.plan(columns: names, keyed: true), cells)
+    }
+
+    /// A JSON line's keys as their bytes, one after another, to be compared with the next line's.
+    private struct KeyBytes: Sendable {
+        private var bytes: [UInt8] = []
+        private var ends: [Int] = []
+
+        init() {}
+
+        init(_ members: [PlainJSONObject.Member], in line: UnsafeBufferPointer<UInt8>) {
+            for member in members {
+                bytes += UnsafeBufferPointer(rebasing: line[member.key])
+                ends.append(bytes.count)
+            }
+        }
+
+        /// Whether the keys of `members` of `line` are these, in this order.
+        func same(as members: [PlainJSONObject.Member], in line: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard members.count == ends.count else { return false }
+            var start = 0
+            for (member, end) in zip(members, ends) {
+                let key = member.key
+                guard key.count == end - start, bytes[start..<end].elementsEqual(UnsafeBufferPointer(rebasing: line[key])) else { return false }
+                start = end
+            }
+            return true
+        }
     }
 
     /// Where the first line break in `bytes[start...]` is, found by `memchr` (the bytes cut into
