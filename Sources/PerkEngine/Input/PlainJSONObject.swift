@@ -30,16 +30,6 @@ package enum PlainJSONObject {
         return scanner.object(into: &members)
     }
 
-    /// The members of `line`, in order, each value as the text of its cell (nil for `null`); nil
-    /// when the line is not plain.
-    package static func members(_ line: UnsafeBufferPointer<UInt8>) -> [(key: String, value: String?)]? {
-        var members: [Member] = []
-        guard scan(line, into: &members) else { return nil }
-        return members.map { member in
-            (String(decoding: UnsafeBufferPointer(rebasing: line[member.key]), as: UTF8.self), text(of: member.value, in: line))
-        }
-    }
-
     /// The text of a value's cell (nil for `null`).
     package static func text(of value: Value, in line: UnsafeBufferPointer<UInt8>) -> String? {
         switch value {
