@@ -263,6 +263,20 @@ final class EventInputTests: XCTestCase {
         }
     }
 
+    /// A JSON line in which two keys give one field — the same key twice, or a key and the one
+    /// the mapping names for its field — is refused, plain or not (JSONDecoder kept one of the
+    /// key's values, and which of a mapped pair was kept depended on the process's hashing).
+    func testAJSONLineGivingAFieldTwiceIsRefused() {
+        let mapping = InputMapping(columns: ["member": "card_no"])
+        let row = #""id": "e1", "date": "2024-01-10", "type": "join""#
+        XCTAssertEqual(errors("{\(row), \"member\": \"M1\", \"member\": \"M2\"}\n", format: .jsonLines),
+                       ["events:1: the key `member` is given twice; keep one"])
+        XCTAssertEqual(errors("{\(row), \"card_no\": \"C1\", \"member\": \"M2\"}\n{\(row), \"card_no\": \"C\\u0031\", \"member\": \"M2\"}\n",
+                              format: .jsonLines, mapping: mapping),
+                       ["events:1: the keys `card_no` and `member` both give `member`; keep one",
+                        "events:2: the keys `card_no` and `member` both give `member`; keep one"])
+    }
+
     func testInvalidUTF8IsOneBadRowNotABadFile() {
         var bytes = Array("id,date,member,type,amount,category\ne1,2024-01-10,M1,purchase,1.00,r".utf8)
         bytes += [0xFF, 0xFE]
@@ -302,9 +316,10 @@ final class EventInputTests: XCTestCase {
     /// A plain JSON Lines row is read without Foundation, and gives the cells Foundation's
     /// decoder gives (the oracle here): for random objects of strings (ASCII and not), numbers
     /// (signs, zeros, fractions with trailing zeros), booleans and nulls, with any JSON
-    /// whitespace. Rows that are not plain — an escape, an exponent, a nested value, a key given
-    /// twice, a control character, bytes that are not UTF-8, leading zeros, broken JSON — are left
-    /// to Foundation. A number's digits are all kept, past the 38 that `Decimal` keeps.
+    /// whitespace. Rows that are not plain — an escape, an exponent, a nested value, a control
+    /// character, bytes that are not UTF-8, leading zeros, broken JSON — are left to Foundation. A
+    /// number's digits are all kept, past the 38 that `Decimal` keeps; a key given twice is kept
+    /// twice (the reader refuses the line).
     func testPlainJSONLinesGiveTheCellsFoundationGives() throws {
         enum Cell: Decodable {
             case text(String), number(Decimal), bool(Bool), null
@@ -351,7 +366,7 @@ final class EventInputTests: XCTestCase {
         }
         // Not plain: left to Foundation, which reads some of them and refuses others.
         for line in [#"{"a": "x\"y"}"#, #"{"a": "\u00e9"}"#, #"{"a": 1e2}"#, #"{"a": 1.5E-1}"#, #"{"a": {"b": 1}}"#, #"{"a": [1]}"#,
-                     #"{"a": "x", "a": "y"}"#, "{\"a\": \"x\ty\"}", #"{"a": 007}"#, #"{"a": -}"#, #"{"a": 1.}"#, #"{"a": .5}"#,
+                     "{\"a\": \"x\ty\"}", #"{"a": 007}"#, #"{"a": -}"#, #"{"a": 1.}"#, #"{"a": .5}"#,
                      #"{"a": nul}"#, #"{"a": "x"} 1"#, #"{"a": "x",}"#, #"{"a" "x"}"#, #"["a"]"#, #"{"a": "x""#, "", #"{"a": truex}"#] {
             XCTAssertNil(plain(line), line)
         }
@@ -359,6 +374,9 @@ final class EventInputTests: XCTestCase {
         var members: [PlainJSONObject.Member] = []
         XCTAssertFalse(invalid.withUnsafeBufferPointer { PlainJSONObject.scan($0, into: &members) })
         XCTAssertEqual(plain(#"{}"#)?.count, 0)
+        var twice: [PlainJSONObject.Member] = []
+        XCTAssertTrue(Array(#"{"a": "x", "a": "y"}"#.utf8).withUnsafeBufferPointer { PlainJSONObject.scan($0, into: &twice) })
+        XCTAssertEqual(twice.map(\.key), [2..<3, 12..<13])
         // Every digit kept: Decimal would give 0.1.
         XCTAssertEqual(plain(#"{"amount": 0.10000000000000000000000000000000000000000001}"#)?["amount"],
                        "0.10000000000000000000000000000000000000000001")

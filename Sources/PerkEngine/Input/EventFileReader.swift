@@ -39,11 +39,12 @@ public struct EventFileReader: Sendable {
     private var keyedPlan: ColumnPlan?
     /// The keys of the last plain JSON line (see `PlainJSONObject`), and how lines with those
     /// keys in that order are read: the plan of their names, and the cell each key fills (nil:
-    /// one the mapping leaves unread). Nil when two keys name the same field: such lines are read
-    /// by name. Exported rows repeat their keys in the same order, and are then read as CSV rows
-    /// are, by position (looked up by name, a row's cells were hashed three times over).
+    /// one the mapping leaves unread); or why they cannot be, two keys giving one field.
+    /// Exported rows repeat their keys in the same order, and are then read as CSV rows are, by
+    /// position (looked up by name, a row's cells were hashed three times over).
     private var plainKeys = KeyBytes()
     private var plainLayout: (plan: ColumnPlan, cells: [Int?])?
+    private var plainRefusal: String?
     /// The members of the JSON line being read (their storage reused from line to line).
     private var plainMembers: [PlainJSONObject.Member] = []
     /// JSON lines read so far.
@@ -394,19 +395,14 @@ public struct EventFileReader: Sendable {
             let line = Self.trimmingJSONWhitespace(bytes[start..<(end ?? bytes.endIndex)])
             lineIndex += 1
             if line.isEmpty { continue }
-            var cells: [String: String] = [:]
-            /// A column's cell, under the field name it maps to; empty and null cells are none.
-            func put(_ column: String, _ text: String?) {
-                guard let text, !text.isEmpty, let key = decoder.mapping.name(ofColumn: column) else { return }
-                cells[key] = text
-            }
             if line.withUnsafeBufferPointer({ PlainJSONObject.scan($0, into: &plainMembers) }) {
                 let keysRepeat = line.withUnsafeBufferPointer { plainKeys.same(as: plainMembers, in: $0) }
                 if !keysRepeat {
                     let keys = line.withUnsafeBufferPointer { line in plainMembers.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0.key]), as: UTF8.self) } }
                     line.withUnsafeBufferPointer { plainKeys = KeyBytes(plainMembers, in: $0) }
-                    plainLayout = layout(ofKeys: keys)
+                    (plainLayout, plainRefusal) = layout(ofKeys: keys)
                 }
+                if let plainRefusal { return .malformed(InputError(location, plainRefusal)) }
                 if let cells = plainLayout?.cells {
                     // The cells where they are in the part's bytes, as a CSV row's, in the plan's order.
                     let offset = line.startIndex - bytes.startIndex
@@ -420,11 +416,6 @@ public struct EventFileReader: Sendable {
                     }
                     return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
                 }
-                line.withUnsafeBufferPointer { line in
-                    for member in plainMembers {
-                        put(String(decoding: UnsafeBufferPointer(rebasing: line[member.key]), as: UTF8.self), PlainJSONObject.text(of: member.value, in: line))
-                    }
-                }
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
                 // each line first and trimming it with Foundation took a quarter of the time.
@@ -434,33 +425,48 @@ public struct EventFileReader: Sendable {
                     }
                     return .malformed(InputError(location, "this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}"))
                 }
-                for (column, value) in object {
+                // Each key's cell, under the field name it maps to (empty and null cells are none);
+                // in key order, so that two keys giving one field are told apart the same way
+                // in every run.
+                var cells: [String: String] = [:], keyOf: [String: String] = [:]
+                for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+                    guard let name = decoder.mapping.name(ofColumn: key) else { continue }
+                    if let other = keyOf[name] { return .malformed(InputError(location, Self.twice(name, keys: other, key))) }
+                    keyOf[name] = key
                     switch value {
-                    case .text(let text): put(column, text)
-                    case .number(let number): put(column, "\(number)")
-                    case .bool(let flag): put(column, flag ? "true" : "false")
-                    case .null: break
+                    case .text(let text) where !text.isEmpty: cells[name] = text
+                    case .number(let number): cells[name] = "\(number)"
+                    case .bool(let flag): cells[name] = flag ? "true" : "false"
+                    case .text, .null: break
                     }
                 }
+                return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .malformed($0) } ?? .given
             }
-            return decoder.decode(cells, at: location, reusing: &keyedPlan, into: &sink).map { .malformed($0) } ?? .given
         }
         return nil
     }
 
-    /// How lines with these keys, in this order, are read by position (see `plainLayout`).
-    private func layout(ofKeys keys: [String]) -> (plan: ColumnPlan, cells: [Int?])? {
-        var names: [String] = [], cells: [Int?] = []
+    /// How lines with these keys, in this order, are read by position (see `plainLayout`), or
+    /// why they are refused.
+    private func layout(ofKeys keys: [String]) -> ((plan: ColumnPlan, cells: [Int?])?, String?) {
+        var names: [String] = [], cells: [Int?] = [], keyOf: [String: String] = [:]
         for key in keys {
             guard let name = decoder.mapping.name(ofColumn: key) else {
                 cells.append(nil)
                 continue
             }
+            if let other = keyOf[name] { return (nil, Self.twice(name, keys: other, key)) }
+            keyOf[name] = key
             cells.append(names.count)
             names.append(name)
         }
-        guard Set(names).count == names.count else { return nil }
-        return (decoder.plan(columns: names, keyed: true), cells)
+        return ((decoder.plan(columns: names, keyed: true), cells), nil)
+    }
+
+    /// Why a JSON line whose keys `first` and `second` both give the field `name` is refused.
+    private static func twice(_ name: String, keys first: String, _ second: String) -> String {
+        first == second ? "the key `\(first)` is given twice; keep one"
+            : "the keys `\(first)` and `\(second)` both give `\(name)`; keep one"
     }
 
     /// A JSON line's keys as their bytes, one after another, to be compared with the next line's.
