@@ -402,20 +402,19 @@ public struct EventFileReader: Sendable {
                     line.withUnsafeBufferPointer { plainKeys = KeyBytes(plainMembers, in: $0) }
                     (plainLayout, plainRefusal) = layout(ofKeys: keys)
                 }
-                if let plainRefusal { return .malformed(InputError(location, plainRefusal)) }
-                if let cells = plainLayout?.cells {
-                    // The cells where they are in the part's bytes, as a CSV row's, in the plan's order.
-                    let offset = line.startIndex - bytes.startIndex
-                    row.start(bytes)
-                    for (member, cell) in zip(plainMembers, cells) where cell != nil {
-                        switch member.value {
-                        case .bytes(let range): row.append(range.lowerBound + offset..<range.upperBound + offset)
-                        case .rewritten(let text): row.append(unescaped: text)
-                        case .null: row.append(offset..<offset)
-                        }
+                // The keys' layout, or else why they are refused.
+                guard let cells = plainLayout?.cells else { return .malformed(InputError(location, plainRefusal!)) }
+                // The cells where they are in the part's bytes, as a CSV row's, in the plan's order.
+                let offset = line.startIndex - bytes.startIndex
+                row.start(bytes)
+                for (member, cell) in zip(plainMembers, cells) where cell != nil {
+                    switch member.value {
+                    case .bytes(let range): row.append(range.lowerBound + offset..<range.upperBound + offset)
+                    case .rewritten(let text): row.append(unescaped: text)
+                    case .null: row.append(offset..<offset)
                     }
-                    return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
                 }
+                return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
                 // each line first and trimming it with Foundation took a quarter of the time.
@@ -447,7 +446,7 @@ public struct EventFileReader: Sendable {
     }
 
     /// How lines with these keys, in this order, are read by position (see `plainLayout`), or
-    /// why they are refused.
+    /// why they are refused: one of the two, never both or neither.
     private func layout(ofKeys keys: [String]) -> ((plan: ColumnPlan, cells: [Int?])?, String?) {
         var names: [String] = [], cells: [Int?] = [], keyOf: [String: String] = [:]
         for key in keys {
