@@ -87,6 +87,31 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(skipped.output.contains("\"read\" : 5"), skipped.output)
     }
 
+    /// `--out` holds one run's results: a file that cannot be put in place (a directory where
+    /// report.html goes) replaces none of the earlier files and leaves no temporary file; a run
+    /// that writes no compare.csv removes an earlier run's.
+    func testTheResultsAreReplacedTogether() throws {
+        let out = try temporaryDirectory()
+        let run = ["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv", "--out", out.path]
+        let compared = try perk(run + ["--compare", "policies/harbor-hotel.perk"])
+        XCTAssertEqual(compared.status, 0, compared.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("compare.csv").path))
+        try "earlier\n".write(to: out.appendingPathComponent("members.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.html"))
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("report.html/x"), withIntermediateDirectories: true)
+        let blocked = try perk(run)
+        XCTAssertEqual(blocked.status, 2, blocked.output)
+        XCTAssertTrue(blocked.output.contains("report.html: Is a directory"), blocked.output)
+        XCTAssertEqual(try text(out, "members.csv"), "earlier\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("compare.csv").path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }, [])
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.html"))
+        let plain = try perk(run)
+        XCTAssertEqual(plain.status, 0, plain.output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["members.csv", "report.html", "summary.json"])
+        XCTAssertTrue(try text(out, "members.csv").hasPrefix("member,tier,status,"))
+    }
+
     func testComparingAPolicyWithItselfAndCompressedInput() throws {
         let directory = try temporaryDirectory()
         let compressed = directory.appendingPathComponent("events.csv.gz")

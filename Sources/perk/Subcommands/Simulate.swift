@@ -150,18 +150,29 @@ struct Simulate: ParsableCommand {
 
     /// Writes each file next to its destination and renames it into place, so a reader never sees
     /// half a file and a failed run leaves earlier results as they were.
+    /// The files a run may write; those of an earlier run that this one does not write are
+    /// removed, so that `--out` holds one run's results.
+    private static let outputs = ["members.csv", "summary.json", "report.html", "compare.csv", "rejected.csv"]
+
+    /// Writes every file under a temporary name first, then renames them all into place
+    /// (rename(2) replaces a file in one step): a failure while writing replaces nothing, and the
+    /// results of two runs are never mixed but for the instant of the renames.
     private func write(_ files: [String: [[UInt8]]], into out: String) throws {
+        precondition(files.keys.allSatisfy(Self.outputs.contains), "an output not listed")
         /// An error of the system call that writing `name` failed in.
         func failure(_ name: String, _ code: Int32) -> Error {
             CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(name): \(String(cString: strerror(code)))"])
         }
+        let directory = URL(fileURLWithPath: out)
+        // Written, not renamed yet.
+        var pending: [(name: String, temporary: URL)] = []
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             for (name, parts) in files.sorted(by: { $0.key < $1.key }) {
-                let destination = URL(fileURLWithPath: out).appendingPathComponent(name)
-                let temporary = URL(fileURLWithPath: out).appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
+                let temporary = directory.appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
                 let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
                 guard descriptor >= 0 else { throw failure(name, errno) }
+                pending.append((name, temporary))
                 // Written from the parts' own bytes: copied into one buffer first, a million
                 // members' rows faulted in as many fresh pages again.
                 var offset = 0, error: Int32 = 0
@@ -170,14 +181,25 @@ struct Simulate: ParsableCommand {
                     offset += part.count
                 }
                 if close(descriptor) != 0, error == 0 { error = errno }
-                // rename(2) replaces the destination in one step.
-                if error == 0, rename(temporary.path, destination.path) != 0 { error = errno }
-                guard error == 0 else {
-                    try? FileManager.default.removeItem(at: temporary)
-                    throw failure(name, error)
-                }
+                guard error == 0 else { throw failure(name, error) }
+            }
+            // A directory where a file goes is the one place renaming fails in practice: found
+            // before any file is replaced.
+            for (name, _) in pending {
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory),
+                   isDirectory.boolValue { throw failure(name, EISDIR) }
+            }
+            while let (name, temporary) = pending.first {
+                guard rename(temporary.path, directory.appendingPathComponent(name).path) == 0 else { throw failure(name, errno) }
+                pending.removeFirst()
+            }
+            for name in Self.outputs where files[name] == nil {
+                let stale = directory.appendingPathComponent(name)
+                guard unlink(stale.path) == 0 || errno == ENOENT else { throw failure(name, errno) }
             }
         } catch {
+            for (_, temporary) in pending { unlink(temporary.path) }
             printError("error: cannot write the results into `\(out)`: \(error.localizedDescription)")
             throw ExitCode.runFailed
         }
