@@ -148,15 +148,14 @@ struct Simulate: ParsableCommand {
         }
     }
 
-    /// Writes each file next to its destination and renames it into place, so a reader never sees
-    /// half a file and a failed run leaves earlier results as they were.
     /// The files a run may write; those of an earlier run that this one does not write are
     /// removed, so that `--out` holds one run's results.
     private static let outputs = ["members.csv", "summary.json", "report.html", "compare.csv", "rejected.csv"]
 
-    /// Writes every file under a temporary name first, then renames them all into place
-    /// (rename(2) replaces a file in one step): a failure while writing replaces nothing, and the
-    /// results of two runs are never mixed but for the instant of the renames.
+    /// Writes every file under a temporary name next to its destination first, then renames them
+    /// all into place (rename(2) replaces a file in one step): a reader never sees half a file, a
+    /// failure while writing replaces nothing, and the results of two runs are never mixed but
+    /// for the instant of the renames.
     private func write(_ files: [String: [[UInt8]]], into out: String) throws {
         precondition(files.keys.allSatisfy(Self.outputs.contains), "an output not listed")
         /// An error of the system call that writing `name` failed in.
