@@ -47,7 +47,7 @@ public struct Simulation: Sendable {
     /// One policy's members at the end of a run, sorted by id. Each part of the run's results
     /// (a partition's) stays where it was made and is read in id order through a list of places:
     /// gathered into one array and put in order, a million results of hundreds of bytes each
-    /// took 0.4 s on one thread (W2 10M), and as much memory again while they were gathered.
+    /// took 0.4 s on one thread (W2 10M), mostly in cache misses.
     public struct Members: RandomAccessCollection, Equatable, Sendable {
         private let parts: [[MemberResult]]
         /// Member `i`'s part (high 32 bits) and its place in it (low 32); nil: the only part's
