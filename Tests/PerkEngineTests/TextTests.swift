@@ -56,6 +56,26 @@ final class RecentTextsTests: XCTestCase {
     }
 }
 
+/// Texts made from bytes read back from a partition's records are the texts the standard
+/// library's `String(decoding:as:)` makes of them, invalid UTF-8 repaired the same way.
+final class StringFromUTF8Tests: XCTestCase {
+    func testATextCopiedFromBytesIsTheTextTheyDecodeTo() {
+        var random = SplitMix64(seed: 13)
+        let fixed: [[UInt8]] = [[], [0x41], [0xFF, 0xFE, 0x41], [0xC3], [0xC3, 0xA9, 0x80], [0xE4, 0xBD], Array("caf\u{E9}".utf8),
+                                Array("会员 M0031129".utf8), Array("0123456789abcdef".utf8), Array(repeating: 0x61, count: 100)]
+        let randomBytes = (0..<3_000).map { _ in
+            (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                // Mostly ASCII, some bytes anywhere: valid multi-byte sequences and broken ones.
+                Int.random(in: 0..<4, using: &random) == 0 ? UInt8.random(in: 0x80...0xFF, using: &random) : UInt8.random(in: 0x20...0x7E, using: &random)
+            }
+        }
+        for bytes in fixed + randomBytes {
+            let copied = bytes.withUnsafeBufferPointer { String(copyingUTF8: $0) }
+            XCTAssertEqual(Array(copied.utf8), Array(String(decoding: bytes, as: UTF8.self).utf8), "\(bytes)")
+        }
+    }
+}
+
 final class RecentDatesTests: XCTestCase {
     /// Ten-byte dates — valid ones over six years (more than the slots kept hold, so slots are
     /// taken over), repeats, invalid ones (2023-02-29, month 13, letters) and ones that differ

@@ -789,7 +789,7 @@ private struct RecordReader {
     mutating func string() -> String {
         let length = Int(unsigned())
         defer { offset += length }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]), as: UTF8.self)
+        return String(copyingUTF8: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
     }
 }
 
@@ -818,7 +818,7 @@ private struct MemberNumbering {
         }
         precondition(ids.count < Int(Int32.max), "more than 2³¹ − 1 members in one partition")
         let number = ids.count
-        ids.append(String(decoding: id, as: UTF8.self))
+        ids.append(String(copyingUTF8: id))
         bytes.append(contentsOf: id)
         ends.append(bytes.count)
         hashes.append(hash)
