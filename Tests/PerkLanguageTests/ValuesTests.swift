@@ -16,6 +16,41 @@ import Testing
         #expect(ExactNumber(decimal: "١٢") == nil)  // Arabic-Indic digits are not decimal input
     }
 
+    /// Random texts of digits, points, signs and other bytes read as a plain reading of the
+    /// grammar says — an optional `-`, digits, optionally a point and more digits, at most 36
+    /// digits and `maxPlaces` after the point — worked out here with 128-bit integers.
+    @Test func readsEveryDecimalAsItsDigitsSay() {
+        var random = SplitMix64(seed: 21)
+        let alphabet = Array("0123456789012345678901234567890123456789..-- e".utf8)
+        for round in 0..<20_000 {
+            var text: [UInt8] = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
+            }
+            // Most texts shaped as numbers are: sign, digits, point, digits.
+            if round % 2 == 0 {
+                let whole = (0..<Int.random(in: 0...20, using: &random)).map { _ in UInt8.random(in: 0x30...0x39, using: &random) }
+                let fraction = (0..<Int.random(in: 0...20, using: &random)).map { _ in UInt8.random(in: 0x30...0x39, using: &random) }
+                text = (Bool.random(using: &random) ? Array("-".utf8) : []) + whole + (Bool.random(using: &random) ? Array(".".utf8) + fraction : [])
+            }
+            let maxPlaces = Int.random(in: 0...4, using: &random) == 0 ? Int.random(in: 0...3, using: &random) : .max
+            let read = text.withUnsafeBufferPointer { ExactNumber(decimalUTF8: $0, maxPlaces: maxPlaces) }
+            #expect(read == expected(text, maxPlaces: maxPlaces), "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
+    private func expected(_ text: [UInt8], maxPlaces: Int) -> ExactNumber? {
+        let negative = text.first == UInt8(ascii: "-")
+        let body = negative ? Array(text.dropFirst()) : text
+        let parts = body.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }) else { return nil }
+        let places = parts.count == 2 ? parts[1].count : 0
+        guard parts.joined().count <= 36, places <= maxPlaces else { return nil }
+        let digits = parts.joined().reduce(Int128(0)) { $0 * 10 + Int128($1 - 0x30) }
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        return ExactNumber(numerator: negative ? -digits : digits, denominator: scale)
+    }
+
     @Test func arithmeticIsExact() {
         // 0.1 + 0.2 is 0.3 exactly, unlike binary floating point.
         #expect(n("0.1").adding(n("0.2")) == n("0.3"))

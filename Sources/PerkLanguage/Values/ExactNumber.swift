@@ -56,33 +56,29 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules),
     /// with at most `maxPlaces` decimals.
     package init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>, maxPlaces: Int = .max) {
-        var negative = false
+        let negative = text.first == UInt8(ascii: "-")
+        var index = negative ? 1 : 0
         var digits = 0
-        var places: Int?
+        // Where the point is (-1: none). Every byte after it is a digit, so the places are the
+        // bytes after it: counted once at the end, not digit by digit.
+        var point = -1
         // The digits' value while it fits in 64 bits (up to 18 digits: every amount in practice).
         var small: UInt64 = 0
-        var index = 0
-        if text.first == UInt8(ascii: "-") {
-            negative = true
-            index = 1
-        }
         // One pass, by index: a byte's digit value wraps to 10 or more when it is not a digit.
         while index < text.count {
-            let byte = text[index]
-            index += 1
-            let digit = byte &- UInt8(ascii: "0")
+            let digit = text[index] &- UInt8(ascii: "0")
             if digit < 10 {
                 digits += 1
-                guard digits <= 36 else { return nil }
                 small = small &* 10 &+ UInt64(digit)
-                if let counted = places { places = counted + 1 }
-                continue
+            } else {
+                guard text[index] == UInt8(ascii: "."), point < 0, digits > 0 else { return nil }
+                point = index
             }
-            guard byte == UInt8(ascii: "."), places == nil, digits > 0 else { return nil }
-            places = 0
+            index += 1
         }
+        let places: Int? = point < 0 ? nil : text.count - 1 - point
         guard (places ?? 0) <= maxPlaces else { return nil }
-        guard digits > 0, places != 0 else { return nil }
+        guard digits > 0, digits <= 36, places != 0 else { return nil }
         guard digits <= 18 else {
             // More digits: their value in 128 bits (the sign and the point skipped).
             let whole = text.reduce(Int128(0)) { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($1) ? $0 * 10 + Int128($1 - UInt8(ascii: "0")) : $0 }
