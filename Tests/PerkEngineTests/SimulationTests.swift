@@ -43,6 +43,31 @@ final class SimulationTests: XCTestCase {
         return partitioned
     }
 
+    /// Members are spread evenly over the partitions, each member's events all in one: ids of
+    /// W2's shape (differing only in their last digits), short ones, long ones and non-ASCII ones.
+    /// (A partition chosen from a hash shifted out of its word put every member in the first.)
+    func testMembersAreSpreadEvenlyOverThePartitions() throws {
+        let partitions = MemberPartitions(file: "events", policy: WorkedExampleTests.policy, count: 256)
+        let ids = (0..<6_000).map { String(format: "M%07d", $0) } + (0..<2_000).map { "m\($0)" }
+            + (0..<1_000).map { "member-\($0)-of-a-long-programme" } + (0..<1_000).map { "会员\($0)" }
+        let events = ids.enumerated().flatMap { index, id in
+            (0..<2).map { InputEvent(id: "e\(index)-\($0)", date: CivilDate(dayNumber: 19_000 + $0)!, member: id, type: "purchase",
+                                     fields: ["amount": .money(ExactNumber(10)), "category": .text("room")], location: InputLocation(file: "t", line: index)) }
+        }
+        try partitions.add(partitions.encode(events))
+        var partitionOf: [String: Int] = [:]
+        var sizes: [Int] = []
+        for index in 0..<256 {
+            let members = try partitions.events(ofPartition: index).map(\.member)
+            sizes.append(Set(members).count)
+            for member in members { XCTAssertEqual(partitionOf.updateValue(index, forKey: member) ?? index, index, "\(member) in two partitions") }
+        }
+        XCTAssertEqual(partitionOf.count, ids.count)
+        // 10,000 members in 256 partitions: about 39 each.
+        XCTAssertGreaterThan(sizes.min()!, 15, "\(sizes)")
+        XCTAssertLessThan(sizes.max()!, 70, "\(sizes)")
+    }
+
     /// Partitions give back every event as it was added, in order per partition — also one whose
     /// type and fields the policy does not declare (an API caller's), whose names are written out,
     /// with numbers on both sides of 64 bits (which are written and read in 64 bits when they fit).

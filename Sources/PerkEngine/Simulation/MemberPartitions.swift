@@ -102,7 +102,11 @@ public final class MemberPartitions: @unchecked Sendable {
     }
 
     /// The partition of the member whose id has these bytes.
-    private func partition(ofID id: UnsafeBufferPointer<UInt8>) -> Int { Int(fnv1a(id) % UInt64(count)) }
+    /// (From the hash's low half, scaled to the count by a multiplication: a remainder took a
+    /// 64-bit division a row. The high half places the member among its partition's.)
+    private func partition(ofID id: UnsafeBufferPointer<UInt8>) -> Int {
+        Int(((idHash(id) & 0xFFFF_FFFF) &* UInt64(count)) >> 32)
+    }
 
     /// Events encoded as their partitions' records, ready to be added.
     public struct Batch: Sendable {
@@ -808,7 +812,7 @@ private struct MemberNumbering {
 
     /// The number of the member whose id is `id`, numbering it if it is new.
     mutating func number(of id: UnsafeBufferPointer<UInt8>) -> Int {
-        let hash = fnv1a(id)
+        let hash = idHash(id)
         let mask = slots.count - 1
         var slot = Self.slot(hash) & mask
         while slots[slot] != 0 {
@@ -851,9 +855,27 @@ private struct MemberNumbering {
     }
 }
 
-/// FNV-1a of `bytes`: the same in every process.
-private func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+/// A hash of an id's bytes, the same in every process: eight bytes at a time, each word folded in
+/// by a full-width multiplication (the halves of the product xored), the last word zero-padded and
+/// the length folded in too. FNV-1a, byte by byte, made a chain of eight dependent
+/// multiplications of an eight-byte id, twice a row (its partition, then its number).
+private func idHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    @inline(__always) func fold(_ word: UInt64) -> UInt64 {
+        let product = word.multipliedFullWidth(by: 0x9FB2_1C65_1E98_DF25)
+        return product.high ^ product.low
+    }
+    var hash = fold(0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count))
+    guard let base = bytes.baseAddress else { return hash }
+    let raw = UnsafeRawPointer(base)
+    var offset = 0
+    while bytes.count - offset >= 8 {
+        hash = fold(hash ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+        offset += 8
+    }
+    if offset < bytes.count {
+        var last: UInt64 = 0
+        for index in offset..<bytes.count { last |= UInt64(bytes[index]) << (8 * (index - offset)) }
+        hash = fold(hash ^ last)
+    }
     return hash
 }
