@@ -7,4 +7,9 @@ static inline void perk_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// The same for a line about to be written: brought in ready to be changed.
+static inline void perk_prefetch_for_writing(const void *address) {
+    __builtin_prefetch(address, 1, 3);
+}
+
 #endif
