@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The events of a replay, as members' histories record them (a replay needs neither their
 /// member nor their place in the file), each moved out once — to be applied, or dropped — and
 /// never copied: read from an array, every event was copied to be applied and the copy freed
@@ -35,6 +37,15 @@ final class ReplayEvents: @unchecked Sendable {
 
     /// Gives event `position` (not yet taken) its fields.
     func setFields(of position: Int, _ fields: EventFields) { base[position].fields = fields }
+
+    /// Asks for the memory of event `position`'s fields, to be set (`setFields`): a hint only.
+    func prefetchFields(of position: Int) {
+        let fields = UnsafeRawPointer(base + position) + Self.fieldsOffset
+        perk_prefetch_for_writing(fields)
+        perk_prefetch_for_writing(fields + MemoryLayout<EventFields>.size - 1)
+    }
+
+    private static let fieldsOffset = MemoryLayout<RecordedEvent>.offset(of: \.fields)!
 
     /// Moves event `position` out: it may not be read or taken again.
     func take(_ position: Int) -> RecordedEvent { (base + position).move() }
