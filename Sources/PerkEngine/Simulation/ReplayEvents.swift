@@ -38,6 +38,13 @@ final class ReplayEvents: @unchecked Sendable {
     /// Gives event `position` (not yet taken) its fields.
     func setFields(of position: Int, _ fields: EventFields) { base[position].fields = fields }
 
+    /// Asks for the memory of event `position`, to be read: a hint only (any position may be given).
+    func prefetch(_ position: Int) {
+        guard position < count else { return }
+        let event = UnsafeRawPointer(base) + position &* MemoryLayout<RecordedEvent>.stride
+        for offset in stride(from: 0, to: MemoryLayout<RecordedEvent>.size, by: 64) { perk_prefetch(event + offset) }
+    }
+
     /// Asks for the memory of event `position`'s fields, to be set (`setFields`): a hint only.
     func prefetchFields(of position: Int) {
         let fields = UnsafeRawPointer(base + position) + Self.fieldsOffset

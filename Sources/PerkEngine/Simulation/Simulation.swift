@@ -230,6 +230,9 @@ public struct Simulation: Sendable {
         member.session.reserveCapacity(forEvents: applied.count)
         tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
         for position in applied {
+            // Decoded a whole partition ago, the events are out of the caches again; the next
+            // member's follow this one's, so the last events ask for the next member's first.
+            events.prefetch(position + 4)
             member.apply(take ? events.take(position) : events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
