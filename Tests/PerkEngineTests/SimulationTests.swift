@@ -79,6 +79,10 @@ final class SimulationTests: XCTestCase {
             "least": .points(ExactNumber(numerator: Int128(Int64.min), denominator: 1)!),
             "most": .points(ExactNumber(numerator: Int128(Int64.max), denominator: 1)!),
             "beyond": .money(ExactNumber(numerator: -(Int128(1) << 64) - 1, denominator: 7)!),
+            // Every other kind of value, and lists of them (a list's items are read out of line).
+            "tags": .list([.text("vip"), .list([.number(ExactNumber(2)), .bool(true)]), .list([]), .date(CivilDate(dayNumber: 19_001)!)]),
+            "span": .duration(months: 2, days: -3), "level": .tier(2), "flag": .bool(false), "origin": .event("e3"),
+            "share": .percent(ExactNumber(5)), "value": .rate(ExactNumber(numerator: 1, denominator: 10)!),
         ]
         let events = (0..<30).map { index in
             InputEvent(id: "e\(index)", date: CivilDate(dayNumber: 19_000 + index)!, member: "M\(index % 4)",

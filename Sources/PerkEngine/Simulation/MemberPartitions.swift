@@ -731,6 +731,10 @@ private struct RecordReader {
         return index == 0 ? string() : names[index - 1]
     }
 
+    /// Inlined where a field is read (a list's items are read out of line): returned from a call,
+    /// the value came back through memory in parts and was copied on whole, and the copy waited
+    /// for the parts to be stored.
+    @inline(__always)
     mutating func value(texts: inout RecentTexts) -> Value {
         let tag = bytes[offset]
         offset += 1
@@ -757,8 +761,13 @@ private struct RecordReader {
         case 9: return .bool(true)
         case 10: return .tier(Int(signed()))
         case 11: return .event(string())
-        default: return .list((0..<unsigned()).map { _ in value(texts: &texts) })
+        default: return list(texts: &texts)
         }
+    }
+
+    @inline(never)
+    private mutating func list(texts: inout RecentTexts) -> Value {
+        .list((0..<unsigned()).map { _ in value(texts: &texts) })
     }
 
     mutating func unsigned() -> UInt64 { varint(UInt64.self) }
