@@ -56,6 +56,44 @@ final class RecentTextsTests: XCTestCase {
     }
 }
 
+/// Short byte strings are the same `ShortBytes` exactly when they are the same bytes.
+final class ShortBytesTests: XCTestCase {
+    /// Every length from 0 to 16 (and 17, which has none), strings that differ in one byte at
+    /// every place, and zero bytes, which a zero-padded word could confuse with a shorter string.
+    func testShortBytesAreEqualExactlyWhenTheBytesAre() {
+        var random = SplitMix64(seed: 14)
+        var strings: [[UInt8]] = (0...17).map { length in (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) } }
+        for length in 1...16 {
+            let base = (0..<length).map { _ in UInt8.random(in: 1...255, using: &random) }
+            strings.append(base)
+            for place in 0..<length {
+                var changed = base
+                changed[place] ^= 1 << UInt8.random(in: 0..<8, using: &random)
+                strings.append(changed)
+            }
+            strings.append(base + [0])
+            strings.append([0] + base)
+        }
+        // Every string of up to seven bytes drawn from 0, 1 and 255: the short lengths, whose
+        // words are put together from overlapping parts, all compared with each other.
+        for length in 1...7 {
+            var all: [[UInt8]] = [[]]
+            for _ in 0..<length { all = all.flatMap { prefix in [0, 1, 255].map { prefix + [$0] } } }
+            let allKeys = all.map { bytes in bytes.withUnsafeBufferPointer { ShortBytes($0)! } }
+            var equalPairs = 0
+            for keyA in allKeys { for keyB in allKeys where keyA == keyB { equalPairs += 1 } }
+            XCTAssertEqual(equalPairs, all.count, "length \(length): only a string and itself are equal")
+        }
+        let keys = strings.map { bytes in bytes.withUnsafeBufferPointer { ShortBytes($0) } }
+        for (a, keyA) in zip(strings, keys) {
+            XCTAssertEqual(keyA == nil, a.count > 16, "\(a)")
+            for (b, keyB) in zip(strings, keys) where keyA != nil && keyB != nil {
+                XCTAssertEqual(keyA == keyB, a == b, "\(a) \(b)")
+            }
+        }
+    }
+}
+
 /// Texts made from bytes read back from a partition's records are the texts the standard
 /// library's `String(decoding:as:)` makes of them, invalid UTF-8 repaired the same way.
 final class StringFromUTF8Tests: XCTestCase {
