@@ -54,7 +54,11 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// The same, from UTF-8 bytes (not generic, so it runs at full speed from other modules),
-    /// with at most `maxPlaces` decimals.
+    /// with at most `maxPlaces` decimals. Inlined where it is used (numbers of more than 18
+    /// digits are read out of line): called from another module, it went through an entry that
+    /// copied the number it returned, and the copy waited for the number's stores (perf: as long
+    /// as reading the number).
+    @inline(__always) @inlinable
     package init?(decimalUTF8 text: UnsafeBufferPointer<UInt8>, maxPlaces: Int = .max) {
         let negative = text.first == UInt8(ascii: "-")
         var index = negative ? 1 : 0
@@ -80,15 +84,20 @@ public struct ExactNumber: Hashable, Comparable, Sendable, CustomStringConvertib
         guard (places ?? 0) <= maxPlaces else { return nil }
         guard digits > 0, digits <= 36, places != 0 else { return nil }
         guard digits <= 18 else {
-            // More digits: their value in 128 bits (the sign and the point skipped).
-            let whole = text.reduce(Int128(0)) { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($1) ? $0 * 10 + Int128($1 - UInt8(ascii: "0")) : $0 }
-            var scale: Int128 = 1
-            for _ in 0..<(places ?? 0) { scale *= 10 }
-            self.init(numerator: negative ? -whole : whole, denominator: scale)
+            guard let wide = Self.wideDecimal(text, negative: negative, places: places ?? 0) else { return nil }
+            self = wide
             return
         }
         // The denominator is 10^places = 2^places × 5^places.
         self.init(small, negative: negative, overTwos: places ?? 0, fives: places ?? 0)
+    }
+
+    /// A checked decimal of 19 to 36 digits: their value in 128 bits (the sign and the point skipped).
+    @usableFromInline static func wideDecimal(_ text: UnsafeBufferPointer<UInt8>, negative: Bool, places: Int) -> ExactNumber? {
+        let whole = text.reduce(Int128(0)) { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($1) ? $0 * 10 + Int128($1 - UInt8(ascii: "0")) : $0 }
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        return ExactNumber(numerator: negative ? -whole : whole, denominator: scale)
     }
 
     /// `magnitude / (2^twos × 5^fives)`, negated when `negative`, in lowest terms. With no other
