@@ -45,6 +45,13 @@ final class ReplayEvents: @unchecked Sendable {
         for offset in stride(from: 0, to: MemoryLayout<RecordedEvent>.size, by: 64) { perk_prefetch(event + offset) }
     }
 
+    /// Asks for the memory of event `position`'s date: a hint only.
+    func prefetchDate(of position: Int) {
+        perk_prefetch(UnsafeRawPointer(base + position) + Self.dateOffset)
+    }
+
+    private static let dateOffset = MemoryLayout<RecordedEvent>.offset(of: \.date)!
+
     /// Asks for the memory of event `position`'s fields, to be set (`setFields`): a hint only.
     func prefetchFields(of position: Int) {
         let fields = UnsafeRawPointer(base + position) + Self.fieldsOffset
