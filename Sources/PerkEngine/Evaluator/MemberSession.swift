@@ -131,22 +131,24 @@ public struct MemberSession {
         execution.frame.eventRecordedAt = execution.recordedAt
         do {
             if entitlements { execution.outcome.entitlements = try policy.effects.entitlements(&execution.frame) }
-            for rule in plan.rules {
-                execution.rule = rule.name
+            // Each rule read where the plan keeps it, not bound to a name: bound, the rule and
+            // each closure called were retained and released again (atomically) for every event.
+            for index in plan.rules.indices {
+                execution.rule = plan.rules[index].name
                 execution.frame.seen = trace ? [] : nil
-                let fired = try rule.condition(&execution.frame)
+                let fired = try plan.rules[index].condition(&execution.frame)
                 if fired {
-                    if let penalty = rule.penalty {
+                    if let penalty = plan.rules[index].penalty {
                         guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
                             throw EvaluationError("a penalty's count")
                         }
                         execution.frame.seen?.append("count = \(n)")
                         try penalty.step(for: n)?(&execution)
                     } else {
-                        try rule.body(&execution)
+                        try plan.rules[index].body(&execution)
                     }
                 }
-                if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
+                if trace { execution.outcome.trace.append(RuleTrace(rule: plan.rules[index].name, fired: fired, seen: execution.frame.seen ?? [])) }
             }
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
