@@ -186,11 +186,11 @@ public struct Simulation: Sendable {
             // One session a policy, started over for each member in the storage of the last (and
             // changed where it is kept: moved in and out, it was copied whole each time).
             var sessions: [MemberReplay?] = policies.map { _ in nil }
-            for (place, member) in zip(chunks[chunk], members[chunks[chunk]]) {
+            for (ordinal, member) in zip(chunks[chunk], members[chunks[chunk]]) {
                 // The next member's events' dates asked for now: the first look at a member's
                 // events (which of them come before the as-of day) read each from memory.
-                if place + 1 < chunks[chunk].upperBound {
-                    for position in grouped.positions[grouped.ranges[members[place + 1]]] { events.prefetchDate(of: position) }
+                if ordinal + 1 < chunks[chunk].upperBound {
+                    for position in grouped.positions[grouped.ranges[members[ordinal + 1]]] { events.prefetchDate(of: position) }
                 }
                 let positions = grouped.positions[grouped.ranges[member]]
                 let applied = positions.prefix { events[$0].date < asOf }
