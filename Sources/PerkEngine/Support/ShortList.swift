@@ -2,6 +2,8 @@
 /// `let` values and the changes a refusal would undo are usually one or two: arrays for them were
 /// allocated and freed for every event applied. The four are separate properties rather than an
 /// `InlineArray`: reading one element of an `InlineArray` held in a struct copied all four.
+/// Appending and setting are inlined where they are used: an element (a change to undo, with its
+/// numbers) was passed to them through memory and copied on from there.
 struct ShortList<Element> {
     private var first: Element?
     private var second: Element?
@@ -33,6 +35,7 @@ struct ShortList<Element> {
     }
 
     /// Sets element `index`, appending `filler` up to it when the list is shorter.
+    @inline(__always)
     mutating func set(_ index: Int, to element: Element, filler: Element) {
         if index < count {
             self[index] = element
@@ -42,6 +45,7 @@ struct ShortList<Element> {
         append(element)
     }
 
+    @inline(__always)
     mutating func append(_ element: Element) {
         switch count {
         case 0: first = element
