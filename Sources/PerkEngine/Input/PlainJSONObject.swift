@@ -31,15 +31,6 @@ package enum PlainJSONObject {
         return scanner.object(into: &members)
     }
 
-    /// The text of a value's cell (nil for `null`).
-    package static func text(of value: Value, in line: UnsafeBufferPointer<UInt8>) -> String? {
-        switch value {
-        case .bytes(let range): String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
-        case .rewritten(let bytes): String(decoding: bytes, as: UTF8.self)
-        case .null: nil
-        }
-    }
-
     private struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
