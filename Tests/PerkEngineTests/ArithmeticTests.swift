@@ -105,4 +105,39 @@ final class ArithmeticTests: XCTestCase {
         let outcome = policy.apply(purchase(["amount": .money(ExactNumber(250))]), to: &member).last!
         XCTAssertEqual(outcome.earned.map(\.points), [ExactNumber(25)])
     }
+
+    /// `if … then … else if …` over one amount compared with constants (a tier ladder) gives the
+    /// first branch whose test holds, whatever the comparison, parentheses, or an `else` that is
+    /// computed; a ladder whose tests change operand midway gives the same.
+    func testALadderOfComparisonsGivesTheFirstBranchWhoseTestHolds() throws {
+        let source = """
+            currency CNY
+            event purchase { amount: money, bonus: number }
+            rule ladder on purchase {
+              let m = if amount >= 100 CNY then 4 else if (amount > 50 CNY) then 3 else (if amount == 20 CNY then 2 else if amount < 5 CNY then 10 else if amount <= 7 CNY then 7 else if amount != 9 CNY then 1 else floor(amount / 1 CNY))
+              let n = if amount >= 100 CNY then 4 else if bonus > 0 then bonus else 1
+              earn floor(amount * m * 1 point per 1 CNY)
+              earn floor(amount * n * 1 point per 1 CNY)
+            }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        func earned(_ amount: ExactNumber, bonus: Int = 0) -> [ExactNumber] {
+            var member = policy.newMember(id: "M")
+            let outcome = policy.apply(purchase(["amount": .money(amount), "bonus": .number(ExactNumber(bonus))]), to: &member).last!
+            XCTAssertNil(outcome.rejection)
+            return outcome.earned.map(\.points)
+        }
+        // m: ≥ 100 → 4; > 50 → 3; = 20 → 2; < 5 → 10; ≤ 7 → 7; ≠ 9 → 1; 9 → floor(9) = 9.
+        // n: ≥ 100 → 4; bonus > 0 → bonus; else 1.
+        XCTAssertEqual(earned(ExactNumber(100)), [ExactNumber(400), ExactNumber(400)], "the bound itself, for >=")
+        XCTAssertEqual(earned(ExactNumber(numerator: 20_001, denominator: 200)!), [ExactNumber(400), ExactNumber(400)], "100.005 CNY: 400.02 → 400")
+        XCTAssertEqual(earned(ExactNumber(50), bonus: 2), [ExactNumber(50), ExactNumber(100)], "50 is not > 50")
+        XCTAssertEqual(earned(ExactNumber(numerator: 5_001, denominator: 100)!), [ExactNumber(150), ExactNumber(50)], "50.01 CNY: 150.03 → 150")
+        XCTAssertEqual(earned(ExactNumber(20)), [ExactNumber(40), ExactNumber(20)])
+        XCTAssertEqual(earned(ExactNumber(3)), [ExactNumber(30), ExactNumber(3)])
+        XCTAssertEqual(earned(ExactNumber(5)), [ExactNumber(35), ExactNumber(5)], "5 is not < 5, but <= 7")
+        XCTAssertEqual(earned(ExactNumber(7)), [ExactNumber(49), ExactNumber(7)])
+        XCTAssertEqual(earned(ExactNumber(8)), [ExactNumber(8), ExactNumber(8)])
+        XCTAssertEqual(earned(ExactNumber(9)), [ExactNumber(81), ExactNumber(9)], "the computed else")
+    }
 }

@@ -33,6 +33,35 @@ final class TextTests: XCTestCase {
         XCTAssertEqual(earned("Kelvi"), ExactNumber(100))
         XCTAssertEqual(earned(""), .zero, "the empty text is listed")
     }
+
+    /// The same holds for a measure's filter, which reads each purchase where it is kept: each
+    /// purchase below spends a different power of two, so the sum says which were counted.
+    func testAMeasureCountsATextInAListWhateverItsUnicodeForm() throws {
+        let source = """
+            currency CNY
+            param listed = ["café", "K", "\u{212A}elvin", ""]
+            event purchase { amount: money, category: text }
+            event check
+            measure listed_spend = sum(amount of purchase where category in listed, last 12 months)
+            rule points on check {
+              earn floor(listed_spend * 1 point per 1 CNY)
+            }
+            """
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: source)).get()
+        var member = policy.newMember(id: "M")
+        let categories = ["cafe\u{301}", "caf\u{E9}", "\u{212A}", "cafe", "k", "Kelvin", "Kelvi", ""]
+        for (index, category) in categories.enumerated() {
+            let event = InputEvent(id: "p\(index)", date: CivilDate(iso: "2024-01-01")!, member: "M", type: "purchase",
+                                   fields: ["amount": .money(ExactNumber(1 << index)), "category": .text(category)],
+                                   location: InputLocation(file: "t", line: index + 1))
+            XCTAssertNil(policy.apply(event, to: &member).last!.rejection)
+        }
+        let check = InputEvent(id: "c", date: CivilDate(iso: "2024-01-02")!, member: "M", type: "check", fields: [:],
+                               location: InputLocation(file: "t", line: 9))
+        _ = policy.apply(check, to: &member)
+        // Listed: café twice (1, 2), K (4), Kelvin (32), the empty text (128); not cafe, k, Kelvi.
+        XCTAssertEqual(member.totals.earned, ExactNumber(1 + 2 + 4 + 32 + 128))
+    }
 }
 
 /// Texts given again from bytes are the texts the bytes make, whatever was made before.

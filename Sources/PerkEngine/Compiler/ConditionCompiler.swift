@@ -106,6 +106,7 @@ extension ExpressionCompiler {
             // Texts compared as strings: comparing values compares their cases first.
             let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
             if texts.count == items.count {
+                if let field = try compileFieldMembership(item, texts, negated: negated, in: scope) { return field }
                 let itemText = try compileText(item, in: scope)
                 return { frame in
                     guard let text = try itemText(&frame) else { return negated }
@@ -120,6 +121,36 @@ extension ExpressionCompiler {
             let needle = try itemValue(&frame)
             guard case .list(let items) = try listValue(&frame) else { throw EvaluationError("`in` needs a list") }
             return items.contains(needle) != negated
+        }
+    }
+
+    /// `item in texts` (or `not in`) when `item` names a field of the event applied or
+    /// aggregated: the field is compared where it is kept (copied out through `compileText`, a
+    /// third of a W2 event's filter was the copy). Nil for any other item.
+    private func compileFieldMembership(_ item: Expr, _ texts: [String], negated: Bool, in scope: Scope) throws -> EvaluateCondition? {
+        guard case .name(let name) = item.kind else { return nil }
+        // A missing field, or one of another kind, is read as a value, as `compileText` does.
+        let itemText = try compileText(item, in: scope)
+        @Sendable func readOut(_ frame: inout Frame) throws -> Bool {
+            guard let text = try itemText(&frame) else { return negated }
+            return texts.contains(text) != negated
+        }
+        switch resolve(name, in: scope) {
+        case .ruleEvent?:
+            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in
+                if let found = frame.eventText(name, usuallyAt: position, isAmong: texts) { return found != negated }
+                return try readOut(&frame)
+            }
+        case .aggregatedEvent?:
+            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+            return { frame in
+                if let (type, index) = frame.aggregated,
+                   let found = frame.member.histories[type][index].fields.text(of: name, usuallyAt: position, isAmong: texts) { return found != negated }
+                return try readOut(&frame)
+            }
+        default:
+            return nil
         }
     }
 

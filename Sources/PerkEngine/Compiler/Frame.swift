@@ -45,6 +45,13 @@ extension Frame {
         return event?.fields.text(of: name, usuallyAt: position)
     }
 
+    /// Whether the event being applied's field `name` is a text among `texts`, read in place.
+    @inline(__always)
+    mutating func eventText(_ name: String, usuallyAt position: Int?, isAmong texts: [String]) -> Bool? {
+        if let (type, index) = eventRecordedAt { return member.histories[type][index].fields.text(of: name, usuallyAt: position, isAmong: texts) }
+        return event?.fields.text(of: name, usuallyAt: position, isAmong: texts)
+    }
+
     /// The id of the event being applied.
     mutating func eventID() -> String? {
         if let (type, index) = eventRecordedAt { return member.histories[type][index].id }

@@ -75,6 +75,16 @@ public struct EventFields: Hashable, Sendable, Sequence, ExpressibleByDictionary
         return nil
     }
 
+    /// Whether the field `name` is a text among `texts`, read in place; nil when the event has
+    /// no such field or it is not a text.
+    @inline(__always)
+    func text(of name: String, usuallyAt position: Int?, isAmong texts: [String]) -> Bool? {
+        func test(_ index: Int) -> Bool? { if case .text(let text) = fields[index].value { texts.contains(text) } else { nil } }
+        if let index = index(name, usuallyAt: position) { return test(index) }
+        for index in fields.indices where fields[index].name == name { return test(index) }
+        return nil
+    }
+
     /// The index of field `name` when it is the `position`th field.
     @inline(__always)
     private func index(_ name: String, usuallyAt position: Int?) -> Int? {
