@@ -280,6 +280,31 @@ final class PropertyTests: XCTestCase {
         XCTAssertGreaterThan(refusals, 30, "the streams refuse events")
     }
 
+    /// A lot earned on any day of month M expires at the end of month M + 24 (REFERENCE-POLICY.md),
+    /// worked out with Foundation's Gregorian calendar: for 150 months in a row (more than a
+    /// session remembers expiry days for, so months that share a place in its memory follow one
+    /// another), leap-year Februaries among them, each purchase on a random day of its month.
+    func testEveryLotExpiresAtTheEndOfItsMonthPlus24WhateverTheMonth() {
+        let policy = WorkedExampleTests.policy
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var random = SplitMix64(seed: 24)
+        var session = MemberSession(policy.newMember(id: "P"), under: policy)
+        for index in 0..<150 {
+            let (year, month) = (2001 + index / 12, index % 12 + 1)
+            let days = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!)!.count
+            let date = CivilDate(year: year, month: month, day: Int.random(in: 1...days, using: &random))!
+            var outcomes: [Outcome] = []
+            session.apply(InputEvent(id: "e\(index)", date: date, member: "P", type: "purchase",
+                                     fields: ["amount": .money(ExactNumber(100)), "category": .text("room")],
+                                     location: InputLocation(file: "t", line: index + 1)), into: &outcomes)
+            let firstOfNext = calendar.date(byAdding: .month, value: 25, to: calendar.date(from: DateComponents(year: year, month: month))!)!
+            let end = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: -1, to: firstOfNext)!)
+            let lot = session.member.lots.first { $0.earnedOn == date }
+            XCTAssertEqual(lot?.expiresOn, CivilDate(year: end.year!, month: end.month!, day: end.day!), "earned on \(date)")
+        }
+    }
+
     /// A simulation replays member after member in one session, started over for each in the
     /// storage the last one's lots and history had: every member ends as their own events applied
     /// to a new member end them — members with many events (refunds, redemptions, violations

@@ -15,6 +15,8 @@ struct Execution {
     var recordedAt: (type: Int, index: Int)?
     /// What this event changed that a refusal must undo, in the order changed.
     var journal = ShortList<Undo>()
+    /// The expiry days of lots earned so far, by month.
+    var expiries = ExpiryMemo()
 
     /// A change an event made to the member's lots, history or benefit uses. Plain values only
     /// (a benefit by its index, not its name), so journalling one copies no reference.

@@ -53,8 +53,9 @@ final class WindowTerm: Sendable {
 /// recording an event allocates nothing for it. No terms (`count` 0): not available, a term could not be computed.
 struct RunningTotals: Hashable, Sendable {
     private var first = (before: RunningSum.zero, total: RunningSum.zero)
-    /// Before and total of the second term on, in pairs.
-    private var more: [RunningSum] = []
+    /// Before and total of the second term on, in pairs; nil without a second term (so that
+    /// replacing an event's totals frees no array).
+    private var more: [RunningSum]?
     private(set) var count = 0
     /// Bit `k` set: the event passed term `k`'s filter (of the first 64 terms).
     private var passedFilters: UInt64 = 0
@@ -63,12 +64,12 @@ struct RunningTotals: Hashable, Sendable {
     func passed(_ k: Int) -> Bool? { k < count && k < 64 ? passedFilters & (1 << k) != 0 : nil }
 
     /// The running total of term `k` before the event.
-    @inline(__always) func before(_ k: Int) -> RunningSum { k == 0 ? first.before : more[2 * (k - 1)] }
+    @inline(__always) func before(_ k: Int) -> RunningSum { k == 0 ? first.before : more![2 * (k - 1)] }
     /// The running total of term `k` through the event.
-    @inline(__always) func total(_ k: Int) -> RunningSum { k == 0 ? first.total : more[2 * (k - 1) + 1] }
+    @inline(__always) func total(_ k: Int) -> RunningSum { k == 0 ? first.total : more![2 * (k - 1) + 1] }
 
     mutating func append(before: RunningSum, total: RunningSum, passed: Bool) {
-        if count == 0 { first = (before, total) } else { more += [before, total] }
+        if count == 0 { first = (before, total) } else { more = (more ?? []) + [before, total] }
         if passed, count < 64 { passedFilters |= 1 << count }
         count += 1
     }
@@ -95,18 +96,24 @@ struct RunningSum: Hashable, Sendable {
     private var numerator: Int64
     /// Positive.
     private var denominator: Int64
-    /// The denominator as 2^twos × 5^fives, when it is (as decimals' are): a difference is then
-    /// put in lowest terms by cancelling twos and fives, without seeking a common divisor.
-    private var decimal: (twos: Int, fives: Int)?
+    /// The denominator as 2^twos × 5^fives, when it is (as decimals' are; twos −1 when it is
+    /// not): a difference is then put in lowest terms by cancelling twos and fives, without
+    /// seeking a common divisor. (In bytes: a total is kept twice for every event recorded.)
+    private var twos: Int8
+    private var fives: Int8
 
-    static var zero: RunningSum { RunningSum(numerator: 0, denominator: 1) }
+    static var zero: RunningSum { RunningSum(numerator: 0, denominator: 1, twos: 0, fives: 0) }
+
+    private init(numerator: Int64, denominator: Int64, twos: Int8, fives: Int8) {
+        (self.numerator, self.denominator, self.twos, self.fives) = (numerator, denominator, twos, fives)
+    }
 
     private init(numerator: Int64, denominator: Int64) {
         self.numerator = numerator
         self.denominator = denominator
-        var rest = denominator >> denominator.trailingZeroBitCount, fives = 0
+        var rest = denominator >> denominator.trailingZeroBitCount, fives: Int8 = 0
         while rest % 5 == 0 { (rest, fives) = (rest / 5, fives + 1) }
-        decimal = rest == 1 ? (denominator.trailingZeroBitCount, fives) : nil
+        (twos, self.fives) = rest == 1 ? (Int8(denominator.trailingZeroBitCount), fives) : (-1, 0)
     }
 
     /// The total as an exact number.
@@ -146,8 +153,8 @@ struct RunningSum: Hashable, Sendable {
 
     /// `numerator / sum.denominator` in lowest terms.
     private static func reduced(_ numerator: Int64, over sum: RunningSum) -> ExactNumber {
-        guard let (twos, fives) = sum.decimal else { return ExactNumber(numerator: Int128(numerator), denominator: Int128(sum.denominator))! }
-        return ExactNumber(numerator.magnitude, negative: numerator < 0, overTwos: twos, fives: fives)
+        guard sum.twos >= 0 else { return ExactNumber(numerator: Int128(numerator), denominator: Int128(sum.denominator))! }
+        return ExactNumber(numerator.magnitude, negative: numerator < 0, overTwos: Int(sum.twos), fives: Int(sum.fives))
     }
 
     /// Equal when they are the same number, whatever their denominators.

@@ -28,6 +28,9 @@ final class Effects: Sendable {
     let lifetime: Value?
     let alignToEndOf: Period?
     let noticeLead: Value?
+    /// The months a lot lives when it lives to the end of a month (`24 months after earning, at
+    /// end of month`): its expiry day then depends only on the month it was earned in.
+    private let monthsToMonthEnd: Int?
     let benefits: [Benefit]
     /// The entitlements in force in each standing (`Frame.standing`), when every benefit reads
     /// nothing but the standing and constants.
@@ -47,6 +50,7 @@ final class Effects: Sendable {
         self.lifetime = lifetime
         self.alignToEndOf = alignToEndOf
         self.noticeLead = noticeLead
+        if case .duration(let months, 0)? = lifetime, alignToEndOf == .month { monthsToMonthEnd = months } else { monthsToMonthEnd = nil }
         self.benefits = benefits
         self.entitlementsByStanding = entitlementsByStanding
         self.windowTerms = windowTerms
@@ -79,6 +83,13 @@ final class Effects: Sendable {
         }
     }
 
+    /// `expiryDate(earnedOn:)`, from `memo` when it depends only on the month earned in.
+    @inline(__always)
+    func expiryDate(earnedOn date: CivilDate, memo: inout ExpiryMemo) -> CivilDate? {
+        guard let months = monthsToMonthEnd else { return expiryDate(earnedOn: date) }
+        return memo.expiry(earnedIn: date) { $0.endOfMonth(addingMonths: months) }
+    }
+
     /// The day the expiry notice of a lot earned on `earnedOn` and expiring on `expiry` is due.
     func noticeDate(earnedOn: CivilDate, expiry: CivilDate?) -> CivilDate? {
         guard let expiry, case .duration(let months, let days)? = noticeLead,
@@ -91,7 +102,7 @@ final class Effects: Sendable {
         guard !points.isZero, let source = execution.frame.eventID() else { return }
         execution.outcome.earn(points, by: execution.rule)
         let today = execution.frame.today
-        let expiry = expiryDate(earnedOn: today)
+        let expiry = expiryDate(earnedOn: today, memo: &execution.expiries)
         // Lots stay in earning order (an event older than the newest lot goes before it).
         let lot = Lot(earnedOn: today, expiresOn: expiry, noticeOn: noticeDate(earnedOn: today, expiry: expiry),
                       amount: points, remaining: points, source: source)
@@ -230,5 +241,25 @@ final class Effects: Sendable {
         case .month: return a.year == b.year && a.month == b.month
         case .year: return a.year == b.year
         }
+    }
+}
+
+/// Lots' expiry days by the month they were earned in, kept by a member session for a policy
+/// whose lots live to the end of a month: the day found with calendar arithmetic was a tenth of
+/// the instructions of earning by a W2 purchase, and a session's lots are earned in a few dozen
+/// months.
+struct ExpiryMemo {
+    /// By month (its ordinal modulo their count): the month and its lots' expiry day.
+    private var slots = [(month: Int, expiry: CivilDate?)](repeating: (-1, nil), count: 64)
+
+    /// The expiry day of a lot earned on `date`, computed by `compute` the first time its month is asked for.
+    @inline(__always)
+    mutating func expiry(earnedIn date: CivilDate, _ compute: (CivilDate) -> CivilDate?) -> CivilDate? {
+        let month = date.year * 12 + date.month - 1
+        let slot = month & (slots.count - 1)
+        if slots[slot].month == month { return slots[slot].expiry }
+        let expiry = compute(date)
+        slots[slot] = (month, expiry)
+        return expiry
     }
 }

@@ -113,7 +113,7 @@ public struct MemberSession {
         execution.frame.seen = trace ? [] : nil
         // The kind made where it is kept: made first and copied, the copy of its two texts was
         // destroyed through their tuple's metadata.
-        execution.outcome = Outcome(kind: .event(id: event.id, type: event.type), date: date)
+        execution.outcome.restart(kind: .event(id: event.id, type: event.type), date: date)
         execution.rule = ""
         execution.journal.removeAll()
         // A recorded event is moved into the history and read there; copying it into the

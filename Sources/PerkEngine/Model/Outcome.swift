@@ -9,8 +9,8 @@ public struct Outcome: Sendable {
         case scheduled
     }
 
-    public let kind: Kind
-    public let date: CivilDate
+    public private(set) var kind: Kind
+    public private(set) var date: CivilDate
     /// Points earned, by the rule that earned them.
     public var earned: [(rule: String, points: ExactNumber)] {
         get { (firstEarned.map { [$0] } ?? []) + moreEarned }
@@ -32,6 +32,19 @@ public struct Outcome: Sendable {
     public init(kind: Kind, date: CivilDate) {
         self.kind = kind
         self.date = date
+    }
+
+    /// Makes this a blank outcome of `kind` on `date`, as `init(kind:date:)` does, keeping the
+    /// storage it has: replaced whole for every event applied, an outcome's empty arrays were
+    /// released one by one.
+    @inline(__always)
+    mutating func restart(kind: Kind, date: CivilDate) {
+        self.kind = kind
+        self.date = date
+        firstEarned = nil
+        if !moreEarned.isEmpty { moreEarned = [] }
+        if !entitlements.isEmpty { entitlements = [] }
+        if details != nil { details = nil }
     }
 
     /// Set when the event was refused: nothing it would have done was kept.
