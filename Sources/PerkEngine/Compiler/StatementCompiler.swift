@@ -39,7 +39,15 @@ struct Execution {
                                      refunded: frame.member.histories[type][index].refunded))
         }
         change(&frame.member.histories[type][index])
-        effects.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame)
+        Unmanaged.passUnretained(effects)._withUnsafeGuaranteedRef { $0.refreshWindowSums(ofType: type, from: index, changed: property, in: &frame) }
+    }
+
+    /// Calls `body` with the policy's effects and this execution. The effects are taken
+    /// unretained: the compiled policy keeps them while any session of it runs. (Read from the
+    /// execution that the call changes, they were retained and released around every call.)
+    @inline(__always)
+    mutating func withEffects<Result>(_ body: (Effects, inout Execution) throws -> Result) rethrows -> Result {
+        try Unmanaged.passUnretained(effects)._withUnsafeGuaranteedRef { try body($0, &self) }
     }
 }
 
@@ -121,7 +129,7 @@ extension ExpressionCompiler {
             }
         case .earn(let amount):
             let earned = try compilePoints(amount, "earn", in: scope)
-            return { execution in try execution.effects.earn(try earned(&execution.frame), in: &execution) }
+            return { execution in try execution.withEffects { try $0.earn(try earned(&$1.frame), in: &$1) } }
         case .redeem(let amount):
             let compiled = try compilePoints(amount, "redeem", in: scope)
             return { execution in
@@ -129,7 +137,7 @@ extension ExpressionCompiler {
                 guard wanted <= execution.frame.member.balance else {
                     throw EvaluationError("redeem \(wanted) points, more than the balance of \(execution.frame.member.balance)")
                 }
-                let taken = execution.effects.take(wanted, from: nil, in: &execution)
+                let taken = execution.withEffects { $0.take(wanted, from: nil, in: &$1) }
                 execution.outcome.redeemed = execution.outcome.redeemed.adding(taken)!
                 execution.frame.member.totals.redeemed = execution.frame.member.totals.redeemed.adding(taken)!
             }
@@ -137,7 +145,7 @@ extension ExpressionCompiler {
             let compiled = try compilePoints(amount, "deduct", in: scope)
             return { execution in
                 let wanted = try compiled(&execution.frame)
-                let taken = execution.effects.take(wanted, from: nil, in: &execution)
+                let taken = execution.withEffects { $0.take(wanted, from: nil, in: &$1) }
                 execution.outcome.deducted = execution.outcome.deducted.adding(taken)!
                 execution.frame.member.totals.deducted = execution.frame.member.totals.deducted.adding(taken)!
             }
@@ -148,7 +156,7 @@ extension ExpressionCompiler {
                 let wanted = try compiled(&execution.frame)
                 var first: String?
                 if let origin, case .event(let id) = try origin(&execution.frame) { first = id }
-                let taken = execution.effects.take(wanted, from: first, in: &execution)
+                let taken = execution.withEffects { $0.take(wanted, from: first, in: &$1) }
                 let missing = wanted.subtracting(taken)!
                 execution.outcome.clawedBack = execution.outcome.clawedBack.adding(taken)!
                 execution.outcome.unrecovered = execution.outcome.unrecovered.adding(missing)!
@@ -158,12 +166,12 @@ extension ExpressionCompiler {
         case .forfeit:
             return { execution in
                 let balance = execution.frame.member.balance
-                _ = execution.effects.take(balance, from: nil, in: &execution)
+                _ = execution.withEffects { $0.take(balance, from: nil, in: &$1) }
                 execution.outcome.forfeited = execution.outcome.forfeited.adding(balance)!
                 execution.frame.member.totals.forfeited = execution.frame.member.totals.forfeited.adding(balance)!
             }
         case .cancel:
-            return { execution in execution.effects.setStatus(.cancelled, reason: execution.rule, in: &execution) }
+            return { execution in execution.withEffects { $0.setStatus(.cancelled, reason: $1.rule, in: &$1) } }
         case .freeze(let length):
             let compiled = try compile(length, in: scope)
             return { execution in
@@ -172,7 +180,7 @@ extension ExpressionCompiler {
                 switch execution.frame.member.status {
                 case .cancelled: return
                 case .frozen(let current) where current >= until: return
-                default: execution.effects.setStatus(.frozen(until: until), reason: execution.rule, in: &execution)
+                default: execution.withEffects { $0.setStatus(.frozen(until: until), reason: $1.rule, in: &$1) }
                 }
             }
         case .warn(let message):
@@ -190,12 +198,12 @@ extension ExpressionCompiler {
             let compiled = try compile(benefit, in: scope)
             return { execution in
                 guard case .text(let name) = try compiled(&execution.frame) else { throw EvaluationError("`use` needs a benefit's name") }
-                try execution.effects.use(name, in: &execution)
+                try execution.withEffects { try $0.use(name, in: &$1) }
             }
         case .upgrade:
-            return { execution in try execution.effects.upgrade(in: &execution) }
+            return { execution in try execution.withEffects { try $0.upgrade(in: &$1) } }
         case .downgrade:
-            return { execution in try execution.effects.downgrade(in: &execution) }
+            return { execution in try execution.withEffects { try $0.downgrade(in: &$1) } }
         case .reverse(let amount, let original):
             let compiledAmount = try compile(amount, in: scope), compiledOriginal = try compile(original, in: scope)
             return { execution in

@@ -40,11 +40,22 @@ final class WindowTerm: Sendable {
         var sums = RunningTotals()
         for k in terms.indices {
             let before = index > 0 ? frame.member.histories[type][index - 1].windowSums.total(k) : .zero
-            guard let (own, passed) = try? terms[k].contribution(in: &frame), let total = before.adding(own) else { return RunningTotals() }
+            // The term unretained: the policy keeps it (retained, it was retained and released
+            // again for every event recorded).
+            guard let (own, passed) = try? terms.withUnretained(k, { try $0.contribution(in: &frame) }), let total = before.adding(own) else { return RunningTotals() }
             sums.append(before: before, total: total, passed: passed)
         }
         return sums
     }
+}
+
+/// The running-total terms of one event type. A class, so that it is passed on unretained
+/// (`withUnretained`): an array of terms passed from the policy was retained and released again
+/// for every event recorded.
+final class WindowTerms: Sendable {
+    let all: [WindowTerm]
+
+    init(_ all: [WindowTerm]) { self.all = all }
 }
 
 /// For each running-total term of an event's type (`Effects.windowTerms`), the running totals

@@ -29,10 +29,11 @@ public final class CompiledPolicy: Sendable {
 
     /// What applying an event of type `type` involves. A policy declares a handful of types, and
     /// comparing a type's name with each is cheaper than hashing it (which a dictionary would, for
-    /// every event).
-    func plan(for type: String) -> EventPlan {
-        for entry in plans where entry.type == type { return entry.plan }
-        return planForUndeclaredType
+    /// every event). Unretained: the policy keeps its plans (returned retained, the plan was
+    /// retained and released for every event applied).
+    func plan(for type: String) -> Unmanaged<EventPlan> {
+        for index in plans.indices where plans[index].type == type { return Unmanaged.passUnretained(plans[index].plan) }
+        return Unmanaged.passUnretained(planForUndeclaredType)
     }
 
     /// What applying an event of one type involves. A class: taking an event's plan retains one
@@ -157,7 +158,7 @@ public final class CompiledPolicy: Sendable {
             benefits: benefits,
             entitlementsByStanding: Self.entitlementsByStanding(checked, benefits, compiler),
             // Every aggregate is compiled by now: the registry holds all running-total terms.
-            windowTerms: checked.eventTypes.indices.map { compiler.windowTerms.terms[$0] ?? [] })
+            windowTerms: checked.eventTypes.indices.map { WindowTerms(compiler.windowTerms.terms[$0] ?? []) })
         var references: [String: [(field: String, type: String)]] = [:]
         for type in checked.eventTypes {
             for (field, fieldType) in type.fields {

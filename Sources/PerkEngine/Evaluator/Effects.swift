@@ -36,12 +36,13 @@ final class Effects: Sendable {
     /// nothing but the standing and constants.
     let entitlementsByStanding: [[(benefit: String, value: Value?)]]?
     /// The running-total terms of each event type's aggregates, by type index.
-    let windowTerms: [[WindowTerm]]
-    /// The recorded properties (`earned`, `refunded`) some term of each type reads, by type index.
-    private let propertiesRead: [[EventProperty]]
+    let windowTerms: [WindowTerms]
+    /// The recorded properties (`earned`, `refunded`) some term of each type reads, by type
+    /// index, as bits (`EventProperty.bit`): arrays of them were retained to be searched.
+    private let propertiesRead: [UInt8]
 
     init(tierNames: [String], thresholds: [ExactNumber?], measure: CompiledAmount?, measureUnit: PerkType?, hold: Value?, lifetime: Value?, alignToEndOf: Period?,
-         noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [[WindowTerm]]) {
+         noticeLead: Value?, benefits: [Benefit], entitlementsByStanding: [[(benefit: String, value: Value?)]]?, windowTerms: [WindowTerms]) {
         self.tierNames = tierNames
         self.thresholds = thresholds
         self.measure = measure
@@ -54,7 +55,7 @@ final class Effects: Sendable {
         self.benefits = benefits
         self.entitlementsByStanding = entitlementsByStanding
         self.windowTerms = windowTerms
-        propertiesRead = windowTerms.map { terms in EventProperty.allCases.filter { property in terms.contains { $0.properties.contains(property) } } }
+        propertiesRead = windowTerms.map { terms in terms.all.reduce(0) { bits, term in term.properties.reduce(bits) { $0 | $1.bit } } }
     }
 
     // MARK: History
@@ -62,9 +63,9 @@ final class Effects: Sendable {
     /// Recomputes running totals of the frame member's recorded events of `type` from `start` on
     /// (only if a term reads `changed`, when given).
     func refreshWindowSums(ofType type: Int, from start: Int, changed: EventProperty? = nil, in frame: inout Frame) {
-        guard type < windowTerms.count, !windowTerms[type].isEmpty else { return }
-        if let changed, !propertiesRead[type].contains(changed) { return }
-        frame.refreshWindowSums(ofType: type, from: start, terms: windowTerms[type])
+        guard type < windowTerms.count else { return }
+        if let changed, propertiesRead[type] & changed.bit == 0 { return }
+        windowTerms.withUnretained(type) { frame.refreshWindowSums(ofType: type, from: start, terms: $0.all) }
     }
 
     // MARK: Lots
@@ -261,5 +262,16 @@ struct ExpiryMemo {
         let expiry = compute(date)
         slots[slot] = (month, expiry)
         return expiry
+    }
+}
+
+extension EventProperty {
+    /// The property as one bit of a set of them.
+    fileprivate var bit: UInt8 {
+        switch self {
+        case .earned: 1
+        case .refunded: 2
+        case .date: 4
+        }
     }
 }

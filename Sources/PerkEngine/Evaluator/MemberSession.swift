@@ -19,6 +19,11 @@ public struct MemberSession {
                               effects: policy.effects)
     }
 
+    /// The policy, for a call that changes the session: taken unretained, since the session
+    /// keeps it. (Read from the session the call changes, it was retained and released around
+    /// every event applied — atomic operations.)
+    private var unretainedPolicy: Unmanaged<CompiledPolicy> { Unmanaged.passUnretained(policy) }
+
     /// The member's state now (read in place; passed on whole, it is copied).
     public var member: MemberState {
         _read { yield execution.frame.member }
@@ -97,11 +102,12 @@ public struct MemberSession {
     mutating func applyKeepingOutcome(recorded event: consuming RecordedEvent, trace: Bool = false, entitlements: Bool = true,
                                       directory: EventDirectory? = nil, scheduled outcomes: inout [Outcome]) {
         let date = event.date
-        policy.advance(&execution.frame.member, to: date, into: &outcomes)
-        let plan = policy.plan(for: event.type)
+        unretainedPolicy._withUnsafeGuaranteedRef { $0.advance(&execution.frame.member, to: date, into: &outcomes) }
+        let plan = unretainedPolicy._withUnsafeGuaranteedRef { $0.plan(for: event.type) }
+        let (recordedAs, refersToOthers) = plan._withUnsafeGuaranteedRef { ($0.recordedAs, !$0.references.isEmpty) }
         // Only an event that refers to others is looked at.
-        if !plan.references.isEmpty,
-           let rejection = policy.unresolvedReference(event.fields, plan.references, member: execution.frame.member, directory: directory) {
+        if refersToOthers,
+           let rejection = policy.unresolvedReference(event.fields, plan.takeUnretainedValue().references, member: execution.frame.member, directory: directory) {
             execution.outcome = Outcome(kind: .event(id: event.id, type: event.type), date: date)
             execution.outcome.rejection = rejection
             return
@@ -119,37 +125,41 @@ public struct MemberSession {
         // A recorded event is moved into the history and read there; copying it into the
         // history as well as keeping it in the frame copied and freed it once more per event.
         let applied = consume event
-        if let type = plan.recordedAs {
+        if let type = recordedAs {
             // Only when there is one (assigned nil, the event there was destroyed through its
             // type's metadata, even when there was none).
             if case .some = execution.frame.event { execution.frame.event = nil }
-            execution.recordedAt = policy.record(consume applied, type: type, in: &execution.frame, room: historyRoom)
+            let room = historyRoom
+            execution.recordedAt = unretainedPolicy._withUnsafeGuaranteedRef { $0.record(consume applied, type: type, in: &execution.frame, room: room) }
         } else {
             execution.frame.event = consume applied
             execution.recordedAt = nil
         }
         execution.frame.eventRecordedAt = execution.recordedAt
         do {
-            if entitlements { execution.outcome.entitlements = try policy.effects.entitlements(&execution.frame) }
-            // Each rule read where the plan keeps it, not bound to a name: bound, the rule and
-            // each closure called were retained and released again (atomically) for every event.
-            for index in plan.rules.indices {
-                execution.rule = plan.rules[index].name
-                execution.frame.seen = trace ? [] : nil
-                let fired = try plan.rules[index].condition(&execution.frame)
-                if fired {
-                    if let penalty = plan.rules[index].penalty {
-                        guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
-                            throw EvaluationError("a penalty's count")
+            if entitlements { execution.outcome.entitlements = try unretainedPolicy._withUnsafeGuaranteedRef { try $0.effects.entitlements(&execution.frame) } }
+            // Each rule taken unretained from the plan, which keeps it: bound to a name, or read
+            // from the array to call its closures, the rule or each closure was retained and
+            // released again (atomically) for every event.
+            try plan._withUnsafeGuaranteedRef { plan in for index in plan.rules.indices {
+                try plan.rules.withUnretained(index) { rule in
+                    execution.rule = rule.name
+                    execution.frame.seen = trace ? [] : nil
+                    let fired = try rule.condition(&execution.frame)
+                    if fired {
+                        if let penalty = rule.penalty {
+                            guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
+                                throw EvaluationError("a penalty's count")
+                            }
+                            execution.frame.seen?.append("count = \(n)")
+                            try penalty.step(for: n)?(&execution)
+                        } else {
+                            try rule.body(&execution)
                         }
-                        execution.frame.seen?.append("count = \(n)")
-                        try penalty.step(for: n)?(&execution)
-                    } else {
-                        try plan.rules[index].body(&execution)
                     }
+                    if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
                 }
-                if trace { execution.outcome.trace.append(RuleTrace(rule: plan.rules[index].name, fired: fired, seen: execution.frame.seen ?? [])) }
-            }
+            } }
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
             // and the rules' trace, but none of the effects.
@@ -169,7 +179,7 @@ public struct MemberSession {
             }
             execution.outcome = refused
         }
-        policy.forgetWhatNoWindowSees(&execution.frame.member, on: date)
+        unretainedPolicy._withUnsafeGuaranteedRef { $0.forgetWhatNoWindowSees(&execution.frame.member, on: date) }
     }
 
     /// Undoes what the event being applied changed, from the journal, and puts back the scalars
