@@ -46,6 +46,41 @@ final class SimulationTests: XCTestCase {
     /// Members are spread evenly over the partitions, each member's events all in one: ids of
     /// W2's shape (differing only in their last digits), short ones, long ones and non-ASCII ones.
     /// (A partition chosen from a hash shifted out of its word put every member in the first.)
+    /// A member's balance and totals come back exactly, whether they fit in 64 bits or not, as
+    /// fractions too: 10^20 points earned (beyond 64 bits), fees of a third of a purchase.
+    func testResultsKeepAmountsOfAnySize() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            rule big on purchase where amount > 100 CNY {
+              earn 100000000000000000000 points
+            }
+            rule small on purchase where amount <= 100 CNY {
+              earn 7 points
+              charge amount / 3 as thirds
+            }
+            """)).get()
+        let (events, directory) = read("""
+            id,date,member,type,amount
+            e1,2024-01-01,M1,purchase,500
+            e2,2024-01-02,M1,purchase,600
+            e3,2024-01-01,M2,purchase,10
+            e4,2024-01-03,M2,purchase,0.01
+            """, policy: policy)
+        let result = try simulate(events, directory: directory, asOf: CivilDate(iso: "2024-02-01")!, policies: [policy])
+        let (m1, m2) = (result.members[0][0], result.members[0][1])
+        XCTAssertEqual([m1.member, m2.member], ["M1", "M2"])
+        let twice = ExactNumber(numerator: 200_000_000_000_000_000_000, denominator: 1)!
+        XCTAssertEqual(m1.totals.earned, twice)
+        XCTAssertEqual(m1.balance, twice)
+        XCTAssertEqual(m1.totals.fees, .zero)
+        XCTAssertEqual(m2.totals.earned, ExactNumber(14))
+        XCTAssertEqual(m2.balance, ExactNumber(14))
+        // (10 + 0.01) / 3 CNY = 1001/300 CNY.
+        XCTAssertEqual(m2.totals.fees, ExactNumber(numerator: 1_001, denominator: 300)!)
+        XCTAssertNotEqual(m1, m2)
+    }
+
     func testMembersAreSpreadEvenlyOverThePartitions() throws {
         let partitions = MemberPartitions(file: "events", policy: WorkedExampleTests.policy, count: 256)
         let ids = (0..<6_000).map { String(format: "M%07d", $0) } + (0..<2_000).map { "m\($0)" }

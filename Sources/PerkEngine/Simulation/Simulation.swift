@@ -31,8 +31,64 @@ public struct Simulation: Sendable {
         /// empty without tiers.
         public let qualifyingTier: String
         public let status: String
-        public let balance: ExactNumber
-        public let totals: MemberState.Totals
+        /// The balance, then the totals in `MemberState.Totals`' order, small (see `Amounts`).
+        let amounts: Amounts
+
+        /// The points held.
+        public var balance: ExactNumber { amounts[0] }
+        public var totals: MemberState.Totals {
+            var totals = MemberState.Totals()
+            (totals.earned, totals.redeemed, totals.expired, totals.clawedBack) = (amounts[1], amounts[2], amounts[3], amounts[4])
+            (totals.deducted, totals.forfeited, totals.unrecovered, totals.fees) = (amounts[5], amounts[6], amounts[7], amounts[8])
+            return totals
+        }
+
+        init(member: String, tier: String, qualifyingTier: String, status: String, balance: ExactNumber, totals: MemberState.Totals) {
+            (self.member, self.tier, self.qualifyingTier, self.status) = (member, tier, qualifyingTier, status)
+            amounts = Amounts(balance, totals)
+        }
+
+        /// Nine exact numbers — a member's balance and totals — in 16 bytes each, a numerator and
+        /// a denominator of 64 bits, when all of them fit (a member's points and fees do), or
+        /// else whole. As `ExactNumber`s (32 bytes each) a result took 352 bytes: a simulation
+        /// writes one for each of its members to fresh memory (1 M for W2) and reads them back in
+        /// id order, and the copies of results waited on those stores.
+        struct Amounts: Sendable, Equatable {
+            /// Numerator and denominator of each, in order, when all fit in 64 bits (else zeros).
+            private var parts = InlineArray<18, Int64>(repeating: 0)
+            /// All nine, when one does not fit.
+            private var wide: [ExactNumber]?
+
+            init(_ balance: ExactNumber, _ t: MemberState.Totals) {
+                guard set(0, balance), set(1, t.earned), set(2, t.redeemed), set(3, t.expired), set(4, t.clawedBack),
+                      set(5, t.deducted), set(6, t.forfeited), set(7, t.unrecovered), set(8, t.fees) else {
+                    parts = InlineArray(repeating: 0)
+                    wide = [balance, t.earned, t.redeemed, t.expired, t.clawedBack, t.deducted, t.forfeited, t.unrecovered, t.fees]
+                    return
+                }
+            }
+
+            /// Keeps `number` at `index` when it fits in 64 bits; false when it does not.
+            private mutating func set(_ index: Int, _ number: ExactNumber) -> Bool {
+                guard let numerator = Int64(exactly: number.numerator), let denominator = Int64(exactly: number.denominator) else { return false }
+                (parts[2 * index], parts[2 * index + 1]) = (numerator, denominator)
+                return true
+            }
+
+            /// (Inlined: called, the parts were copied whole to be read.)
+            subscript(index: Int) -> ExactNumber {
+                @inline(__always) get {
+                if let wide { return wide[index] }
+                // Kept from an `ExactNumber`, so in lowest terms.
+                return ExactNumber(lowestTerms: Int128(parts[2 * index]), denominator: Int128(parts[2 * index + 1]))
+                }
+            }
+
+            // Each kept one way only (small when all fit), so equal numbers are kept alike.
+            static func == (a: Amounts, b: Amounts) -> Bool {
+                a.wide == b.wide && a.parts.indices.allSatisfy { a.parts[$0] == b.parts[$0] }
+            }
+        }
     }
 
     /// What a run found, for each policy: every member (sorted by id) and the tallies.

@@ -167,20 +167,20 @@ public enum SimulationReport {
 
     /// Gives `body` a member's values for `memberColumns`, in order.
     private static func forEachMemberCell(_ row: Simulation.MemberResult, _ body: (MemberCell) -> Void) {
-        let t = row.totals
         body(.text(row.member))
         body(.text(row.tier))
         body(.text(row.status))
-        // One by one: looping over an array of them made an array per member.
-        body(.number(row.balance))
-        body(.number(t.earned))
-        body(.number(t.redeemed))
-        body(.number(t.expired))
-        body(.number(t.clawedBack))
-        body(.number(t.deducted))
-        body(.number(t.forfeited))
-        body(.number(t.unrecovered))
-        body(.money(t.fees))
+        // One by one: looping over an array of them made an array per member. Read where the
+        // result keeps them (the balance, then the totals in order), not made a `Totals` first.
+        body(.number(row.amounts[0]))  // balance
+        body(.number(row.amounts[1]))  // earned
+        body(.number(row.amounts[2]))  // redeemed
+        body(.number(row.amounts[3]))  // expired
+        body(.number(row.amounts[4]))  // clawed back
+        body(.number(row.amounts[5]))  // deducted
+        body(.number(row.amounts[6]))  // forfeited
+        body(.number(row.amounts[7]))  // unrecovered
+        body(.money(row.amounts[8]))  // fees
         body(.text(row.qualifyingTier))
     }
 
