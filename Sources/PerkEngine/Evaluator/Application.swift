@@ -43,25 +43,6 @@ extension CompiledPolicy {
         swap(&member, &session.execution.frame.member)
     }
 
-    /// Records `event` (dated the frame's day) in its type's history, in date order (an event
-    /// older than the newest goes before it), with its running totals. Returns where it went.
-    /// `room`: how many events an empty history is given room for.
-    func record(_ event: consuming RecordedEvent, type: Int, in frame: inout Frame, room: Int = 0) -> (type: Int, index: Int) {
-        if frame.member.histories.count < typeCount {
-            // Made at once when the member has none (usually): appending made a second array.
-            if frame.member.histories.isEmpty {
-                frame.member.histories = Array(repeating: [], count: typeCount)
-            } else {
-                frame.member.histories += Array(repeating: [], count: typeCount - frame.member.histories.count)
-            }
-        }
-        if room > 0, frame.member.histories[type].isEmpty { frame.member.histories[type].reserveCapacity(room) }
-        let index = Self.insertionIndex(in: frame.member.histories[type], for: frame.today, \.date)
-        frame.member.histories[type].insertOrAppend(event, at: index)
-        effects.refreshWindowSums(ofType: type, from: index, in: &frame)
-        return (type, index)
-    }
-
     /// Where an item dated `date` goes to keep `items` in date order: after every item dated on
     /// or before it (usually at the end). Takes the array by value only while searching, so the
     /// caller's array stays uniquely referenced and inserting does not copy it.
@@ -249,5 +230,28 @@ extension RangeReplaceableCollection where Index == Int {
     /// in, inserting copies it once more.
     mutating func insertOrAppend(_ element: consuming Element, at index: Int) {
         if index == count { append(element) } else { insert(element, at: index) }
+    }
+}
+
+extension Frame {
+    /// Records `event` (dated the frame's day) in its type's history, in date order (an event
+    /// older than the newest goes before it), with its running totals (`effects`' terms).
+    /// Returns where it went. `typeCount`: how many event types the policy declares; `room`: how
+    /// many events an empty history is given room for. (Not a method of the policy: a session's
+    /// call through its policy retained and released the policy for every event.)
+    mutating func record(_ event: consuming RecordedEvent, type: Int, typeCount: Int, room: Int = 0, effects: Effects) -> (type: Int, index: Int) {
+        if member.histories.count < typeCount {
+            // Made at once when the member has none (usually): appending made a second array.
+            if member.histories.isEmpty {
+                member.histories = Array(repeating: [], count: typeCount)
+            } else {
+                member.histories += Array(repeating: [], count: typeCount - member.histories.count)
+            }
+        }
+        if room > 0, member.histories[type].isEmpty { member.histories[type].reserveCapacity(room) }
+        let index = CompiledPolicy.insertionIndex(in: member.histories[type], for: today, \.date)
+        member.histories[type].insertOrAppend(event, at: index)
+        effects.refreshWindowSums(ofType: type, from: index, in: &self)
+        return (type, index)
     }
 }

@@ -103,7 +103,9 @@ public struct MemberSession {
                                       directory: EventDirectory? = nil, scheduled outcomes: inout [Outcome]) {
         let date = event.date
         unretainedPolicy._withUnsafeGuaranteedRef { $0.advance(&execution.frame.member, to: date, into: &outcomes) }
-        let plan = unretainedPolicy._withUnsafeGuaranteedRef { $0.plan(for: event.type) }
+        // (The type read first: a closure does not capture the event.)
+        let eventType = event.type
+        let plan = unretainedPolicy._withUnsafeGuaranteedRef { $0.plan(for: eventType) }
         let (recordedAs, refersToOthers) = plan._withUnsafeGuaranteedRef { ($0.recordedAs, !$0.references.isEmpty) }
         // Only an event that refers to others is looked at.
         if refersToOthers,
@@ -124,15 +126,13 @@ public struct MemberSession {
         execution.journal.removeAll()
         // A recorded event is moved into the history and read there; copying it into the
         // history as well as keeping it in the frame copied and freed it once more per event.
-        let applied = consume event
         if let type = recordedAs {
             // Only when there is one (assigned nil, the event there was destroyed through its
             // type's metadata, even when there was none).
             if case .some = execution.frame.event { execution.frame.event = nil }
-            let room = historyRoom
-            execution.recordedAt = unretainedPolicy._withUnsafeGuaranteedRef { $0.record(consume applied, type: type, in: &execution.frame, room: room) }
+            execution.recordedAt = execution.frame.record(consume event, type: type, typeCount: policy.typeCount, room: historyRoom, effects: execution.effects)
         } else {
-            execution.frame.event = consume applied
+            execution.frame.event = consume event
             execution.recordedAt = nil
         }
         execution.frame.eventRecordedAt = execution.recordedAt

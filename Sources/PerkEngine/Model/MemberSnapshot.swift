@@ -241,7 +241,7 @@ extension CompiledPolicy {
             recorded.refunded = try number(event.refunded, "\(field).refunded")
             var frame = Frame(member: MemberState(id: member.id), today: date, event: nil)
             swap(&member, &frame.member)
-            _ = record(recorded, type: type, in: &frame)
+            _ = frame.record(recorded, type: type, typeCount: typeCount, effects: effects)
             swap(&member, &frame.member)
         }
         member.benefitUses = try snapshot.benefitUses.mapValues { try $0.map { try day($0, "benefit_uses")! } }
