@@ -47,6 +47,7 @@ public struct EventDecoder: Sendable {
     public func decode(_ cells: [String: String], at location: InputLocation) -> Result<InputEvent, InputError> {
         var plan: ColumnPlan?
         var decoded = DecodedRow()
+        decoded.file = location.file
         return decode(cells, at: location, reusing: &plan, into: &decoded).map { .failure($0) } ?? .success(event(decoded))
     }
 
@@ -56,14 +57,17 @@ public struct EventDecoder: Sendable {
         let sameNames = plan.map { $0.names.count == cells.count && $0.names.allSatisfy { $0.map { cells[$0] != nil } ?? false } } ?? false
         if !sameNames { plan = self.plan(columns: Array(cells.keys), keyed: true) }
         // The row's cells in the plan's order (every name of a keyed plan is a key of the row).
-        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, at: location, into: &sink)
+        return decode(plan!.names.map { cells[$0!]! }, plan: &plan!, line: location.line, of: location.file, into: &sink)
     }
 
     /// Decodes a row given as one cell per column of `plan`, empty for none, into `sink`; returns
-    /// the error when the row is malformed (what `sink` was given of it then is no event).
-    func decode<Cells: RowCells, Sink: RowSink>(_ row: Cells, plan: inout ColumnPlan, at location: InputLocation, into sink: inout Sink) -> InputError? {
+    /// the error when the row is malformed (what `sink` was given of it then is no event). The
+    /// row is on line `line` of `file`. (Not given as an `InputLocation`: made for every row,
+    /// a location retained and released the file's name.)
+    func decode<Cells: RowCells, Sink: RowSink>(_ row: Cells, plan: inout ColumnPlan, line: Int, of file: String,
+                                                into sink: inout Sink) -> InputError? {
         func fail(_ column: String?, _ message: String) -> InputError {
-            InputError(location, column: column.map(mapping.column(for:)), message)
+            InputError(InputLocation(file: file, line: line), column: column.map { mapping.column(for: $0) }, message)
         }
         func filled(_ column: Int?) -> Int? {
             guard let column, !row.isEmpty(column) else { return nil }
@@ -99,7 +103,7 @@ public struct EventDecoder: Sendable {
         }
         row.withUTF8(idColumn) { id in
             row.withUTF8(memberColumn) { member in
-                sink.begin(type: typeIndex, fields: eventTypes[typeIndex].fields.count, date: date, id: id, member: member, location: location)
+                sink.begin(type: typeIndex, fields: eventTypes[typeIndex].fields.count, date: date, id: id, member: member, line: line)
             }
         }
         // The type and its columns are read in place, by index: copying them (or zipping them)
@@ -336,7 +340,10 @@ struct DecodedRow: Sendable {
     private(set) var type = 0
     /// The values of its type's fields, in the order the type declares them.
     private(set) var values: [Value] = []
-    private(set) var location = InputLocation(file: "", line: 0)
+    /// The file the rows come from, set by whoever reads them, and the row's line.
+    var file = ""
+    private(set) var line = 0
+    var location: InputLocation { InputLocation(file: file, line: line) }
     /// Text fields' values read lately, given again when a row repeats one.
     private var texts = RecentTexts()
 
@@ -354,12 +361,11 @@ struct DecodedRow: Sendable {
 }
 
 extension DecodedRow: RowSink {
-    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
-                        location: InputLocation) {
+    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>, line: Int) {
         setID(id, member: member)
         self.date = date
         self.type = type
-        self.location = location
+        self.line = line
         // Each value is written over the previous row's: emptying the array first (destroying
         // each value through generic code) cost as much as reading the row's date.
         if values.count > fields { values.removeLast(values.count - fields) }
@@ -378,9 +384,9 @@ extension DecodedRow: RowSink {
 /// place, then each field's value by its place among the type's declared fields. A row found
 /// malformed on the way is not finished: what the sink was given of it is no event.
 protocol RowSink {
-    /// A row of event type `type` (its index among the policy's), whose type has `fields` fields.
-    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
-                        location: InputLocation)
+    /// A row of event type `type` (its index among the policy's), whose type has `fields`
+    /// fields, on line `line` of the file read.
+    mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>, line: Int)
     /// Field `field`'s value.
     mutating func set(_ field: Int, _ value: Value)
     /// Field `field`'s value, an amount.

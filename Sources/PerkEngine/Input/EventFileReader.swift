@@ -70,6 +70,7 @@ public struct EventFileReader: Sendable {
         nextLine = format == .jsonLines ? bytes.startIndex : nil
         self.csv = CSVReader(format == .csv ? bytes : [], firstLine: firstLine, atStart: plan == nil)
         self.plan = plan
+        reusedRow.file = self.file
     }
 
     /// Reads a whole file held in memory; see `read(blocks:...)`.
@@ -348,12 +349,11 @@ public struct EventFileReader: Sendable {
                 return .malformed(error(for: problem))
             case .success(let line):
                 if row.count == 1 && row.isEmpty(0) { continue }  // a blank line
-                let location = InputLocation(file: file, line: line)
                 let columns = plan!.names.count
                 guard row.count == columns else {
-                    return .malformed(InputError(location, "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
+                    return .malformed(InputError(InputLocation(file: file, line: line), "this row has \(row.count) cells but the header has \(columns); each row needs one cell per column, empty for unused fields"))
                 }
-                return decoder.decode(row, plan: &plan!, at: location, into: &sink).map { .malformed($0) } ?? .given
+                return decoder.decode(row, plan: &plan!, line: line, of: file, into: &sink).map { .malformed($0) } ?? .given
             }
         }
         return nil
@@ -414,7 +414,7 @@ public struct EventFileReader: Sendable {
                     case .null: row.append(offset..<offset)
                     }
                 }
-                return decoder.decode(row, plan: &plainLayout!.plan, at: location, into: &sink).map { .malformed($0) } ?? .given
+                return decoder.decode(row, plan: &plainLayout!.plan, line: location.line, of: file, into: &sink).map { .malformed($0) } ?? .given
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
                 // each line first and trimming it with Foundation took a quarter of the time.

@@ -157,8 +157,8 @@ public final class MemberPartitions: @unchecked Sendable {
         /// repeat the same names, so a name is usually the one found at its place last time.
         var recent: [(name: String, index: Int?)] = []
         var writer = RecordWriter()
-        /// The row being written: its partition, date, layout and line.
-        private var row: (partition: Int, date: CivilDate, layout: RecordLayout, line: Int)?
+        /// The row being written: its partition, date, type (its layout's index) and line.
+        private var row: (partition: Int, date: CivilDate, type: Int, line: Int)?
 
         init(_ partitions: MemberPartitions) {
             self.partitions = partitions
@@ -176,52 +176,61 @@ public final class MemberPartitions: @unchecked Sendable {
             finish(partition: partitions.partition(of: event.member), date: event.date, type: event.type)
         }
 
-        mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>,
-                            location: InputLocation) {
-            let layout = layouts[type]
-            precondition(layout.fieldNameIndices.count == fields, "a row decoded for another policy")
-            row = (partitions.partition(ofID: member), date, layout, location.line)
-            writer.start(atMost: 4 + 5 * RecordCursor.longestVarint + id.count + member.count) { cursor in
-                cursor.start(date: date, type: layout.type, index: layout.nameIndex, id: id, member: member, fields: fields)
+        // A row's layout is taken unretained from `layouts`, which keeps it: kept with the row
+        // and read for each field, it was retained and released three times a row.
+
+        mutating func begin(type: Int, fields: Int, date: CivilDate, id: UnsafeBufferPointer<UInt8>, member: UnsafeBufferPointer<UInt8>, line: Int) {
+            row = (partitions.partition(ofID: member), date, type, line)
+            layouts.withUnretained(type) { layout in
+                precondition(layout.fieldNameIndices.count == fields, "a row decoded for another policy")
+                writer.start(atMost: 4 + 5 * RecordCursor.longestVarint + id.count + member.count) { cursor in
+                    cursor.start(date: date, type: layout.type, index: layout.nameIndex, id: id, member: member, fields: fields)
+                }
             }
         }
 
+        /// The index of the name of field `field` of the row begun.
+        private func fieldNameIndex(_ field: Int) -> Int {
+            guard let type = row?.type else { preconditionFailure("a field given before its row began") }
+            return layouts.withUnretained(type) { $0.fieldNameIndices[field] }
+        }
+
         mutating func set(_ field: Int, _ value: Value) {
-            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
-            if case .event(let id) = value, layout.references.contains(field) { batch.referencedIDs.insert(id) }
+            let name = fieldNameIndex(field)
+            if case .event(let id) = value, layouts.withUnretained(row!.type, { $0.references.contains(field) }) { batch.referencedIDs.insert(id) }
             // Read in place through a pointer: passed on, the value was copied.
             withUnsafePointer(to: value) { value in
                 writer.write(atMost: RecordCursor.longestVarint + RecordWriter.most(value)) { cursor in
-                    cursor.name("", index: layout.fieldNameIndices[field])
+                    cursor.name("", index: name)
                     cursor.value(value)
                 }
             }
         }
 
         mutating func set(_ field: Int, amount: ExactNumber, unit: EventDecoder.AmountUnit) {
-            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
+            let name = fieldNameIndex(field)
             withUnsafePointer(to: unit.value(amount)) { value in
                 writer.write(atMost: RecordCursor.longestVarint + 1 + 2 * RecordCursor.longestWideVarint) { cursor in
-                    cursor.name("", index: layout.fieldNameIndices[field])
+                    cursor.name("", index: name)
                     cursor.value(value)
                 }
             }
         }
 
         mutating func set(_ field: Int, text: UnsafeBufferPointer<UInt8>) {
-            guard let layout = row?.layout else { preconditionFailure("a field given before its row began") }
+            let name = fieldNameIndex(field)
             writer.write(atMost: 2 * RecordCursor.longestVarint + 1 + text.count) { cursor in
-                cursor.name("", index: layout.fieldNameIndices[field])
+                cursor.name("", index: name)
                 cursor.text(text)
             }
         }
 
         /// Adds the row given since `begin` (every field set) to the batch.
         mutating func finishRow() {
-            guard let (partition, date, layout, line) = row else { return }
+            guard let (partition, date, type, line) = row else { return }
             row = nil
             writer.write(atMost: RecordCursor.longestVarint) { $0.unsigned(UInt64(line)) }
-            finish(partition: partition, date: date, type: layout.type)
+            finish(partition: partition, date: date, type: layouts.withUnretained(type) { $0.type })
         }
 
         /// Adds the record written to the batch, for `partition`.
