@@ -32,11 +32,25 @@ public struct MemberState: Hashable, Sendable {
 
     public let id: String
     public var birthday: Birthday?
+    /// The tier, status and totals, kept together (see `Scalars`).
+    var scalars = Scalars()
     /// Rank of the member's tier, 0 the lowest.
-    public var tier = 0
-    public var tierReached: CivilDate?
-    public var nextReview: CivilDate?
-    public var status = Status.active
+    public var tier: Int {
+        get { scalars.tier }
+        _modify { yield &scalars.tier }
+    }
+    public var tierReached: CivilDate? {
+        get { scalars.tierReached }
+        _modify { yield &scalars.tierReached }
+    }
+    public var nextReview: CivilDate? {
+        get { scalars.nextReview }
+        _modify { yield &scalars.nextReview }
+    }
+    public var status: Status {
+        get { scalars.status }
+        _modify { yield &scalars.status }
+    }
     /// Point lots in the order they were earned; emptied lots stay until they expire (for notices
     /// and traces).
     public var lots: [Lot] = []
@@ -45,7 +59,10 @@ public struct MemberState: Hashable, Sendable {
     var histories: [EventHistory] = []
     /// Granted uses of each benefit, by date.
     public var benefitUses: [String: [CivilDate]] = [:]
-    public var totals = Totals()
+    public var totals: Totals {
+        get { scalars.totals }
+        _modify { yield &scalars.totals }
+    }
     /// Every time-driven effect up to the start of this day has been applied.
     public var processedThrough: CivilDate?
     /// Expiry notices issued, by their date.
@@ -57,18 +74,14 @@ public struct MemberState: Hashable, Sendable {
     }
 
     /// What a refused event restores besides lots, history and benefit uses (which are
-    /// journalled): plain values, so taking them copies no storage.
-    struct Scalars {
-        var tier: Int
+    /// journalled): plain values, kept together in the member, so that taking them before every
+    /// event is one copy (gathered from the member's properties, it was two).
+    struct Scalars: Hashable, Sendable {
+        var tier = 0
         var tierReached: CivilDate?
         var nextReview: CivilDate?
-        var status: Status
-        var totals: Totals
-    }
-
-    var scalars: Scalars {
-        get { Scalars(tier: tier, tierReached: tierReached, nextReview: nextReview, status: status, totals: totals) }
-        set { (tier, tierReached, nextReview, status, totals) = (newValue.tier, newValue.tierReached, newValue.nextReview, newValue.status, newValue.totals) }
+        var status = Status.active
+        var totals = Totals()
     }
 
     /// The events the policy can still see, oldest first.
