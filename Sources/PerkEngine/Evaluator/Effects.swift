@@ -250,12 +250,15 @@ final class Effects: Sendable {
 /// the instructions of earning by a W2 purchase, and a session's lots are earned in a few dozen
 /// months.
 struct ExpiryMemo {
-    /// By month (its ordinal modulo their count): the month and its lots' expiry day.
-    private var slots = [(month: Int, expiry: CivilDate?)](repeating: (-1, nil), count: 64)
+    /// By month (its ordinal modulo their count): the month and its lots' expiry day. Made when
+    /// first asked for: a session that earns nothing (one event applied through
+    /// `CompiledPolicy.apply`, which makes a session for it) allocates nothing for it.
+    private var slots: [(month: Int, expiry: CivilDate?)] = []
 
     /// The expiry day of a lot earned on `date`, computed by `compute` the first time its month is asked for.
     @inline(__always)
     mutating func expiry(earnedIn date: CivilDate, _ compute: (CivilDate) -> CivilDate?) -> CivilDate? {
+        if slots.isEmpty { slots = Array(repeating: (-1, nil), count: 64) }
         let month = date.year * 12 + date.month - 1
         let slot = month & (slots.count - 1)
         if slots[slot].month == month { return slots[slot].expiry }

@@ -141,25 +141,27 @@ public struct MemberSession {
             // Each rule taken unretained from the plan, which keeps it: bound to a name, or read
             // from the array to call its closures, the rule or each closure was retained and
             // released again (atomically) for every event.
-            try plan._withUnsafeGuaranteedRef { plan in for index in plan.rules.indices {
-                try plan.rules.withUnretained(index) { rule in
-                    execution.rule = rule.name
-                    execution.frame.seen = trace ? [] : nil
-                    let fired = try rule.condition(&execution.frame)
-                    if fired {
-                        if let penalty = rule.penalty {
-                            guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
-                                throw EvaluationError("a penalty's count")
+            try plan._withUnsafeGuaranteedRef { plan in
+                for index in plan.rules.indices {
+                    try plan.rules.withUnretained(index) { rule in
+                        execution.rule = rule.name
+                        execution.frame.seen = trace ? [] : nil
+                        let fired = try rule.condition(&execution.frame)
+                        if fired {
+                            if let penalty = rule.penalty {
+                                guard case .number(let count) = try penalty.count(&execution.frame), let n = Int(exactly: count.numerator) else {
+                                    throw EvaluationError("a penalty's count")
+                                }
+                                execution.frame.seen?.append("count = \(n)")
+                                try penalty.step(for: n)?(&execution)
+                            } else {
+                                try rule.body(&execution)
                             }
-                            execution.frame.seen?.append("count = \(n)")
-                            try penalty.step(for: n)?(&execution)
-                        } else {
-                            try rule.body(&execution)
                         }
+                        if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
                     }
-                    if trace { execution.outcome.trace.append(RuleTrace(rule: rule.name, fired: fired, seen: execution.frame.seen ?? [])) }
                 }
-            } }
+            }
         } catch {
             // Refused: the state is as before, and the outcome says why, with what was in force
             // and the rules' trace, but none of the effects.
