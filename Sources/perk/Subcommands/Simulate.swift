@@ -111,6 +111,9 @@ struct Simulate: ParsableCommand {
             throw ExitCode.runFailed
         }
         progress.finish()
+        // The events are all replayed: the temporary file's space is handed back on another
+        // thread while the results are written on this one.
+        DispatchQueue.global().async { partitions.discardSpillFile() }
 
         let summary = SimulationReport.summary(of: result, policies: compiled, asOf: asOfDate,
                                                rows: .init(read: partitions.events + malformed.count, skipped: malformed.count))
