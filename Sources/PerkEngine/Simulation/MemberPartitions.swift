@@ -392,7 +392,7 @@ public final class MemberPartitions: @unchecked Sendable {
 
     /// Closes the temporary file, whose space the system then takes back: for a caller done
     /// with the partitions' events. (Taking back what W2's 10 M events wrote, about 450 MB of
-    /// cached pages, takes the system about 0.05 s, which a caller can spend on another thread.)
+    /// cached pages, takes the system about 0.03 s, which a caller can spend on another thread.)
     public func discardSpillFile() { spillFile = nil }
 
     private func spill(_ index: Int) throws {
