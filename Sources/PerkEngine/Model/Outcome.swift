@@ -34,9 +34,9 @@ public struct Outcome: Sendable {
         self.date = date
     }
 
-    /// Makes this a blank outcome of `kind` on `date`, as `init(kind:date:)` does, keeping the
-    /// storage it has: replaced whole for every event applied, an outcome's empty arrays were
-    /// released one by one.
+    /// Makes this a blank outcome of `kind` on `date`, as `init(kind:date:)` does, emptying only
+    /// what is not empty: replaced whole for every event applied, an outcome released each of its
+    /// arrays, empty or not.
     @inline(__always)
     mutating func restart(kind: Kind, date: CivilDate) {
         self.kind = kind
