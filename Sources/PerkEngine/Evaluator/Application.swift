@@ -55,7 +55,6 @@ extension CompiledPolicy {
         return items.count
     }
 
-
     /// Keeps the member's state bounded: history no window can reach (but for events others may
     /// refer to), and benefit uses of past quota periods.
     func forgetWhatNoWindowSees(_ member: inout MemberState, on today: CivilDate) {
