@@ -136,14 +136,12 @@ extension ExpressionCompiler {
             return texts.contains(text) != negated
         }
         switch resolve(name, in: scope) {
-        case .ruleEvent?:
-            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .ruleEvent(let position)?:
             return { frame in
                 if let found = frame.eventText(name, usuallyAt: position, isAmong: texts) { return found != negated }
                 return try readOut(&frame)
             }
-        case .aggregatedEvent?:
-            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .aggregatedEvent(let position)?:
             return { frame in
                 if let (type, index) = frame.aggregated,
                    let found = frame.member.histories[type][index].fields.text(of: name, usuallyAt: position, isAmong: texts) { return found != negated }
@@ -163,11 +161,9 @@ extension ExpressionCompiler {
         }
         guard case .name(let name) = expr.kind else { return textOfValue }
         switch resolve(name, in: scope) {
-        case .ruleEvent?:
-            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .ruleEvent(let position)?:
             return { frame in try frame.eventText(name, usuallyAt: position) ?? textOfValue(&frame) }
-        case .aggregatedEvent?:
-            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .aggregatedEvent(let position)?:
             return { frame in
                 if let (type, index) = frame.aggregated,
                    let text = frame.member.histories[type][index].fields.text(of: name, usuallyAt: position) { return text }

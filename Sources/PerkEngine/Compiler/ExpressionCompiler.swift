@@ -193,8 +193,10 @@ struct ExpressionCompiler {
     /// aggregated event, a field of the rule's event, a member property, a tier, a parameter, a measure.
     enum Resolution {
         case local(Local)
-        case aggregatedEvent
-        case ruleEvent
+        /// A field (or recorded property) of the aggregated event, or of the rule's event, with
+        /// the field's usual position among that event's fields (see `EventFields.position`).
+        case aggregatedEvent(position: Int?)
+        case ruleEvent(position: Int?)
         case member(MemberProperty)
         case constant(Value)
         case measure(CompiledMeasure)
@@ -202,8 +204,12 @@ struct ExpressionCompiler {
 
     func resolve(_ name: String, in scope: Scope) -> Resolution? {
         if let local = scope.locals[name] { return .local(local) }
-        if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil { return .aggregatedEvent }
-        if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue { return .ruleEvent }
+        if let aggregate = scope.aggregate, aggregate.field(name) != nil || EventProperty(rawValue: name) != nil {
+            return .aggregatedEvent(position: EventFields.position(of: name, amongFieldsOf: aggregate))
+        }
+        if let event = scope.event, event.field(name) != nil || name == EventProperty.date.rawValue {
+            return .ruleEvent(position: EventFields.position(of: name, amongFieldsOf: event))
+        }
         if let property = MemberProperty(rawValue: name) { return .member(property) }
         if let rank = tierRanks[name] { return .constant(.tier(rank)) }
         if let value = parameters[name] { return .constant(value) }
@@ -226,8 +232,7 @@ struct ExpressionCompiler {
                 guard slot < frame.locals.count else { throw EvaluationError("`\(name)` is used before it is set") }
                 return frame.locals[slot]
             }
-        case .aggregatedEvent:
-            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .aggregatedEvent(let position):
             return { frame in
                 guard let (type, index) = frame.aggregated else { throw EvaluationError("no event for `\(name)`") }
                 // A field or property is read in place: passing the history's event to a function copies it.
@@ -238,8 +243,7 @@ struct ExpressionCompiler {
                 }
                 return try Self.property(name, at: position, recorded, of: frame.member.histories[type][index])
             }
-        case .ruleEvent:
-            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .ruleEvent(let position):
             return { frame in
                 // A field is read in place: binding the event copies it.
                 if let field = frame.eventField(name, usuallyAt: position) { return field }

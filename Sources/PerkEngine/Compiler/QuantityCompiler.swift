@@ -68,11 +68,9 @@ extension ExpressionCompiler {
             // thunks, paid on every call.
             if let amount = measure.amount { return amount.evaluate }
             return amountOfValue
-        case .ruleEvent?:
-            let position = scope.event.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .ruleEvent(let position)?:
             return { frame in try frame.eventAmount(name, usuallyAt: position) ?? amountOfValue(&frame) }
-        case .aggregatedEvent?:
-            let position = scope.aggregate.flatMap { EventFields.position(of: name, amongFieldsOf: $0) }
+        case .aggregatedEvent(let position)?:
             return { frame in
                 if let (type, index) = frame.aggregated,
                    let field = frame.member.histories[type][index].fields.amount(of: name, usuallyAt: position) { return field }
