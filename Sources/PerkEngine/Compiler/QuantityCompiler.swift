@@ -70,6 +70,15 @@ extension ExpressionCompiler {
             return amountOfValue
         case .ruleEvent(let position)?:
             return { frame in try frame.eventAmount(name, usuallyAt: position) ?? amountOfValue(&frame) }
+        case .aggregatedEvent(nil)? where EventProperty(rawValue: name) == .refunded || EventProperty(rawValue: name) == .earned:
+            // A recorded amount (`refunded`, `earned`), not a field of the type: read where the
+            // history keeps it (looked for among the fields first, then read as a value, it took
+            // about 200 instructions for every purchase a window summed).
+            let earned = EventProperty(rawValue: name) == .earned
+            return { frame in
+                guard let (type, index) = frame.aggregated else { return try amountOfValue(&frame) }
+                return earned ? frame.member.histories[type][index].earned : frame.member.histories[type][index].refunded
+            }
         case .aggregatedEvent(let position)?:
             return { frame in
                 if let (type, index) = frame.aggregated,
