@@ -292,7 +292,28 @@ final class EventInputTests: XCTestCase {
 
     func testAHeaderWithoutTheStandardColumnsStopsTheFile() {
         XCTAssertEqual(errors("id,date,member,amount\ne1,2024-01-10,M1,1.00\n"),
-                       ["events:1: the header has no `type` column; it must name the id, date, member and type columns"])
+                       ["events:1: the header has no `type` column; it must name the id, date, member and type columns; "
+                        + "a file with other column names is read through perk.yaml's input.columns"])
+        // What an export's header often gets wrong, said.
+        XCTAssertEqual(errors("ID,Date,member,Type,amount\ne1,2024-01-10,M1,purchase,1.00\n"),
+                       ["events:1: the header has no `id`, `date`, `type` column; it must name the id, date, member and type columns "
+                        + "(column names are matched exactly: `ID` is not `id`, `Date` is not `date`, `Type` is not `type`)"])
+        XCTAssertEqual(errors("id;date;member;type;amount\ne1;2024-01-10;M1;purchase;1.00\n"),
+                       ["events:1: the header has no `id`, `date`, `member`, `type` column; it must name the id, date, member and type columns "
+                        + "(the columns seem to be separated by `;`: separate them with commas)"])
+    }
+
+    /// A bad header, or a quote never closed, loses every row after it: an error that stops the
+    /// reading, which a run cannot leave out as one row. Any other bad row can be.
+    func testWhatStopsTheReadingIsMarked() {
+        func stops(_ text: String) -> [Bool] {
+            read(text).compactMap { if case .failure(let error) = $0 { error.stopsReading } else { nil } }
+        }
+        XCTAssertEqual(stops("id,date,member,amount\ne1,2024-01-10,M1,1.00\n"), [true])
+        XCTAssertEqual(stops("id,id,date,member,type\ne1,e1,2024-01-10,M1,join\n"), [true])
+        XCTAssertEqual(stops(Self.header + "e1,2024-01-10,M1,purchse,1.00,room,,,,,\ne2,2024-01-10,M1,purchase,\"1.00,room,,,,,\ne3,2024-01-10,M1,join,,,,,,,\n"),
+                       [false, true])
+        XCTAssertEqual(stops(Self.header + "e1,2024-13-10,M1,join,,,,,,,\ne2,2024-01-10,M1,join,,,,,,\n"), [false, false])
     }
 
     func testJSONLines() throws {

@@ -87,6 +87,20 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(skipped.output.contains("\"read\" : 5"), skipped.output)
     }
 
+    /// A header that cannot be read loses every row: `--on-error skip` does not leave it out as
+    /// one row (it reported one row read and skipped, and no members).
+    func testABadHeaderStopsEvenASkippingRun() throws {
+        let directory = try temporaryDirectory()
+        let out = directory.appendingPathComponent("out")
+        let events = directory.appendingPathComponent("events.csv")
+        try "ID,Date,Member,Type,Amount,Category\ne1,2024-01-10,M1,purchase,100.00,room\n".write(to: events, atomically: true, encoding: .utf8)
+        let skipped = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", events.path, "--out", out.path, "--on-error", "skip"])
+        XCTAssertEqual(skipped.status, 2, skipped.output)
+        XCTAssertTrue(skipped.output.contains("events.csv:1: the header has no `id`, `date`, `member`, `type` column"), skipped.output)
+        XCTAssertTrue(skipped.output.contains("no row after line 1 can be read, so --on-error skip cannot leave it out"), skipped.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// `--out` holds one run's results: a file that cannot be put in place (a directory where
     /// report.html goes) replaces none of the earlier files and leaves no temporary file; a run
     /// that writes no compare.csv removes an earlier run's.

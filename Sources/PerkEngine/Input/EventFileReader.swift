@@ -321,7 +321,7 @@ public struct EventFileReader: Sendable {
         switch first {
         case .failure(let problem):
             failedHeader = true
-            return error(for: problem)
+            return InputError(InputLocation(file: file, line: problem.line), "the header cannot be read: \(problem.reason)", stopsReading: true)
         case .success(let row):
             // The file's columns by the standard column or field each holds (nil: left unread).
             let names = row.cells.map { decoder.mapping.name(ofColumn: $0.trimmingCharacters(in: .whitespaces)) }
@@ -331,12 +331,24 @@ public struct EventFileReader: Sendable {
                 failedHeader = true
                 let message = duplicate.map { "the header names the column `\(decoder.mapping.column(for: $0))` twice" }
                     ?? "the header has no " + missing.map { "`\(decoder.mapping.column(for: $0))`" }.joined(separator: ", ")
-                    + " column; it must name the id, date, member and type columns"
-                return InputError(InputLocation(file: file, line: row.line), message)
+                    + " column; it must name the id, date, member and type columns" + Self.headerHint(row.cells, missing: missing.map(decoder.mapping.column(for:)))
+                return InputError(InputLocation(file: file, line: row.line), message, stopsReading: true)
             }
             plan = decoder.plan(columns: names)
             return nil
         }
+    }
+
+    /// What may be wrong with a header that lacks `missing` columns: the file's names in other
+    /// letter cases, or another separator than the comma; otherwise how to map other names.
+    private static func headerHint(_ cells: [String], missing: [String]) -> String {
+        let cells = cells.map { $0.trimmingCharacters(in: .whitespaces) }
+        if cells.count == 1, let separator = [";", "\t", "|"].first(where: { cells[0].contains($0) }) {
+            return " (the columns seem to be separated by `\(separator == "\t" ? "\\t" : separator)`: separate them with commas)"
+        }
+        let otherCase = missing.compactMap { name in cells.first { $0 != name && $0.lowercased() == name.lowercased() }.map { "`\($0)` is not `\(name)`" } }
+        if !otherCase.isEmpty { return " (column names are matched exactly: " + otherCase.joined(separator: ", ") + ")" }
+        return "; a file with other column names is read through perk.yaml's input.columns"
     }
 
     private mutating func nextCSV<Sink: RowSink>(into sink: inout Sink) -> RowRead? {
@@ -359,8 +371,11 @@ public struct EventFileReader: Sendable {
         return nil
     }
 
+    /// A quote never closed runs to the end of the file: no row after it can be read.
     private func error(for problem: CSVReader.Problem) -> InputError {
-        InputError(InputLocation(file: file, line: problem.line), "this row cannot be read: \(problem.reason)")
+        var stopsReading = false
+        if case .unterminatedQuote = problem { stopsReading = true }
+        return InputError(InputLocation(file: file, line: problem.line), "this row cannot be read: \(problem.reason)", stopsReading: stopsReading)
     }
 
     // MARK: JSON Lines

@@ -45,11 +45,15 @@ public struct InputError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The column or key at fault, when there is one.
     public let column: String?
     public let message: String
+    /// Whether the rows after this one cannot be read either (a header that cannot be read, a
+    /// quoted cell never closed): not a row that can be left out alone.
+    public let stopsReading: Bool
 
-    public init(_ location: InputLocation, column: String? = nil, _ message: String) {
+    public init(_ location: InputLocation, column: String? = nil, _ message: String, stopsReading: Bool = false) {
         self.location = location
         self.column = column
         self.message = message
+        self.stopsReading = stopsReading
     }
 
     public var description: String {

@@ -84,6 +84,13 @@ struct Simulate: ParsableCommand {
             malformed += errors
             progress.read(partitions.events + malformed.count)
         }
+        // A row that stops the reading (a bad header, a quote never closed) is not one row to
+        // leave out: the rows after it are lost too.
+        if onError == .skip, let stop = malformed.first(where: \.stopsReading) {
+            printError("error: \(stop)")
+            printError("error: no row after line \(stop.location.line) can be read, so --on-error skip cannot leave it out; fix the file. Nothing was written.")
+            throw ExitCode.runFailed
+        }
         if !malformed.isEmpty {
             for error in malformed.prefix(onError == .fail ? 50 : 0) { printError("error: \(error)") }
             if onError == .fail {
