@@ -47,7 +47,10 @@ package struct ConfigNode {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return at(mark, "this is not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return at(context.mark, "the key " + duplicates.map { "`\($0)`" }.joined(separator: ", ") + " is given twice; keep one")
+            // `{a: 30,000 CNY, b: 6,000 CNY}` cut at its commas holds the key `000 CNY` twice.
+            let cut = duplicates.contains { $0.first?.isNumber == true }
+                ? " (if it is the end of a number such as `30,000 CNY` in `{ }`, where a comma separates entries: write the number without its comma, or in quotes)" : ""
+            return at(context.mark, "the key " + duplicates.map { "`\($0)`" }.joined(separator: ", ") + " is given twice; keep one" + cut)
         default:
             return ConfigError(file: file, line: 1, column: 1, path: "", message: "this is not valid YAML: \(error)")
         }
@@ -69,9 +72,28 @@ package struct ConfigNode {
         }
     }
 
+    /// In a mapping written in `{ }`, a comma separates entries, so `{amount: 1,500}` holds
+    /// `amount: 1` and a key `500` with no value: the number written with a thousands separator
+    /// was cut at its comma. Such a key (digits first, no value, on the line of an entry whose
+    /// value ends in a digit) is an error at the key, saying so, rather than a quiet 1 or an
+    /// unknown key. (Yams does not say which mappings were written in `{ }`.)
+    private func checkForCutNumbers(_ mapping: Node.Mapping) throws {
+        var previous: Node?
+        for (key, value) in mapping {
+            defer { previous = value }
+            guard let name = key.string, name.first?.isNumber == true, value.null != nil,
+                  let before = previous?.string, before.last?.isNumber == true,
+                  let line = key.mark?.line, previous?.mark?.line == line else { continue }
+            throw ConfigNode(node: key, file: file, path: path).error(
+                "`\(before),\(name)` was read as two entries: inside `{ }` a comma separates entries; "
+                + "write the number without its comma (`\(before)\(name)`), in quotes (`\"\(before),\(name)\"`), or the mapping one entry a line")
+        }
+    }
+
     /// A mapping's values by key; a key not in `keys` is an error (with a did-you-mean).
     package func mapping(keys: [String]) throws -> [String: ConfigNode] {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping of " + keys.map { "`\($0)`" }.joined(separator: ", ") + ", found \(found)") }
+        try checkForCutNumbers(mapping)
         var values: [String: ConfigNode] = [:]
         for (key, value) in mapping {
             let name = key.string ?? ""
@@ -90,6 +112,7 @@ package struct ConfigNode {
     /// A mapping whose keys are names the caller checks (parameters, columns): in file order.
     package func pairs(of what: String) throws -> [(key: String, keyNode: ConfigNode, value: ConfigNode)] {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping of \(what), found \(found)") }
+        try checkForCutNumbers(mapping)
         return mapping.map { key, value in
             let name = key.string ?? ""
             let childPath = path.isEmpty ? name : "\(path).\(name)"

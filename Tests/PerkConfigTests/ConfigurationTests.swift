@@ -104,6 +104,22 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(error("policy: p.perk\n  - x: [\n").hasPrefix("perk.yaml:2:"))
     }
 
+    /// Inside `{ }` a comma separates entries: `20,000 CNY` there is cut in two, which is said at
+    /// the cut (it was "the policy declares no such parameter" for a parameter `000 CNY`).
+    func testANumberCutAtItsCommaInBracesIsSaid() throws {
+        let cut = "policy: policies/harbor-hotel.perk\nsimulate:\n  compare: {parameters: {gold_spend: 20,000 CNY}}\n"
+        XCTAssertEqual(error(cut), "perk.yaml:3:41: error: simulate.compare.parameters: `20,000 CNY` was read as two entries: inside `{ }` "
+                       + "a comma separates entries; write the number without its comma (`20000 CNY`), in quotes (`\"20,000 CNY\"`), or the mapping one entry a line")
+        XCTAssertTrue(error("policy: policies/harbor-hotel.perk\nparameters: {gold_spend: 30,000 CNY, silver_spend: 6,000 CNY}\n")
+            .hasSuffix("the key `000 CNY` is given twice; keep one (if it is the end of a number such as `30,000 CNY` in `{ }`, "
+                       + "where a comma separates entries: write the number without its comma, or in quotes)"))
+        // Quoted, or one entry a line, the comma is the number's.
+        let quoted = try parse("policy: policies/harbor-hotel.perk\nsimulate:\n  compare: {parameters: {gold_spend: \"20,000 CNY\"}}\n")
+        let block = try parse("policy: policies/harbor-hotel.perk\nsimulate:\n  compare:\n    parameters:\n      gold_spend: 20,000 CNY\n")
+        XCTAssertEqual(quoted.simulate.compare?.settings.parameters.map(\.text), ["20,000 CNY"])
+        XCTAssertEqual(block.simulate.compare?.settings.parameters.map(\.text), ["20,000 CNY"])
+    }
+
     func testParameterValuesMustHaveTheParametersUnits() {
         let base = "policy: policies/harbor-hotel.perk\nparameters:\n"
         XCTAssertEqual(error(base + "  silver_spend: 6000 points\n", compile: true),

@@ -83,6 +83,10 @@ final class PolicyTestTests: XCTestCase {
                        "t.yaml:5:49: error: tests[0].events[0].expect.pionts: nothing called `pionts` can be checked; did you mean `points`?")
         XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    evnts: []\n"),
                        "t.yaml:4:5: error: tests[0].evnts: unknown key; did you mean `events`?")
+        // `amount: 1,500` in `{ }` was read as 1 CNY and a key `500`, dropped as an empty cell.
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {date: 2024-01-10, type: purchase, amount: 1,500, category: room}\n"),
+                       "t.yaml:5:54: error: tests[0].events[0]: `1,500` was read as two entries: inside `{ }` a comma separates entries; "
+                       + "write the number without its comma (`1500`), in quotes (`\"1,500\"`), or the mapping one entry a line")
         XCTAssertEqual(try error("tests: []\n"),
                        "t.yaml:1:1: error: policy: missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
     }
