@@ -80,7 +80,7 @@ final class BenefitCheckTests: XCTestCase {
     }
 
     func testLimitMustBeACount() {
-        let source = "currency CNY\nbenefit spa limit 2 days per month\n"
+        let source = "currency CNY\nevent use { benefit: text }\nbenefit spa limit 2 days per month\n"
         XCTAssertEqual(PolicyChecker.check(source: source).diagnostics.map(\.code), [.typeMismatch])
     }
 }
@@ -140,5 +140,92 @@ final class ReviewRegressionTests: XCTestCase {
     func testAMissingReasonDoesNotSwallowTheNextStatement() {
         let result = Parser.parse(SourceFile(name: "t", text: "rule r on e {\n  require true else\n  cancel\n}\n"))
         XCTAssertEqual(result.diagnostics.map(\.message), ["expected a reason code such as `below_minimum`, found the statement `cancel`"])
+    }
+}
+
+/// What an operator's exploratory test found `perk check` passing, though the policy then fails
+/// at every event: each is now said where it is written.
+final class PolicyThatCannotRunTests: XCTestCase {
+    /// Each diagnostic as `line:column code: message`.
+    private func diagnostics(_ source: String, settings: PolicySettings = PolicySettings()) -> [String] {
+        let file = SourceFile(name: "p.perk", text: source)
+        return PolicyChecker.check(file, settings: settings).diagnostics.filter(\.isError).map {
+            let place = file.location(of: $0.span.start)
+            return "\(place.line):\(place.column) \($0.code.rawValue): \($0.message)"
+        }
+    }
+
+    func testAPolicyMustDeclareEvents() {
+        let none = ["1:1 no-events: the policy declares no event types, so no event can be applied to it"]
+        XCTAssertEqual(diagnostics(""), none)
+        XCTAssertEqual(diagnostics("policy \"Cut short\" version 1\ncurrency CNY\nparam earn_rate = 1 point per 10 CNY\n"), none)
+        // An event declared but refused is reported once, as itself.
+        XCTAssertEqual(diagnostics("event any\n"), ["1:7 duplicate-name: `any` cannot name an event type: `rule ... on any` means every event"])
+    }
+
+    func testNegativeAmountsAndDurationsAreRefusedWhereWritten() {
+        XCTAssertEqual(diagnostics("""
+            currency CNY
+            param bonus = -200 points
+            param spend_window = -12 months
+            event purchase { amount: money }
+            event violation
+            rule r on purchase {
+              earn bonus
+              earn 0 points
+              deduct -5 points
+              charge -20 CNY as fee
+              if sum(amount of purchase, last spend_window) > 0 CNY { earn 1 point }
+            }
+            rule v on violation { freeze for -3 days }
+            """), [
+                "7:8 type-mismatch: the points earned cannot be negative",
+                "9:10 type-mismatch: the points deducted cannot be negative",
+                "10:10 type-mismatch: a fee cannot be negative",
+                "11:35 type-mismatch: a window's length must be longer than zero",
+                "13:34 type-mismatch: the length of a freeze must be longer than zero",
+            ])
+        // Set so by a deployment's configuration, the value is refused at its use.
+        let policy = "event referral\nparam referral_bonus = 200 points\nrule r on referral { earn referral_bonus }\n"
+        XCTAssertEqual(diagnostics(policy), [])
+        XCTAssertEqual(diagnostics(policy, settings: PolicySettings(parameters: [ParameterOverride(name: "referral_bonus", text: "-200 points")])),
+                       ["3:27 type-mismatch: the points earned cannot be negative"])
+    }
+
+    func testANumberBeyond36DigitsIsRefusedAtIt() {
+        XCTAssertEqual(diagnostics("event join\nparam f = 1000000000000000000000000000000000000 points\nrule r on join { earn f }\n"),
+                       ["2:11 number-too-large: `1000000000000000000000000000000000000 points` has more digits than Perk computes exactly (36)"])
+        XCTAssertEqual(diagnostics("event join\nparam f = 100000000000000000000000000000000000 points\nrule r on join { earn f }\n"), [])
+    }
+
+    func testEveryTextThatCanReachUseIsABenefit() {
+        let policy = """
+            event use { benefit: text }
+            tiers by count(use, this year) {
+              tier Gold
+              tier Platinum at 10
+            }
+            benefit lounge_gold for tier == Gold
+            benefit lounge_platinum for tier == Platinum
+            rule lounge on use where benefit == "lounge" {
+              let quota = if tier == Platinum then "lounge_platinum" else "lounge_gld"
+              use quota
+            }
+            rule other on use where benefit != "lounge" {
+              use if tier == Gold then ("lounge_gold") else "lounge_platnum"
+            }
+            rule bare on use { use lounge_gold }
+            """
+        XCTAssertEqual(diagnostics(policy), [
+            "9:63 unknown-benefit: no benefit `lounge_gld` is declared",
+            "13:49 unknown-benefit: no benefit `lounge_platnum` is declared",
+            "15:24 unknown-name: `lounge_gold` is a benefit, and `use` names it as text",
+        ])
+    }
+
+    func testAnOverridesCurrencyIsThePolicys() {
+        let file = SourceFile(name: "p.perk", text: "currency CNY\nevent purchase { amount: money }\nparam gold_spend = 20,000 CNY\nrule r on purchase { require amount < gold_spend else big }\n")
+        let result = PolicyChecker.check(file, settings: PolicySettings(parameters: [ParameterOverride(name: "gold_spend", text: "15,000 USD")]))
+        XCTAssertEqual(result.overrideErrors.map(\.message), ["`15,000 USD`: this amount is in USD, but the policy's currency is CNY; write amounts in CNY, as in `10 CNY`"])
     }
 }

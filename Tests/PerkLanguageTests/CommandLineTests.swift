@@ -40,7 +40,7 @@ final class CommandLineTests: XCTestCase {
 
     func testWarningsExitZeroUnlessStrict() throws {
         let directory = try temporaryDirectory()
-        try "param spare = 1\n".write(to: directory.appendingPathComponent("w.perk"), atomically: true, encoding: .utf8)
+        try "event join\nparam spare = 1\n".write(to: directory.appendingPathComponent("w.perk"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try perk(["check", "w.perk"], in: directory).status, 0)
         XCTAssertEqual(try perk(["check", "--strict", "w.perk"], in: directory).status, 1)
     }

@@ -87,7 +87,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testModerateNestingIsFine() {
-        let source = "param x = " + String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40)
+        let source = "event join\nparam x = " + String(repeating: "(", count: 40) + "1" + String(repeating: ")", count: 40)
         XCTAssertEqual(runFrontEnd(source).diagnostics.filter(\.isError).map(\.message), [])
     }
 }

@@ -65,10 +65,15 @@ struct Checker {
     /// The time zone of a policy that declares none.
     let defaultTimeZone: String
 
+    /// Whether the policy is a whole one, which must declare events (not a parameter's value
+    /// from a configuration, checked as a policy of one `param`).
+    let isWholePolicy: Bool
+
     /// - Parameters: defaultCurrency, defaultTimeZone: what a deployment's settings give for a
     ///   policy that declares none (a currency given so is not warned about).
-    init(policy: Policy, defaultCurrency: String? = nil, defaultTimeZone: String? = nil) {
+    init(policy: Policy, defaultCurrency: String? = nil, defaultTimeZone: String? = nil, isWholePolicy: Bool = true) {
         self.policy = policy
+        self.isWholePolicy = isWholePolicy
         self.defaultTimeZone = defaultTimeZone ?? "Asia/Shanghai"
         if let defaultCurrency {
             currency = defaultCurrency
@@ -92,6 +97,11 @@ struct Checker {
     mutating func run() -> CheckedPolicy {
         let header = checkHeader()
         declareEventTypes()
+        // An empty file, or one cut short, checks clean otherwise; served, it refuses every event.
+        if isWholePolicy, !policy.declarations.contains(where: { if case .event = $0.kind { true } else { false } }) {
+            error(.noEvents, "the policy declares no event types, so no event can be applied to it", at: .empty,
+                  help: "declare the events it applies, such as `event purchase { amount: money, category: text }`")
+        }
         declareTierNames()
         laterParameters = Set(policy.declarations.compactMap { if case .param(let p) = $0.kind { return p.name.name } else { return nil } })
         laterMeasures = Set(policy.declarations.compactMap { if case .measure(let m) = $0.kind { return m.name.name } else { return nil } })
@@ -535,6 +545,14 @@ struct Checker {
         } else if case .literal(let literal) = value.kind, case .duration = literal.unit, let number = ExactNumber(decimal: literal.digits), number.isZero {
             error(.typeMismatch, "\(what) must be longer than zero", at: expr.span, help: "write a positive duration, such as `30 days`")
         }
+    }
+
+    /// Checks an amount a statement gives or takes (`earn`, `deduct`, a fee): negative, as a
+    /// constant (`earn -200 points`, or a parameter a configuration sets so), the engine refuses
+    /// it at every event, so it is refused here, where it is written.
+    mutating func expectNotNegative(_ expr: Expr, _ what: String) {
+        guard case .quantity(let value, _)? = folder.fold(expr), value.isNegative else { return }
+        error(.typeMismatch, "\(what) cannot be negative", at: expr.span, help: "write an amount of zero or more")
     }
 
     /// Whether a condition folds to false, or compares the member's tier beyond the ladder's ends.

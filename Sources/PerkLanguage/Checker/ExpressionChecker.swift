@@ -14,6 +14,8 @@ struct Scope {
     /// Inside `sum(...)`/`count(...)`: the aggregated event's fields come first.
     var aggregate: EventType?
     var locals: [String: (type: PerkType, span: SourceSpan)] = [:]
+    /// The expression each `let` value is bound to (for the benefit names `use` can be given).
+    var localValues: [String: Expr] = [:]
     var usedLocals: Set<String> = []
     /// Set while checking an operand of `==`, `!=` or `in`, or a list item: where an unknown name
     /// was probably meant as text (`category == deposit`).
@@ -151,6 +153,10 @@ extension Checker {
     }
 
     mutating func literalType(_ literal: Literal, span: SourceSpan) -> PerkType {
+        if ExactNumber(decimal: literal.digits) == nil {
+            error(.numberTooLarge, "`\(literal.text)` has more digits than Perk computes exactly (36)", at: span,
+                  help: "write a smaller number; amounts and points this large cannot be kept exactly")
+        }
         switch literal.unit {
         case .none: return .number
         case .percent: return .percent
@@ -427,7 +433,7 @@ extension Checker {
         if let filter { expect(.bool, filter, in: &inner, "an aggregate's `where` condition") }
         if case .last(let length, _) = window {
             var constant = Scope.constant("a window's length")
-            expect(.duration, length, in: &constant, "a window's length")
+            expectPositiveDuration(length, in: &constant, "a window's length")
         }
         var result = PerkType.number
         if let value {

@@ -56,6 +56,8 @@ extension PolicyChecker {
         let declared = parsed.policy.declarations.compactMap { if case .param(let p) = $0.kind { return p } else { return nil } }
         var errors: [ParameterOverrideError] = []
         var values: [String: (value: Expr, type: PerkType)] = [:]
+        // An override's amount is in the policy's currency (or the settings'), as its own are.
+        let currency = parsed.policy.declarations.lazy.compactMap { if case .currency(let code) = $0.kind { code.name } else { nil } }.first ?? settings.currency
         for override in settings.parameters {
             guard declared.contains(where: { $0.name.name == override.name }) else {
                 let hint = Suggestions.didYouMean(override.name, among: declared.map(\.name.name)).map { "; \($0)" }
@@ -63,12 +65,12 @@ extension PolicyChecker {
                 errors.append(ParameterOverrideError(name: override.name, column: 0, message: "the policy declares no such parameter\(hint)", isUnknownParameter: true))
                 continue
             }
-            switch constant(override) {
+            switch constant(override, currency: currency) {
             case .success(let constant): values[override.name] = constant
             case .failure(let error):
                 // One word written without quotes, as configuration files do, is text.
                 let quoted = ParameterOverride(name: override.name, text: "\"" + override.text + "\"")
-                if override.text.allSatisfy({ $0.isLetter || $0 == "_" || $0 == "-" }), case .success(let text) = constant(quoted) {
+                if override.text.allSatisfy({ $0.isLetter || $0 == "_" || $0 == "-" }), case .success(let text) = constant(quoted, currency: currency) {
                     values[override.name] = text
                 } else {
                     errors.append(error)
@@ -90,11 +92,11 @@ extension PolicyChecker {
 
     /// An override's text read as the value of a parameter declaration of its own, so it is
     /// lexed, parsed and typed exactly as a value in a policy is.
-    private static func constant(_ override: ParameterOverride) -> Result<(value: Expr, type: PerkType), ParameterOverrideError> {
+    private static func constant(_ override: ParameterOverride, currency: String?) -> Result<(value: Expr, type: PerkType), ParameterOverrideError> {
         let prefix = "param \(override.name) = "
         let file = SourceFile(name: "override", text: prefix + override.text + "\n")
         let parsed = Parser.parse(file)
-        var checker = Checker(policy: parsed.policy)
+        var checker = Checker(policy: parsed.policy, defaultCurrency: currency, isWholePolicy: false)
         let checked = checker.run()
         let problems = parsed.diagnostics.hasErrors ? parsed.diagnostics : parsed.diagnostics + checker.diagnostics
         if let first = problems.first(where: \.isError) {

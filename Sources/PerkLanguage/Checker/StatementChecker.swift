@@ -11,12 +11,27 @@ extension Checker {
             warning(.unusedValue, "the value `\(name)` is never used", at: span, help: "use it, or remove the `let`")
         }
         scope.locals = outer
+        scope.localValues = scope.localValues.filter { outer[$0.key] != nil }
+    }
+
+    /// The texts `use` can be given by `expr`, with where each is written: a text, either branch
+    /// of `if … then … else …`, or a `let` value bound to one (`let quota = if tier == Gold then
+    /// "lounge_gold" else "lounge_silver"`), so a misspelt name is caught wherever it is written.
+    func benefitNames(_ expr: Expr, in scope: Scope) -> [(name: String, span: SourceSpan)] {
+        switch expr.kind {
+        case .string(let name): return [(name, expr.span)]
+        case .parenthesized(let inner): return benefitNames(inner, in: scope)
+        case .conditional(_, let then, let otherwise): return benefitNames(then, in: scope) + benefitNames(otherwise, in: scope)
+        case .name(let name): return scope.localValues[name].map { benefitNames($0, in: scope) } ?? []
+        default: return []
+        }
     }
 
     mutating func checkStatement(_ statement: Statement, in scope: inout Scope, declaring declared: inout [(String, SourceSpan)]) {
         switch statement.kind {
         case .letBinding(let name, let value):
             let type = type(of: value, in: &scope)
+            scope.localValues[name.name] = value
             if let existing = scope.locals[name.name] {
                 error(.duplicateName, "`\(name)` is already defined in this rule", at: name.span,
                       notes: [DiagnosticNote(message: "first defined here", span: existing.span)])
@@ -38,23 +53,32 @@ extension Checker {
             if let otherwise { checkBlock(otherwise, in: &scope) }
         case .earn(let amount):
             expect(.points, amount, in: &scope, "the points earned")
+            expectNotNegative(amount, "the points earned")
         case .redeem(let amount):
             expect(.points, amount, in: &scope, "the points redeemed")
+            expectNotNegative(amount, "the points redeemed")
         case .deduct(let amount):
             expect(.points, amount, in: &scope, "the points deducted")
+            expectNotNegative(amount, "the points deducted")
         case .clawback(let amount, let source):
             expect(.points, amount, in: &scope, "the points clawed back")
+            expectNotNegative(amount, "the points clawed back")
             if let source { expectEventReference(source, in: &scope, "`clawback ... from`") }
         case .freeze(let length):
-            expect(.duration, length, in: &scope, "the length of a freeze")
+            expectPositiveDuration(length, in: &scope, "the length of a freeze")
         case .charge(let fee, _):
             expect(.money, fee, in: &scope, "a fee")
+            expectNotNegative(fee, "a fee")
         case .use(let benefit):
+            if case .name(let name) = benefit.kind, benefits[name] != nil, scope.locals[name] == nil {
+                error(.unknownName, "`\(name)` is a benefit, and `use` names it as text", at: benefit.span, help: "write `use \"\(name)\"`")
+                break
+            }
             expect(.text, benefit, in: &scope, "the benefit used (its name)")
-            if case .string(let name) = benefit.kind, benefits[name] == nil {
+            for (name, span) in benefitNames(benefit, in: scope) where benefits[name] == nil {
                 let titled = benefits.values.first { $0.title == name }.map { "`\"\($0.name)\"` is the benefit titled \"\(name)\": use its name" }
                 let declare = name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? "declare it with `benefit \(name) ...`" : nil
-                error(.unknownBenefit, "no benefit `\(name)` is declared", at: benefit.span,
+                error(.unknownBenefit, "no benefit `\(name)` is declared", at: span,
                       help: titled ?? Suggestions.didYouMean(name, among: benefits.keys) ?? declare)
             }
         case .upgrade, .downgrade:

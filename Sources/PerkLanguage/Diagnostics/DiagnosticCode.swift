@@ -33,6 +33,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
     case tierThreshold = "tier-threshold"
     case missingAttribute = "missing-attribute"
     case penaltySteps = "penalty-steps"
+    case numberTooLarge = "number-too-large"
+    case noEvents = "no-events"
     // Warnings.
     case unusedParameter = "unused-parameter"
     case unusedMeasure = "unused-measure"
@@ -84,6 +86,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
         case .tierThreshold: return "a tier without a threshold, or the lowest tier with one"
         case .missingAttribute: return "a tier that does not set an attribute the others set"
         case .penaltySteps: return "penalty steps out of order, or after an `or more` step"
+        case .numberTooLarge: return "a number of more than 36 digits, beyond what Perk computes exactly"
+        case .noEvents: return "a policy that declares no event types, so no event can be applied to it"
         case .unusedParameter: return "a parameter nothing uses"
         case .unusedMeasure: return "a measure nothing uses"
         case .unusedValue: return "a `let` value nothing uses"
