@@ -619,6 +619,30 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// A point worth a third of a yuan: the liability is exact to the fen, and the point's value
+    /// is said as the rate it is (read as a decimal, `1/3` was 1: "20 points at 1 CNY a point").
+    func testAPointValueThatIsNotADecimalIsSaidAsARate() throws {
+        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
+        let third = try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: "param point_value = 10 CNY per 100 points", with: "param point_value = 1 CNY per 3 points")
+        let policy = try CompiledPolicy.compile(SourceFile(name: "third.perk", text: third)).get()
+        // floor(1000 / 10) = 100 points and floor(105 / 10) = 10: 110 points, 110/3 = 36.666… CNY.
+        let input = read("id,date,member,type,amount,category\np1,2024-03-01,A,purchase,1000.00,room\np2,2024-03-02,B,purchase,105.00,spa\n")
+        let asOf = CivilDate(iso: "2024-04-01")!
+        let result = try simulate(input.events, directory: input.directory, asOf: asOf, policies: [policy])
+        let liability = try XCTUnwrap(SimulationReport.summary(of: result, policies: [policy], asOf: asOf, rows: .init(read: 2, skipped: 0)).policy.liability)
+        XCTAssertEqual(liability.points, 110)
+        XCTAssertEqual(liability.amount, Decimal(string: "36.67"))
+        XCTAssertEqual(liability.rate, "1 CNY per 3 points")
+        XCTAssertEqual(liability.pointValue, Decimal(string: "0.333333333333"))
+        // A value that ends as a decimal is said as one.
+        let tenth = try simulate(input.events, directory: input.directory, asOf: asOf)
+        let reference = try XCTUnwrap(SimulationReport.summary(of: tenth, policies: [WorkedExampleTests.policy], asOf: asOf, rows: .init(read: 2, skipped: 0)).policy.liability)
+        XCTAssertEqual(reference.rate, "0.1 CNY a point")
+        XCTAssertEqual(reference.pointValue, Decimal(string: "0.1"))
+        XCTAssertEqual(reference.amount, Decimal(string: "11"))
+    }
+
     /// A policy paying double: every member's earnings double, and the comparison says by how much.
     func testComparingTwoPolicies() throws {
         let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")

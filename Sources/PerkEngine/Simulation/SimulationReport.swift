@@ -275,8 +275,8 @@ public enum SimulationReport {
                 ($0, EventCounts(granted: tally.benefitsGranted[$0] ?? 0, denied: tally.benefitsDenied[$0] ?? [:]))
             })
             liability = tally.pointValue.map { value in
-                Liability(points: decimal(tally.balance), pointValue: decimal(value), amount: decimal(tally.balance.multiplied(by: value) ?? .zero, money: true),
-                          currency: policy.checked.currency)
+                Liability(points: decimal(tally.balance), pointValue: decimal(value, places: 12), rate: Liability.rate(value, currency: policy.checked.currency),
+                          amount: decimal(tally.balance.multiplied(by: value) ?? .zero, money: true), currency: policy.checked.currency)
             }
             monthly = tally.monthlySeries.map { month, m in
                 MonthRow(month: month.description, issued: decimal(m.issued), redeemed: decimal(m.redeemed), expired: decimal(m.expired),
@@ -307,11 +307,20 @@ public enum SimulationReport {
 
     public struct Liability: Encodable, Sendable {
         public let points: Decimal
+        /// A point's value in the currency, rounded to 12 places when it does not end as a decimal
+        /// (`1 CNY per 3 points`); `rate` says it exactly.
         public let pointValue: Decimal
+        /// A point's value as an operator reads it: `0.1 CNY a point`, or `1 CNY per 3 points`.
+        public let rate: String
         public let amount: Decimal
         public let currency: String
 
-        enum CodingKeys: String, CodingKey { case points, pointValue = "point_value", amount, currency }
+        enum CodingKeys: String, CodingKey { case points, pointValue = "point_value", rate, amount, currency }
+
+        static func rate(_ value: ExactNumber, currency: String) -> String {
+            let written = value.description
+            return written.contains("/") ? "\(value.numerator) \(currency) per \(value.denominator) points" : "\(written) \(currency) a point"
+        }
     }
 
     public struct MonthRow: Encodable, Sendable {
@@ -424,6 +433,13 @@ public enum SimulationReport {
 private func delta(_ a: ExactNumber, _ b: ExactNumber) -> ExactNumber { b.subtracting(a) ?? .zero }
 
 /// An exact number as a JSON decimal; money is rounded (half-even) to the fen.
-private func decimal(_ number: ExactNumber, money: Bool = false) -> Decimal {
-    Decimal(string: money ? SimulationReport.money(number) : number.description, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+/// `number` as a JSON number: money in hundredths; otherwise exactly, or, when it does not end as
+/// a decimal (a third), rounded half-even to `places` (read as written, `1/3` was 1).
+private func decimal(_ number: ExactNumber, money: Bool = false, places: Int = 12) -> Decimal {
+    var text = money ? SimulationReport.money(number) : number.description
+    if !money, text.contains("/") {
+        let scale = ExactNumber(numerator: (0..<places).reduce(Int128(1)) { power, _ in power * 10 }, denominator: 1)!
+        text = number.multiplied(by: scale)?.rounded(.halfEven).divided(by: scale)?.description ?? "0"
+    }
+    return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0
 }

@@ -59,7 +59,7 @@ extension ReportPage {
         var cards = [card("Members", grouped(p.members)), card("Points balance", points(p, "balance"))]
         if let liability = p.liability {
             cards.append(card("Liability", money(liability.amount, liability.currency),
-                              note: "\(grouped(liability.points)) points at \(escape(liability.pointValue.description)) \(escape(liability.currency)) a point"))
+                              note: "\(grouped(liability.points)) points at \(escape(liability.rate))"))
         }
         cards += [
             card("Points earned", points(p, "earned")),
