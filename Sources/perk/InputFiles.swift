@@ -64,8 +64,12 @@ enum InputFiles {
             }
             return date
         }
-        guard let last = lastEvent, let next = last.adding(days: 1) else {
+        guard let last = lastEvent else {
             printError("error: the input holds no events; give --as-of")
+            throw ExitCode.runFailed
+        }
+        guard let next = last.adding(days: 1) else {
+            printError("error: the last event is dated \(last), the last day Perk's calendar has, so there is no day after it to report as of; give --as-of")
             throw ExitCode.runFailed
         }
         return next

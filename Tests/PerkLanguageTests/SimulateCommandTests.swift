@@ -101,6 +101,23 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// What stops a run at its end says what is in the way (it was Foundation's "NSCocoaErrorDomain
+    /// error 512", and "the input holds no events" for an input whose last event is on 9999-12-31).
+    func testWhatStopsARunAtItsEndIsSaid() throws {
+        let directory = try temporaryDirectory()
+        let events = directory.appendingPathComponent("events.csv")
+        try "id,date,member,type,amount,category\ne1,2024-01-10,M1,purchase,100.00,room\n".write(to: events, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("afile")
+        try "".write(to: file, atomically: true, encoding: .utf8)
+        let underAFile = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", events.path, "--out", file.path + "/sub"])
+        XCTAssertEqual(underAFile.status, 2, underAFile.output)
+        XCTAssertTrue(underAFile.output.contains("`\(file.path)` is a file, not a folder; give --out a folder"), underAFile.output)
+        try "id,date,member,type,amount,category\ne1,9999-12-31,M1,purchase,100.00,room\n".write(to: events, atomically: true, encoding: .utf8)
+        let lastDay = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", events.path, "--out", directory.appendingPathComponent("out").path])
+        XCTAssertEqual(lastDay.status, 2, lastDay.output)
+        XCTAssertTrue(lastDay.output.contains("the last event is dated 9999-12-31, the last day Perk's calendar has"), lastDay.output)
+    }
+
     /// `--out` holds one run's results: a file that cannot be put in place (a directory where
     /// report.html goes) replaces none of the earlier files and leaves no temporary file; a run
     /// that writes no compare.csv removes an earlier run's.

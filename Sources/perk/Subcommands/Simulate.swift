@@ -99,7 +99,6 @@ struct Simulate: ParsableCommand {
                            + "or run with --on-error skip to leave them out and list them in rejected.csv. Nothing was written.")
                 throw ExitCode.runFailed
             }
-            printError("warning: \(malformed.count) malformed row\(malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
         }
         if compiled.count > 1 { try checkSameEvents(compiled, names: references.map(\.path), input: events, types: partitions.types) }
         let birthdays = try members.map(InputFiles.readBirthdays) ?? [:]
@@ -136,6 +135,9 @@ struct Simulate: ParsableCommand {
             files["rejected.csv"] = [Array(SimulationReport.rejectedCSV(malformed).utf8)]
         }
         try write(files, into: out)
+        if !malformed.isEmpty {
+            printError("warning: \(malformed.count) malformed row\(malformed.count == 1 ? "" : "s") skipped; see \(out)/rejected.csv")
+        }
         switch format {
         case .json: print(json, terminator: "")
         case .table: print(SummaryTable.render(summary, seconds: Date().timeIntervalSince(started), events: partitions.events, out: out))
@@ -168,15 +170,27 @@ struct Simulate: ParsableCommand {
     /// for the instant of the renames.
     private func write(_ files: [String: [[UInt8]]], into out: String) throws {
         precondition(files.keys.allSatisfy(Self.outputs.contains), "an output not listed")
-        /// An error of the system call that writing `name` failed in.
-        func failure(_ name: String, _ code: Int32) -> Error {
-            CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(name): \(String(cString: strerror(code)))"])
+        /// What failed (a file's name, or a sentence) and the system call's error, if one.
+        func failure(_ what: String, _ code: Int32?) -> Error {
+            CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: what + (code.map { ": \(String(cString: strerror($0)))" } ?? "")])
         }
         let directory = URL(fileURLWithPath: out)
         // Written, not renamed yet.
         var pending: [(name: String, temporary: URL)] = []
+        /// Makes `path` and the folders above it that are missing, saying which part is in the way
+        /// (Foundation's message named neither: "NSCocoaErrorDomain error 512").
+        func makeFolder(_ path: String) throws {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw failure("`\(path)` is a file, not a folder; give --out a folder", nil) }
+                return
+            }
+            let parent = (path as NSString).deletingLastPathComponent
+            if !parent.isEmpty, parent != path { try makeFolder(parent) }
+            guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw failure("cannot make the folder `\(path)`", errno) }
+        }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try makeFolder(out)
             for (name, parts) in files.sorted(by: { $0.key < $1.key }) {
                 let temporary = directory.appendingPathComponent(".\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
                 let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
