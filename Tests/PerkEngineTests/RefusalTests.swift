@@ -190,8 +190,35 @@ final class TierExpressionTests: XCTestCase {
             XCTAssertEqual(entitlements(tier: 0, birthday: "01-31"), ["discount 0%", "cake -"])
             XCTAssertEqual(entitlements(tier: 1, birthday: "03-01"), ["discount 5%", "lounge -"])
             XCTAssertEqual(entitlements(tier: 1, status: frozen, birthday: "01-01"), ["discount 5%"])
-            XCTAssertEqual(entitlements(tier: 1, status: .cancelled, birthday: "1990-01-05"), ["discount 5%", "cake -"])
+            // A cancelled membership has no entitlements, whatever its benefits' conditions say
+            // (a point of sale asking what a cancelled card gets was told: a 5% discount, a cake).
+            XCTAssertEqual(entitlements(tier: 1, status: .cancelled, birthday: "1990-01-05"), [])
         }
+    }
+}
+
+final class CancelledMembershipTests: XCTestCase {
+    /// A cancelled membership uses no benefit, even one whose conditions hold and which no rule
+    /// refuses (the reference policy's rules refuse a cancelled member's events; this one does not).
+    func testACancelledMembershipUsesNoBenefit() throws {
+        let policy = try CompiledPolicy.compile(SourceFile(name: "p.perk", text: """
+            event use { benefit: text }
+            event violation
+            benefit cake "cake"
+            rule use_it on use { use benefit }
+            rule cancel_it on violation { cancel }
+            """)).get()
+        var member = policy.newMember(id: "M")
+        func use(_ day: String) -> [String] {
+            let event = InputEvent(id: "u\(day)", date: CivilDate(iso: day)!, member: "M", type: "use", fields: ["benefit": .text("cake")],
+                                   location: InputLocation(file: "t", line: 1))
+            return policy.apply(event, to: &member).last!.benefitUses.map { "\($0.benefit) \($0.granted) \($0.reason ?? "-")" }
+        }
+        XCTAssertEqual(use("2024-01-10"), ["cake true -"])
+        _ = policy.apply(InputEvent(id: "v", date: CivilDate(iso: "2024-01-11")!, member: "M", type: "violation", fields: [:],
+                                    location: InputLocation(file: "t", line: 2)), to: &member)
+        XCTAssertEqual(member.status, .cancelled)
+        XCTAssertEqual(use("2024-01-12"), ["cake false cancelled"])
     }
 }
 

@@ -198,8 +198,10 @@ final class Effects: Sendable {
 
     // MARK: Benefits
 
-    /// The entitlements in force for the frame's member and day, with their values.
+    /// The entitlements in force for the frame's member and day, with their values. A cancelled
+    /// membership has none, whatever the benefits' conditions say (its tier stays as it was).
     func entitlements(_ frame: inout Frame) throws -> [(benefit: String, value: Value?)] {
+        if frame.member.status == .cancelled { return [] }
         if let entitlementsByStanding {
             let standing = frame.standing
             if standing < entitlementsByStanding.count { return entitlementsByStanding[standing] }
@@ -217,6 +219,10 @@ final class Effects: Sendable {
             return
         }
         let benefit = benefits[index]
+        if execution.frame.member.status == .cancelled {
+            execution.outcome.benefitUses.append((benefit: name, granted: false, reason: "cancelled"))
+            return
+        }
         for condition in benefit.conditions where !(try condition.check(&execution.frame)).isTrue {
             execution.outcome.benefitUses.append((benefit: name, granted: false, reason: condition.denial))
             return
