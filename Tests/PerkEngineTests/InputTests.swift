@@ -303,6 +303,26 @@ final class EventInputTests: XCTestCase {
                         + "(the columns seem to be separated by `;`: separate them with commas)"])
     }
 
+    /// A cell's problem is named for what it is: an amount too long to keep exactly (it was told
+    /// to use "at most 2 places"), a JSON list or object where a value goes (it was "this line is
+    /// not a JSON object").
+    func testACellsProblemIsNamedForWhatItIs() {
+        let digits = String(repeating: "9", count: 40)
+        XCTAssertEqual(errors("id,date,member,type,amount,category\ne1,2024-01-10,M1,purchase,\(digits).99,room\n"),
+                       ["events:2: amount: `\(digits).99` has more than 36 digits, more than Perk keeps exactly"])
+        let lines = """
+            {"id": "e1", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": {"value": 1}, "category": "room"}
+            {"id": "e2", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": "1.00", "category": ["room"]}
+            {"id": "e3", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": "1.00", "category": "room"} and more
+
+            """
+        XCTAssertEqual(errors(lines, format: .jsonLines), [
+            "events:1: amount: a list or an object is not a value; write text, a number, true or false, or null",
+            "events:2: category: a list or an object is not a value; write text, a number, true or false, or null",
+            "events:3: this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}",
+        ])
+    }
+
     /// A bad header, or a quote never closed, loses every row after it: an error that stops the
     /// reading, which a run cannot leave out as one row. Any other bad row can be.
     func testWhatStopsTheReadingIsMarked() {

@@ -156,6 +156,10 @@ public struct EventDecoder: Sendable {
         case .money, .points, .number:
             let form = Self.amountForm(of: type)!
             guard let amount = Self.decimal(cell, maxPlaces: form.places) else {
+                // Digits and at most one point, but too many digits to keep exactly.
+                if cell.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }), cell.filter(\.isNumber).count > 36 {
+                    return fail("`\(cell)` has more than 36 digits, more than Perk keeps exactly")
+                }
                 switch type {
                 case .money: return fail("`\(cell)` is not an amount; write a decimal with at most 2 places and no separators, such as 1234.56")
                 case .points: return fail("`\(cell)` is not a whole number of points")

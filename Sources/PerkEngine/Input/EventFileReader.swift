@@ -433,9 +433,14 @@ public struct EventFileReader: Sendable {
             } else {
                 // Decoded from the bytes, which the decoder checks are UTF-8: making a string of
                 // each line first and trimming it with Foundation took a quarter of the time.
-                guard let object = try? json.decode([String: JSONCell].self, from: Data(line)) else {
+                let decoded = Result { try json.decode([String: JSONCell].self, from: Data(line)) }
+                guard case .success(let object) = decoded else {
                     if String(validating: line, as: UTF8.self) == nil {
                         return .malformed(InputError(location, "this line is not valid UTF-8; save the file as UTF-8"))
+                    }
+                    // An object whose value at a key is a list or an object: said at the key.
+                    if case .failure(DecodingError.typeMismatch(_, let context)) = decoded, let key = context.codingPath.first?.stringValue {
+                        return .malformed(InputError(location, column: key, "a list or an object is not a value; write text, a number, true or false, or null"))
                     }
                     return .malformed(InputError(location, "this line is not a JSON object; write one object per line, such as {\"id\": \"e1\", \"date\": \"2024-01-10\", ...}"))
                 }
