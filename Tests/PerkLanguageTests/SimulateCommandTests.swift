@@ -118,6 +118,15 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(lastDay.output.contains("the last event is dated 9999-12-31, the last day Perk's calendar has"), lastDay.output)
     }
 
+    /// `--jobs` takes what perk.yaml's `simulate.jobs` takes (it accepted a million threads).
+    func testJobsAreBoundedAsInTheConfiguration() throws {
+        for jobs in ["0", "1025"] {
+            let run = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv", "--jobs", jobs])
+            XCTAssertEqual(run.status, 64, run.output)
+            XCTAssertTrue(run.output.contains("--jobs must be a whole number from 1 to 1024"), run.output)
+        }
+    }
+
     /// `--out` holds one run's results: a file that cannot be put in place (a directory where
     /// report.html goes) replaces none of the earlier files and leaves no temporary file; a run
     /// that writes no compare.csv removes an earlier run's.

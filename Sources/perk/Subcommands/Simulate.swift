@@ -51,7 +51,7 @@ struct Simulate: ParsableCommand {
     var inputFormat: EventFileFormat?
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs must be a whole number from 1 to 1024, as in perk.yaml") }
     }
 
     func run() throws {
