@@ -67,6 +67,9 @@ enum Observation {
     /// Keys of an event's outcome (the state named is the member's just after it).
     static let eventKeys = ["points", "rejected", "redeemed", "clawed_back", "unrecovered", "deducted", "forfeited", "tier", "status",
                             "warning", "notes", "benefit", "fee", "entitlements"]
+    /// Keys whose value is a number of points or an amount of money, written as a plain number.
+    static let numberKeys: Set<String> = ["points", "redeemed", "clawed_back", "unrecovered", "deducted", "forfeited", "fee",
+                                          "balance", "earned", "expired", "fees"]
     /// Keys of a member's state at the end.
     static let memberKeys = ["tier", "status", "balance", "earned", "redeemed", "expired", "clawed_back", "deducted", "forfeited",
                              "unrecovered", "fees", "next_review", "frozen_until", "expiry_notices", "expired_lots", "entitlements"]

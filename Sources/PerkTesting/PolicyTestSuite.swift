@@ -165,6 +165,12 @@ public struct PolicyTest: Sendable {
                 let hint = Suggestions.didYouMean(key, among: keys).map { "; \($0)" } ?? "; the keys here are " + keys.joined(separator: ", ")
                 throw keyNode.error("nothing called `\(key)` can be checked\(hint)")
             }
+            // `100 points` or `20 CNY` can never match the number observed: said where it is written.
+            if Observation.numberKeys.contains(key), case .scalar(let scalar) = value.node, !["", "~", "null"].contains(scalar.string),
+               ExactNumber(decimal: scalar.string.replacingOccurrences(of: ",", with: "")) == nil {
+                let money = key == "fee" || key == "fees"
+                throw value.error("`\(scalar.string)` is not a number; write the \(money ? "amount" : "points") as a plain number, such as `\(money ? "20.00" : "100")`")
+            }
             return (key, try expected(value))
         }
     }

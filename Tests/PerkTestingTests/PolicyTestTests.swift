@@ -87,6 +87,11 @@ final class PolicyTestTests: XCTestCase {
         XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {date: 2024-01-10, type: purchase, amount: 1,500, category: room}\n"),
                        "t.yaml:5:54: error: tests[0].events[0]: `1,500` was read as two entries: inside `{ }` a comma separates entries; "
                        + "write the number without its comma (`1500`), in quotes (`\"1,500\"`), or the mapping one entry a line")
+        // An expectation in Perk's notation can never match the number observed.
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {date: 2024-01-10, type: card_lost, expect: {fee: 20 CNY}}\n"),
+                       "t.yaml:5:59: error: tests[0].events[0].expect.fee: `20 CNY` is not a number; write the amount as a plain number, such as `20.00`")
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {date: 2024-01-10, type: join}\n    members:\n      M1: {balance: 100 points}\n"),
+                       "t.yaml:7:21: error: tests[0].members.M1.balance: `100 points` is not a number; write the points as a plain number, such as `100`")
         XCTAssertEqual(try error("tests: []\n"),
                        "t.yaml:1:1: error: policy: missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
     }
