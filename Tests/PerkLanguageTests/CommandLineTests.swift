@@ -74,6 +74,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try perk(["fmt", "--check", "p.perk"], in: directory).status, 0)
     }
 
+    /// `fmt` writes into the file it was given: the mode stays, a symlink stays a link and its
+    /// target is formatted, hard links stay one file; and no copy is left beside it.
+    func testFmtKeepsModeSymlinksAndHardLinks() throws {
+        let directory = try temporaryDirectory()
+        let files = FileManager.default
+        let unformatted = "param   x=1 points # keep me\n", formatted = "param x = 1 points  # keep me\n"
+        for name in ["private.perk", "real.perk", "h1.perk"] {
+            try unformatted.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.appendingPathComponent("private.perk").path)
+        try files.createSymbolicLink(atPath: directory.appendingPathComponent("link.perk").path, withDestinationPath: "real.perk")
+        try files.linkItem(at: directory.appendingPathComponent("h1.perk"), to: directory.appendingPathComponent("h2.perk"))
+
+        let result = try perk(["fmt", "private.perk", "link.perk", "h1.perk"], in: directory)
+        XCTAssertEqual(result.status, 0, result.output)
+        func attributes(_ name: String) throws -> [FileAttributeKey: Any] { try files.attributesOfItem(atPath: directory.appendingPathComponent(name).path) }
+        func text(_ name: String) throws -> String { try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8) }
+        XCTAssertEqual((try attributes("private.perk")[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(try text("private.perk"), formatted)
+        XCTAssertEqual(try attributes("link.perk")[.type] as? FileAttributeType, .typeSymbolicLink)
+        XCTAssertEqual(try files.destinationOfSymbolicLink(atPath: directory.appendingPathComponent("link.perk").path), "real.perk")
+        XCTAssertEqual(try text("real.perk"), formatted)
+        XCTAssertEqual(try text("h2.perk"), formatted)
+        XCTAssertEqual(try attributes("h1.perk")[.systemFileNumber] as? Int, try attributes("h2.perk")[.systemFileNumber] as? Int)
+        XCTAssertEqual(try files.contentsOfDirectory(atPath: directory.path).sorted(),
+                       ["h1.perk", "h2.perk", "link.perk", "private.perk", "real.perk"])
+    }
+
     func testFmtLeavesFilesWithSyntaxErrorsAlone() throws {
         let directory = try temporaryDirectory()
         let path = directory.appendingPathComponent("s.perk")

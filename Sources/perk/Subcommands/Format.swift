@@ -36,7 +36,7 @@ struct Format: ParsableCommand {
                     print(formatted, terminator: "")
                 } else if formatted != file.text {
                     unformatted.append(path)
-                    if !check { try Data(formatted.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) }
+                    if !check { try Self.rewrite(path, with: formatted, original: file.text) }
                 }
             } catch {
                 printError("error: \(error)")
@@ -48,5 +48,67 @@ struct Format: ParsableCommand {
         }
         if failed > 0 { throw ExitCode.runFailed }
         if invalid > 0 || (check && !unformatted.isEmpty) { throw ExitCode.policyInvalid }
+    }
+
+    /// Writes `text` into the existing file at `path`, in place: replacing the file (a temporary
+    /// file renamed over it) would give it a new mode and owner, turn a symlink into a copy that
+    /// leaves its target unformatted, and split hard links. Nothing is lost on the way: the
+    /// original is first copied, private (mode 600), beside the real file; a failed write puts the
+    /// original back from memory, and the copy is removed only once the new text is on disk, so an
+    /// interrupted run leaves the original in `.NAME.perk-fmt-XXXXXX` rather than half a policy.
+    static func rewrite(_ path: String, with text: String, original: String) throws {
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        var template = Array(real.deletingLastPathComponent().appendingPathComponent(".\(real.lastPathComponent).perk-fmt-XXXXXX").path.utf8CString)
+        let backupDescriptor = mkstemp(&template)
+        guard backupDescriptor >= 0 else { throw RewriteError(path: path, step: "could not copy it beside itself first", errno: errno) }
+        let backup = String(cString: template)
+        let backupWritten = write(Array(original.utf8), to: backupDescriptor) && fsync(backupDescriptor) == 0
+        let backupErrno = errno
+        close(backupDescriptor)
+        guard backupWritten else {
+            unlink(backup)
+            throw RewriteError(path: path, step: "could not copy it beside itself first", errno: backupErrno)
+        }
+        let descriptor = open(path, O_WRONLY)
+        guard descriptor >= 0 else {
+            let error = RewriteError(path: path, step: "could not open it for writing", errno: errno)
+            unlink(backup)
+            throw error
+        }
+        defer { close(descriptor) }
+        func replaceContent(with bytes: [UInt8]) -> Bool {
+            lseek(descriptor, 0, SEEK_SET) == 0 && write(bytes, to: descriptor) && ftruncate(descriptor, off_t(bytes.count)) == 0 && fsync(descriptor) == 0
+        }
+        guard replaceContent(with: Array(text.utf8)) else {
+            let error = errno
+            // The original fits in the room it had (the file was not truncated before the write).
+            if replaceContent(with: Array(original.utf8)) {
+                unlink(backup)
+                throw RewriteError(path: path, step: "could not write it; it was left as it was", errno: error)
+            }
+            throw RewriteError(path: path, step: "could not write it; the original is in \(backup)", errno: error)
+        }
+        unlink(backup)
+    }
+
+    /// Writes all of `bytes`, however many calls it takes.
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                written += count
+            }
+            return true
+        }
+    }
+
+    struct RewriteError: Error, CustomStringConvertible {
+        let path: String
+        let step: String
+        let errno: Int32
+        var description: String { "cannot format `\(path)`: \(step) (\(String(cString: strerror(errno))))" }
     }
 }
