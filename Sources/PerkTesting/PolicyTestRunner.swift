@@ -39,10 +39,17 @@ public enum PolicyTestRunner {
         public let unexercised: [String]
     }
 
-    /// Runs the tests of a file whose names contain `filter` (all when nil). The policy's own
-    /// errors fail every test.
+    /// Whether `filter` selects `test`: its name contains the text, ignoring case. Every name
+    /// contains the empty text, so `--filter "$FILTER"` with the variable empty runs everything.
+    public static func selects(_ test: PolicyTest, filter: String?) -> Bool {
+        guard let filter, !filter.isEmpty else { return true }
+        return test.name.localizedCaseInsensitiveContains(filter)
+    }
+
+    /// Runs the tests of a file that `filter` selects (all when nil). The policy's own errors
+    /// fail every test.
     public static func run(_ file: PolicyTestFile, filter: String? = nil) throws -> FileResult {
-        let tests = file.tests.filter { filter.map($0.name.localizedCaseInsensitiveContains) ?? true }
+        let tests = file.tests.filter { selects($0, filter: filter) }
         let policy: CompiledPolicy
         switch try file.policy.compile() {
         case .success(let compiled): policy = compiled

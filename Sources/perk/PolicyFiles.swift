@@ -27,8 +27,14 @@ struct PolicyPaths: ParsableArguments {
 }
 
 /// Expands the paths given on the command line: files as given, directories to the `.perk`
-/// files inside them (recursively, sorted), so `perk check policies` checks them all.
+/// files inside them (recursively, sorted), so `perk check policies` checks them all. A directory
+/// without any is an error: "checked 0 files: no problems" would pass a mistyped path.
 enum PolicyFiles {
+    struct NoPolicyFiles: Error, CustomStringConvertible {
+        let directory: String
+        var description: String { "no .perk files were found in `\(directory)` (or the folders inside it)" }
+    }
+
     static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
@@ -42,7 +48,9 @@ enum PolicyFiles {
             }
             let found = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
             let base = path.hasSuffix("/") ? path : path + "/"
-            files += found.filter { $0.hasSuffix(".perk") }.sorted().map { base + $0 }
+            let policies = found.filter { $0.hasSuffix(".perk") }.sorted()
+            guard !policies.isEmpty else { throw NoPolicyFiles(directory: path) }
+            files += policies.map { base + $0 }
         }
         return files
     }

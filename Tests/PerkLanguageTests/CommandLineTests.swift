@@ -62,6 +62,15 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try perk(["check", "no/such/file.perk"]).status, 2)
     }
 
+    /// A directory without policies is a mistake (a mistyped path, say), not a clean check.
+    func testADirectoryWithoutPoliciesIsAnError() throws {
+        let directory = try temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("empty/inner"), withIntermediateDirectories: true)
+        let result = try perk(["check", "empty"], in: directory)
+        XCTAssertEqual(result.status, 2, result.output)
+        XCTAssertEqual(result.output, "error: no .perk files were found in `empty` (or the folders inside it)\n")
+    }
+
     func testFmtCheckNamesFilesAndFmtRewritesThem() throws {
         let directory = try temporaryDirectory()
         let path = directory.appendingPathComponent("p.perk")

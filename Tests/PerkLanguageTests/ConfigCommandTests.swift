@@ -129,4 +129,24 @@ final class TestCommandTests: XCTestCase {
         XCTAssertTrue(failing.output.contains("0 passed, 1 failed"), failing.output)
         XCTAssertTrue(failing.output.contains("rule coverage: "), failing.output)
     }
+
+    /// `--filter "$FILTER"` with the variable empty runs every test (with coverage); a filter no
+    /// test's name contains is a usage error that names it and the tests there are.
+    func testAnEmptyFilterRunsEverythingAndOneMatchingNothingIsAMistake() throws {
+        let suite = "policies/retail-card.test.yaml"
+        let all = try perk(["test", suite])
+        let empty = try perk(["test", suite, "--filter", ""])
+        XCTAssertEqual(empty.status, 0, empty.output)
+        XCTAssertEqual(empty.output, all.output)
+        XCTAssertTrue(empty.output.contains("rule coverage: policies/retail-card.perk"), empty.output)
+
+        let nothing = try perk(["test", suite, "--filter", "nosuchtest"])
+        XCTAssertEqual(nothing.status, 64, nothing.output)
+        XCTAssertTrue(nothing.output.hasPrefix("error: --filter `nosuchtest` selects no test: no test's name contains it; "
+            + "the tests are named `base points, fresh food doubled, the member-day bonus`, "), nothing.output)
+        XCTAssertFalse(nothing.output.contains("passed"), nothing.output)
+        let misspelt = try perk(["test", suite, "--filter", "net spend upgrades to Silvr"])
+        XCTAssertEqual(misspelt.status, 64, misspelt.output)
+        XCTAssertTrue(misspelt.output.contains("did you mean `net spend upgrades to Silver`?"), misspelt.output)
+    }
 }

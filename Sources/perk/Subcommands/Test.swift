@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PerkConfig
+import PerkLanguage
 import PerkTesting
 
 struct Test: ParsableCommand {
@@ -37,13 +38,33 @@ struct Test: ParsableCommand {
             throw ExitCode.runFailed
         }
         var passed = 0, failed = 0, broken = 0
+        var suites: [PolicyTestFile] = []
+        for path in files {
+            do {
+                suites.append(try PolicyTestFile.load(path))
+            } catch {
+                printError("\(error)")
+                broken += 1
+            }
+        }
+        let tests = suites.flatMap(\.tests)
+        let selected = tests.filter { PolicyTestRunner.selects($0, filter: filter) }
+        if selected.isEmpty, !tests.isEmpty, let filter {
+            // A filter that matches nothing is a mistake in the command, not a run that passed.
+            let names = tests.map(\.name)
+            let hint = Suggestions.didYouMean(filter, among: names)
+                ?? "the tests are named " + names.prefix(5).map { "`\($0)`" }.joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) in all)" : "")
+            printError("error: --filter `\(filter)` selects no test: no test's name contains it; \(hint)")
+            throw ExitCode.validationFailure
+        }
         // Rules exercised, by policy, over every file that tests it.
         var rules: [String: [String]] = [:]
         var exercised: [String: Set<String>] = [:]
-        for path in files {
+        for suite in suites {
+            let path = suite.path
             let result: PolicyTestRunner.FileResult
             do {
-                result = try PolicyTestRunner.run(try PolicyTestFile.load(path), filter: filter)
+                result = try PolicyTestRunner.run(suite, filter: filter)
             } catch {
                 printError("\(error)")
                 broken += 1
@@ -74,7 +95,7 @@ struct Test: ParsableCommand {
         }
         print("")
         print("\(passed) passed, \(failed) failed" + (broken > 0 ? ", \(broken) test file\(broken == 1 ? "" : "s") could not be read" : ""))
-        for (policy, all) in rules.sorted(by: { $0.key < $1.key }) where filter == nil && !all.isEmpty {
+        for (policy, all) in rules.sorted(by: { $0.key < $1.key }) where selected.count == tests.count && !all.isEmpty {
             let missed = all.filter { !(exercised[policy]?.contains($0) ?? false) }
             print("rule coverage: \(policy): " + (missed.isEmpty
                 ? "every rule exercised (\(all.count) of \(all.count))"
