@@ -38,6 +38,23 @@ final class CommandLineTests: XCTestCase {
             """)
     }
 
+    /// Classic Mac line endings (a lone CR): a leading comment ends at the first CR instead of
+    /// swallowing the file, and the position and quoted line are those an editor shows.
+    func testALoneCarriageReturnEndsALine() throws {
+        let directory = try temporaryDirectory()
+        try "# Harbor\rpolicy \"U\"\rcurrency CNY\revent join\rrule r on join {\r  earn 1 pint\r}\r"
+            .write(to: directory.appendingPathComponent("mac.perk"), atomically: true, encoding: .utf8)
+        let result = try perk(["check", "mac.perk"], in: directory)
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.output.hasPrefix("""
+            mac.perk:6:10: error: unknown unit `pint` [unknown-unit]
+              |
+            6 |   earn 1 pint
+              |          ^^^^
+
+            """), result.output)
+    }
+
     func testWarningsExitZeroUnlessStrict() throws {
         let directory = try temporaryDirectory()
         try "event join\nparam spare = 1\n".write(to: directory.appendingPathComponent("w.perk"), atomically: true, encoding: .utf8)

@@ -49,6 +49,9 @@ public struct Lexer {
 
     private static func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 48 && $0 <= 57 } ?? false }
 
+    /// LF, or CR: of CRLF, or alone (classic Mac line endings), as `SourceFile`'s lines end.
+    private static func isLineBreak(_ b: UInt8) -> Bool { b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") }
+
     private func isNameStart(at index: Int) -> Bool {
         guard index < bytes.count else { return false }
         let b = bytes[index]
@@ -73,10 +76,10 @@ public struct Lexer {
     private mutating func skipSpaceAndComments() {
         while offset < bytes.count {
             switch bytes[offset] {
-            case UInt8(ascii: "\n"):
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 sawLineBreak = true
                 offset += 1
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
                 offset += 1
             case UInt8(ascii: "#"):
                 skipComment()
@@ -96,9 +99,9 @@ public struct Lexer {
 
     private mutating func skipComment() {
         let start = offset
-        while offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") { offset += 1 }
+        while offset < bytes.count, !Self.isLineBreak(bytes[offset]) { offset += 1 }
         var end = offset
-        while end > start, bytes[end - 1] == UInt8(ascii: "\r") || bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
         let span = SourceSpan(start: start, end: end)
         comments.append(Comment(span: span, text: file.text(of: span)))
     }
@@ -312,7 +315,7 @@ public struct Lexer {
             value += lexer.file.text(of: SourceSpan(start: segmentStart, end: lexer.offset))
         }
         while true {
-            guard offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") else {
+            guard offset < bytes.count, !Self.isLineBreak(bytes[offset]) else {
                 flush(&self)
                 diagnostics.append(Diagnostic(
                     .error, code: .unterminatedString, "this string has no closing `\"`",

@@ -47,10 +47,16 @@ public struct SourceFile: Sendable {
         self.text = text
         self.bytes = Array(text.utf8)
         var starts = [0]
-        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+        for (offset, byte) in bytes.enumerated() where Self.endsLine(byte, before: offset + 1 < bytes.count ? bytes[offset + 1] : nil) {
             starts.append(offset + 1)
         }
         self.lineStarts = starts
+    }
+
+    /// Whether `byte`, followed by `next`, ends a line: LF, the LF of CRLF, or a lone CR (classic
+    /// Mac line endings, which would otherwise make the whole file one line, or one comment).
+    static func endsLine(_ byte: UInt8, before next: UInt8?) -> Bool {
+        byte == UInt8(ascii: "\n") || (byte == UInt8(ascii: "\r") && next != UInt8(ascii: "\n"))
     }
 
     /// Reads a policy file, which must be UTF-8: a file in another encoding (GBK, say) is refused
