@@ -18,7 +18,17 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): error: " + (path.isEmpty ? "" : "\(path): ") + message }
+    public var description: String { "\(file):\(line):\(column): error: " + keyAndMessage }
+
+    /// The error as `perk check --format json` writes a policy's diagnostics, so that a tool
+    /// reads both alike.
+    public var record: DiagnosticRenderer.Record {
+        let position = DiagnosticRenderer.Record.Position(line: line, column: column)
+        return DiagnosticRenderer.Record(file: file, severity: Severity.error.rawValue, code: "configuration", message: keyAndMessage,
+                                         start: position, end: position, help: nil)
+    }
+
+    private var keyAndMessage: String { (path.isEmpty ? "" : "\(path): ") + message }
 }
 
 /// One node of a YAML document read strictly: every accessor names the shape it expects, and a

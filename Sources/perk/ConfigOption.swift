@@ -11,6 +11,17 @@ struct ConfigOption: ParsableArguments {
     /// The configuration, nil when none is given or found; a mistake in it ends the run with
     /// `policyInvalid`, an unreadable file given by --config with `runFailed`.
     func load() throws -> Configuration? {
+        do {
+            return try read()
+        } catch let error as ConfigError {
+            printError("\(error)")
+            throw ExitCode.policyInvalid
+        }
+    }
+
+    /// As `load()`, but a mistake in the configuration is thrown as the `ConfigError` it is, for
+    /// a caller that reports it with others.
+    func read() throws -> Configuration? {
         let path: String
         if let config {
             guard FileManager.default.isReadableFile(atPath: config) else {
@@ -23,12 +34,7 @@ struct ConfigOption: ParsableArguments {
         } else {
             return nil
         }
-        do {
-            return try Configuration.load(path)
-        } catch let error as ConfigError {
-            printError("\(error)")
-            throw ExitCode.policyInvalid
-        }
+        return try Configuration.load(path)
     }
 }
 

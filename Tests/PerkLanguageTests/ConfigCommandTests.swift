@@ -76,6 +76,37 @@ final class ConfigCommandTests: XCTestCase {
         XCTAssertEqual((summary["policy"] as? [String: Any])?["parameters"] as? [String: String], [:])
     }
 
+    /// `--format json` always prints an array, and a mistake in the configuration is in it as a
+    /// policy's diagnostics are: whether found reading the file or checking a value against the policy.
+    func testCheckJsonHoldsConfigurationMistakes() throws {
+        let directory = try temporaryDirectory()
+        let policy = TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path
+        func records(_ arguments: [String]) throws -> (status: Int32, records: [[String: Any]]) {
+            let process = try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: directory, standardErrorToo: false)
+            let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(process.output.utf8)) as? [[String: Any]], process.output)
+            return (process.status, records)
+        }
+        try "policy: \(policy)\nparameters:\n  gold_spend: 20,000 points\n".write(to: directory.appendingPathComponent("value.yaml"), atomically: true, encoding: .utf8)
+        let value = try records(["check", "--format", "json", "--config", "value.yaml"])
+        XCTAssertEqual(value.status, 1)
+        XCTAssertEqual(value.records.count, 1)
+        XCTAssertEqual(value.records.first?["file"] as? String, "value.yaml")
+        XCTAssertEqual(value.records.first?["code"] as? String, "configuration")
+        XCTAssertEqual(value.records.first?["severity"] as? String, "error")
+        XCTAssertEqual(value.records.first?["start"] as? [String: Int], ["line": 3, "column": 15])
+        XCTAssertEqual((value.records.first?["message"] as? String)?.hasPrefix("parameters.gold_spend: the policy's `gold_spend` is money"), true)
+
+        try "policy: \(policy)\nsimulate:\n  as_of: 2024-02-30\n".write(to: directory.appendingPathComponent("date.yaml"), atomically: true, encoding: .utf8)
+        let date = try records(["check", "--format", "json", "--config", "date.yaml"])
+        XCTAssertEqual(date.status, 1)
+        XCTAssertEqual(date.records.map { $0["message"] as? String }, ["simulate.as_of: `2024-02-30` is not a date; write YYYY-MM-DD"])
+        XCTAssertEqual(date.records.first?["start"] as? [String: Int], ["line": 3, "column": 10])
+
+        let missing = try records(["check", "--format", "json", "no-such.perk"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.records.count, 0)
+    }
+
     func testCheckReportsConfigurationMistakesWhereTheyAre() throws {
         let directory = try temporaryDirectory()
         let policy = TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path

@@ -89,6 +89,11 @@ public struct DiagnosticRenderer: Sendable {
         public struct Position: Codable, Sendable, Equatable {
             public var line: Int
             public var column: Int
+
+            public init(line: Int, column: Int) {
+                self.line = line
+                self.column = column
+            }
         }
         public struct Note: Codable, Sendable, Equatable {
             public var message: String
@@ -102,6 +107,18 @@ public struct DiagnosticRenderer: Sendable {
         public var end: Position
         public var help: String?
         public var notes: [Note]
+
+        /// Public so that mistakes found outside a policy (in perk.yaml, say) reach tools alike.
+        public init(file: String, severity: String, code: String, message: String, start: Position, end: Position, help: String?, notes: [Note] = []) {
+            self.file = file
+            self.severity = severity
+            self.code = code
+            self.message = message
+            self.start = start
+            self.end = end
+            self.help = help
+            self.notes = notes
+        }
     }
 
     public static func record(_ diagnostic: Diagnostic, in file: SourceFile) -> Record {

@@ -30,23 +30,38 @@ struct Check: ParsableCommand {
     var color = false
 
     func run() throws {
-        let config = try configuration.load()
+        var records: [DiagnosticRenderer.Record] = []
+        // A tool reading JSON gets an array however the run ends, with every mistake that has a
+        // position (an unreadable file has none: it is named on standard error).
+        defer { if format == .json { print(DiagnosticRenderer.json(records)) } }
+        var errors = 0, warnings = 0, unreadable = 0
+        func report(_ error: ConfigError) {
+            errors += 1
+            switch format {
+            case .text: printError("\(error)")
+            case .json: records.append(error.record)
+            }
+        }
+        let config: Configuration?
+        do {
+            config = try configuration.read()
+        } catch let error as ConfigError {
+            report(error)
+            throw ExitCode.policyInvalid
+        }
         // Without paths: the configured policy and the one its simulation compares with (the same
         // file with other parameter values, perhaps), each with its settings.
         let references = policies.paths.isEmpty
             ? try [InputFiles.policy(nil, in: config)] + (config?.simulate.compare.map { [$0] } ?? [])
             : try policies.files(config).map { try InputFiles.policy($0, in: config) }
         let renderer = DiagnosticRenderer(colored: color || (format == .text && PolicyFiles.stdoutIsTerminal))
-        var records: [DiagnosticRenderer.Record] = []
-        var errors = 0, warnings = 0, unreadable = 0
         for reference in references {
             let result: CheckResult
             do {
                 result = try reference.check()
                 if let config, reference.path == config.policy.path, let checked = result.policy { try config.input.check(against: checked) }
             } catch let error as ConfigError {
-                printError("\(error)")
-                errors += 1
+                report(error)
                 continue
             } catch {
                 printError("error: \(error)")
@@ -63,11 +78,8 @@ struct Check: ParsableCommand {
                 records += result.diagnostics.map { DiagnosticRenderer.record($0, in: file) }
             }
         }
-        switch format {
-        case .text:
+        if format == .text {
             print(Self.summary(files: references.count - unreadable, errors: errors, warnings: warnings, unreadable: unreadable))
-        case .json:
-            print(DiagnosticRenderer.json(records))
         }
         if unreadable > 0 { throw ExitCode.runFailed }
         if errors > 0 || (strict && warnings > 0) { throw ExitCode.policyInvalid }
