@@ -9,6 +9,8 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The key's path (`simulate.jobs`), empty for the whole file.
     public let path: String
     public let message: String
+    /// How to fix it, when the message alone does not say.
+    public var help: String?
 
     public init(file: String, line: Int, column: Int, path: String, message: String) {
         self.file = file
@@ -18,14 +20,14 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): error: " + keyAndMessage }
+    public var description: String { "\(file):\(line):\(column): error: " + keyAndMessage + (help.map { "\n  help: \($0)" } ?? "") }
 
     /// The error as `perk check --format json` writes a policy's diagnostics, so that a tool
     /// reads both alike.
     public var record: DiagnosticRenderer.Record {
         let position = DiagnosticRenderer.Record.Position(line: line, column: column)
         return DiagnosticRenderer.Record(file: file, severity: Severity.error.rawValue, code: "configuration", message: keyAndMessage,
-                                         start: position, end: position, help: nil)
+                                         start: position, end: position, help: help)
     }
 
     private var keyAndMessage: String { (path.isEmpty ? "" : "\(path): ") + message }

@@ -34,7 +34,21 @@ struct ConfigOption: ParsableArguments {
         } else {
             return nil
         }
-        return try Configuration.load(path)
+        do {
+            return try Configuration.load(path)
+        } catch let error as ConfigError {
+            throw explained(error)
+        }
+    }
+
+    /// A mistake in the default configuration, read without being asked for, says so: the
+    /// operator may not know that `perk.yaml` here is read at all.
+    func explained(_ error: ConfigError) -> ConfigError {
+        guard config == nil, error.file == Configuration.defaultFileName else { return error }
+        var explained = error
+        explained.help = "this is the default configuration, \(Configuration.defaultFileName) in the working directory; "
+            + "fix it, or give --config FILE to use another"
+        return explained
     }
 }
 

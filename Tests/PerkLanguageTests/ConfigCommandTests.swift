@@ -107,6 +107,27 @@ final class ConfigCommandTests: XCTestCase {
         XCTAssertEqual(missing.records.count, 0)
     }
 
+    /// A broken perk.yaml in the working directory does not stop `fmt FILE`, which does not need
+    /// it; where it is needed, its mistake says that it is the default one and how to pick another.
+    func testABrokenDefaultConfigurationSaysWhereItComesFrom() throws {
+        let directory = try temporaryDirectory()
+        try "policy: missing.perk\n".write(to: directory.appendingPathComponent("perk.yaml"), atomically: true, encoding: .utf8)
+        let policy = directory.appendingPathComponent("p.perk")
+        try "param   x=1 points\n".write(to: policy, atomically: true, encoding: .utf8)
+        let format = try perk(["fmt", "p.perk"], in: directory)
+        XCTAssertEqual(format.status, 0, format.output)
+        XCTAssertEqual(try String(contentsOf: policy, encoding: .utf8), "param x = 1 points\n")
+
+        let mistake = "perk.yaml:1:9: error: policy: there is no policy file `missing.perk`; paths are relative to the folder of perk.yaml\n"
+        let implicit = try perk(["check", "p.perk"], in: directory)
+        XCTAssertEqual(implicit.status, 1, implicit.output)
+        XCTAssertEqual(implicit.output, mistake
+            + "  help: this is the default configuration, perk.yaml in the working directory; fix it, or give --config FILE to use another\n")
+        let chosen = try perk(["check", "--config", "perk.yaml", "p.perk"], in: directory)
+        XCTAssertEqual(chosen.status, 1, chosen.output)
+        XCTAssertEqual(chosen.output, mistake)
+    }
+
     func testCheckReportsConfigurationMistakesWhereTheyAre() throws {
         let directory = try temporaryDirectory()
         let policy = TestPaths.packageRoot.appendingPathComponent("policies/harbor-hotel.perk").path

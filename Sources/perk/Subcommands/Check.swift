@@ -36,6 +36,7 @@ struct Check: ParsableCommand {
         defer { if format == .json { print(DiagnosticRenderer.json(records)) } }
         var errors = 0, warnings = 0, unreadable = 0
         func report(_ error: ConfigError) {
+            let error = configuration.explained(error)
             errors += 1
             switch format {
             case .text: printError("\(error)")

@@ -19,7 +19,9 @@ struct Format: ParsableCommand {
     var stdout = false
 
     func run() throws {
-        let files = try policies.files(try configuration.load())
+        // Files given are formatted as they are: only without paths is the configuration needed
+        // (for its policies), so a broken perk.yaml here does not block formatting another file.
+        let files = try policies.files(policies.paths.isEmpty ? try configuration.load() : nil)
         var unformatted: [String] = []
         var invalid = 0, failed = 0
         for path in files {
