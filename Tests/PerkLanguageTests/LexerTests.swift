@@ -66,4 +66,41 @@ final class LexerTests: XCTestCase {
         let at = Lexer.tokenize(file).tokens[2]
         XCTAssertEqual(file.location(of: at.span.start), SourceLocation(line: 1, column: 9))
     }
+
+    /// Combining marks continue a name (never start one), and a name is its NFC form: `café`
+    /// written with U+00E9 or with e + U+0301 is one name, so each spelling finds the other.
+    func testNamesHoldCombiningMarksAndAreComparedInNFC() {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        for spelling in [composed, decomposed] {
+            let lexed = Lexer.tokenize(SourceFile(name: "t", text: spelling))
+            XCTAssertEqual(lexed.tokens.map(\.kind).dropLast(), [.name])
+            XCTAssertEqual(lexed.tokens.first.map { Array($0.text.unicodeScalars) }, Array(composed.unicodeScalars))
+            XCTAssertEqual(lexed.diagnostics.count, 0)
+        }
+        XCTAssertEqual(texts("सामान्य सोना"), ["सामान्य", "सोना"])
+        XCTAssertEqual(Lexer.tokenize(SourceFile(name: "t", text: "\u{301}x")).diagnostics.map(\.code), [.unexpectedCharacter])
+
+        let event = "currency CNY\nevent join\n"
+        for (declared, used) in [(composed, decomposed), (decomposed, composed)] {
+            let result = PolicyChecker.check(source: event + "param \(declared) = 5 points\nrule r on join {\n  earn \(used)\n}\n")
+            XCTAssertEqual(result.diagnostics.map(\.message), [])
+        }
+        let twice = PolicyChecker.check(source: event + "param \(composed) = 5 points\nparam \(decomposed) = 6 points\nrule r on join {\n  earn \(composed)\n}\n")
+        XCTAssertEqual(twice.diagnostics.map(\.code), [.duplicateName])
+        let hindi = PolicyChecker.check(source: """
+            currency CNY
+            event purchase { amount: money }
+            measure spend = sum(amount of purchase, this year)
+            tiers by spend {
+              tier सामान्य { m: 1 }
+              tier सोना at 100 CNY { m: 2 }
+            }
+            rule r on purchase {
+              earn floor(amount * 1 point per 10 CNY) * tier.m
+              upgrade
+            }
+            """)
+        XCTAssertEqual(hindi.diagnostics.map(\.message), [])
+        XCTAssertEqual(hindi.policy?.tiers?.levels.map(\.name), ["सामान्य", "सोना"])
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns source text into tokens and comments, reporting characters it cannot use.
 ///
 /// The lexer never stops early: a bad character is reported and skipped, an unterminated string
@@ -57,13 +59,21 @@ public struct Lexer {
         let b = bytes[index]
         if b < 0x80 { return (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
         let (s, _) = scalar(at: index)
-        return s.properties.isAlphabetic && !Self.symbolScalars.keys.contains(s)
+        return s.properties.isAlphabetic && !Self.isCombiningMark(s) && !Self.symbolScalars.keys.contains(s)
     }
 
+    /// After the first character a name may also hold digits and combining marks: the accent of
+    /// a decomposed `é` (e + U+0301), the virama and vowel signs of Indic names (`सामान्य`).
     private func isNameContinue(at index: Int) -> Bool {
         guard index < bytes.count else { return false }
-        return isNameStart(at: index) || Self.isDigit(byte(at: index))
-            || (bytes[index] >= 0x80 && scalar(at: index).0.properties.numericType != nil)
+        if isNameStart(at: index) || Self.isDigit(bytes[index]) { return true }
+        guard bytes[index] >= 0x80 else { return false }
+        let (s, _) = scalar(at: index)
+        return s.properties.numericType != nil || Self.isCombiningMark(s)
+    }
+
+    private static func isCombiningMark(_ s: Unicode.Scalar) -> Bool {
+        s.properties.generalCategory == .nonspacingMark || s.properties.generalCategory == .spacingMark
     }
 
     /// Operators that have a Unicode spelling, mapped to their ASCII form.
@@ -123,7 +133,9 @@ public struct Lexer {
             while offset < bytes.count, isNameContinue(at: offset) {
                 offset += bytes[offset] < 0x80 ? 1 : scalar(at: offset).1
             }
-            let text = file.text(of: SourceSpan(start: start, end: offset))
+            // A name is its NFC form, wherever it is compared or printed: `café` typed composed
+            // or decomposed (as macOS and some editors write it) is one name.
+            let text = file.text(of: SourceSpan(start: start, end: offset)).precomposedStringWithCanonicalMapping
             if let word = ReservedWord.byWord[text] { return emit(.reserved(word), from: start, text: text) }
             return emit(.name, from: start, text: text)
         }
