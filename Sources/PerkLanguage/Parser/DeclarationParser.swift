@@ -16,7 +16,7 @@ extension Parser {
         let start = current.span
         guard current.kind == .name, Keywords.declarations.contains(current.text) else {
             if current.isSymbol(.rightBrace) {
-                throw fail("unmatched `}`", help: "remove it, or check the braces of the declaration above")
+                throw fail("unmatched `}`", at: current.span, help: "remove it, or check the braces of the declaration above")
             }
             var help = current.kind == .name
                 ? Suggestions.didYouMean(current.text, among: Keywords.declarations)
@@ -102,8 +102,11 @@ extension Parser {
                 } else {
                     let help = current.kind == .name && peek().isSymbol(.colon)
                         ? "a tier's attributes go in braces: `tier Silver at 5,000 CNY { \(current.text): ... }`"
+                        : current.kind == .name && Keywords.statements.contains(current.text)
+                        ? "`\(current.text)` is a statement: put it inside a rule, as in `rule NAME on EVENT { \(current.text) ... }`"
                         : current.kind == .name ? Suggestions.didYouMean(current.text, among: ["tier", "hold"]) : nil
-                    throw fail("expected `tier` or `hold` in the list of tiers, found \(describe(current))", help: help)
+                    // At the entry that is wrong, not after the line before it: nothing is missing there.
+                    throw fail("expected `tier` or `hold` in the list of tiers, found \(describe(current))", at: current.span, help: help)
                 }
             } catch {
                 synchronizeTierEntry(after: start)
