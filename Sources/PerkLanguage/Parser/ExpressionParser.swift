@@ -234,7 +234,9 @@ extension Parser {
         case .percent:
             return Literal(digits: token.text, text: written, unit: .percent)
         case .number:
-            guard current.kind == .name, !current.startsLine else {
+            // A name followed by `:` is the next attribute, not a unit: in
+            // `{ multiplier: 1.2 discount: 5% }` the comma is missing, and `separated` says so.
+            guard current.kind == .name, !current.startsLine, !peek().isSymbol(.colon) else {
                 return Literal(digits: token.text, text: written, unit: .none)
             }
             if let unit = Keywords.unit(current.text) {
