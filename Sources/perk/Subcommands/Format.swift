@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerkEngine
 import PerkLanguage
 
 struct Format: ParsableCommand {
@@ -63,8 +64,8 @@ struct Format: ParsableCommand {
         var template = Array(real.deletingLastPathComponent().appendingPathComponent(".\(real.lastPathComponent).perk-fmt-XXXXXX").path.utf8CString)
         let backupDescriptor = mkstemp(&template)
         guard backupDescriptor >= 0 else { throw RewriteError(path: path, step: "could not copy it beside itself first", errno: errno) }
-        let backup = String(cString: template)
-        let backupWritten = write(Array(original.utf8), to: backupDescriptor) && fsync(backupDescriptor) == 0
+        let backup = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let backupWritten = write(Array(original.utf8), to: backupDescriptor) == 0 && fsync(backupDescriptor) == 0
         let backupErrno = errno
         close(backupDescriptor)
         guard backupWritten else {
@@ -79,7 +80,7 @@ struct Format: ParsableCommand {
         }
         defer { close(descriptor) }
         func replaceContent(with bytes: [UInt8]) -> Bool {
-            lseek(descriptor, 0, SEEK_SET) == 0 && write(bytes, to: descriptor) && ftruncate(descriptor, off_t(bytes.count)) == 0 && fsync(descriptor) == 0
+            write(bytes, to: descriptor) == 0 && ftruncate(descriptor, off_t(bytes.count)) == 0 && fsync(descriptor) == 0
         }
         guard replaceContent(with: Array(text.utf8)) else {
             let error = errno
@@ -93,18 +94,11 @@ struct Format: ParsableCommand {
         unlink(backup)
     }
 
-    /// Writes all of `bytes`, however many calls it takes.
-    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                written += count
-            }
-            return true
-        }
+    /// Writes all of `bytes` from the file's start; the error that stopped it (setting `errno`), or 0.
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Int32 {
+        let error = bytes.withUnsafeBytes { writeFully(descriptor, $0, at: 0) }
+        if error != 0 { errno = error }
+        return error
     }
 
     struct RewriteError: Error, CustomStringConvertible {
