@@ -135,7 +135,9 @@ public struct Lexer {
             }
             // A name is its NFC form, wherever it is compared or printed: `café` typed composed
             // or decomposed (as macOS and some editors write it) is one name.
-            let text = file.text(of: SourceSpan(start: start, end: offset)).precomposedStringWithCanonicalMapping
+            // (ASCII is its own NFC form: only other names go through Foundation.)
+            let written = file.text(of: SourceSpan(start: start, end: offset))
+            let text = bytes[start..<offset].allSatisfy { $0 < 0x80 } ? written : written.precomposedStringWithCanonicalMapping
             if let word = ReservedWord.byWord[text] { return emit(.reserved(word), from: start, text: text) }
             return emit(.name, from: start, text: text)
         }
