@@ -192,6 +192,32 @@ final class PolicyThatCannotRunTests: XCTestCase {
                        ["3:27 type-mismatch: the points earned cannot be negative"])
     }
 
+    /// An error that only a configuration's value gives says so: its place in the policy, where
+    /// the policy's own value is fine, does not show it.
+    func testAnErrorFromAConfiguredValueSaysWhereTheValueComesFrom() {
+        let file = SourceFile(name: "p.perk", text: """
+            currency CNY
+            event purchase { amount: money }
+            param silver_spend = 5,000 CNY
+            param gold_spend = 20,000 CNY
+            tiers by sum(amount of purchase, last 12 months) {
+              tier Regular
+              tier Silver at silver_spend
+              tier Gold at gold_spend
+            }
+            rule r on purchase { upgrade }
+            """)
+        let own = PolicyChecker.check(file, settings: PolicySettings())
+        XCTAssertFalse(own.diagnostics.hasErrors)
+        let configured = PolicyChecker.check(file, settings: PolicySettings(parameters: [ParameterOverride(name: "gold_spend", text: "2,000 CNY")]))
+        XCTAssertEqual(configured.diagnostics.filter(\.isError).map { $0.notes.map(\.message) },
+                       [["the policy's own values check clean; here `gold_spend` is 2,000 CNY, as the configuration sets it"]])
+        // An error of the policy's own is not put down to the configuration.
+        let broken = SourceFile(name: "p.perk", text: file.text.replacingOccurrences(of: "rule r on purchase { upgrade }", with: "rule r on purchase { earn amont }"))
+        let ownError = PolicyChecker.check(broken, settings: PolicySettings(parameters: [ParameterOverride(name: "gold_spend", text: "30,000 CNY")]))
+        XCTAssertEqual(ownError.diagnostics.filter(\.isError).map(\.notes), [[]])
+    }
+
     func testANumberBeyond36DigitsIsRefusedAtIt() {
         XCTAssertEqual(diagnostics("event join\nparam f = 1000000000000000000000000000000000000 points\nrule r on join { earn f }\n"),
                        ["2:11 number-too-large: `1000000000000000000000000000000000000 points` has more digits than Perk computes exactly (36)"])

@@ -84,7 +84,22 @@ extension PolicyChecker {
         errors += checker.overrideErrors
         // Semantic checks on a tree with syntax errors would mostly echo them; report them only
         // when the syntax is clean.
-        let diagnostics = parsed.diagnostics.hasErrors ? parsed.diagnostics : (parsed.diagnostics + checker.diagnostics).sortedByPosition()
+        var diagnostics = parsed.diagnostics.hasErrors ? parsed.diagnostics : (parsed.diagnostics + checker.diagnostics).sortedByPosition()
+        // An error the policy's own values do not give comes from a value set outside the file
+        // (perk.yaml, a test file), which its position in the policy does not show: said so.
+        if diagnostics.hasErrors, !values.isEmpty, !parsed.diagnostics.hasErrors {
+            var ownValues = Checker(policy: parsed.policy, defaultCurrency: settings.currency, defaultTimeZone: settings.timeZone)
+            _ = ownValues.run()
+            if !ownValues.diagnostics.hasErrors {
+                let given = settings.parameters.filter { values[$0.name] != nil }.map { "`\($0.name)` is \($0.text)" }.joined(separator: ", ")
+                let note = DiagnosticNote(message: "the policy's own values check clean; here \(given), as the configuration sets it", span: nil)
+                diagnostics = diagnostics.map { diagnostic in
+                    var noted = diagnostic
+                    if noted.isError { noted.notes.append(note) }
+                    return noted
+                }
+            }
+        }
         return CheckResult(
             file: file, syntax: parsed.policy, comments: parsed.comments, diagnostics: diagnostics,
             policy: diagnostics.hasErrors || !errors.isEmpty ? nil : checked, overrideErrors: errors)
