@@ -164,7 +164,10 @@ public struct Configuration: Sendable {
 
     private static func readParameters(_ node: ConfigNode, into policy: inout PolicyReference) throws {
         for (name, key, value) in try node.pairs(of: "parameter names and values") {
-            let text = try value.text("a value in Perk's notation, such as `6,000 CNY` or `1 point per 10 CNY`")
+            // A YAML list (`excluded: [deposit, tax]`) is the Perk list of its items, a word quoted as text.
+            let text = try value.node.sequence == nil ? value.text("a value in Perk's notation, such as `6,000 CNY` or `1 point per 10 CNY`")
+                : "[" + value.texts("values").map { item in item.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !item.allSatisfy(\.isNumber) ? "\"\(item)\"" : item }
+                    .joined(separator: ", ") + "]"
             policy.settings.parameters.append(ParameterOverride(name: name, text: text))
             // A plain scalar starts where its mark is; a quoted one a character later.
             let quoted: Bool

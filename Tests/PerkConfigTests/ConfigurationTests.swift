@@ -104,6 +104,16 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(error("policy: p.perk\n  - x: [\n").hasPrefix("perk.yaml:2:"))
     }
 
+    /// A YAML list is the Perk list of its items (it was "expected a value in Perk's notation").
+    func testAYAMLListIsAPerkList() throws {
+        let configuration = try parse("policy: policies/harbor-hotel.perk\nparameters:\n  excluded: [deposit, tax, gift_card]\n")
+        XCTAssertEqual(configuration.policy.settings.parameters, [ParameterOverride(name: "excluded", text: "[\"deposit\", \"tax\", \"gift_card\"]")])
+        let checked = try configuration.policy.check()
+        XCTAssertFalse(checked.hasErrors)
+        XCTAssertEqual(checked.policy?.parameterOverrides.map(\.name), ["excluded"])
+        XCTAssertTrue(error("policy: policies/harbor-hotel.perk\nparameters:\n  gold_spend: [1, 2]\n", compile: true).contains("parameters.gold_spend"))
+    }
+
     /// Inside `{ }` a comma separates entries: `20,000 CNY` there is cut in two, which is said at
     /// the cut (it was "the policy declares no such parameter" for a parameter `000 CNY`).
     func testANumberCutAtItsCommaInBracesIsSaid() throws {
