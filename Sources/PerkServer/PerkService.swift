@@ -87,6 +87,9 @@ public struct PerkService: Sendable {
         let policy = loaded.policy
         let event = try Self.event(request.event, policy: policy)
         var member = try Self.member(request.member, id: event.member, policy: policy)
+        if let late = Self.beforeState(event.date, of: member) {
+            throw APIError.invalid("invalid_event", "event: date: \(late); send a member's events in date order")
+        }
         let outcomes = policy.apply(event, to: &member, trace: request.trace ?? false, entitlements: request.entitlements ?? true)
         return EvaluateResponse(outcomes: outcomes.map(OutcomeJSON.init), member: policy.snapshot(of: member), policy: PolicyStamp(loaded))
     }
@@ -95,6 +98,9 @@ public struct PerkService: Sendable {
         let loaded = handle.current
         guard let date = CivilDate(iso: request.date) else { throw APIError.malformed("date: `\(request.date)` is not a date; write YYYY-MM-DD") }
         var member = try Self.member(request.member, id: request.member.id, policy: loaded.policy)
+        if let late = Self.beforeState(date, of: member) {
+            throw APIError.malformed("date: \(late); ask about that day or a later one")
+        }
         // Time-driven effects up to that day (a review may change the tier) come first.
         _ = loaded.policy.advance(&member, to: date)
         let list = loaded.policy.entitlements(of: member, on: date).map { EntitlementJSON(benefit: $0.benefit, value: $0.value.map(OutcomeJSON.text)) }
@@ -140,6 +146,14 @@ public struct PerkService: Sendable {
         case .success(let event): return event
         case .failure(let error): throw APIError.invalid("invalid_event", "\(field): " + (error.column.map { "\($0): " } ?? "") + error.message)
         }
+    }
+
+    /// Why a member's state cannot answer for `date`, if it cannot: the state is already past it
+    /// (its `processed_through` is later), and the engine would apply an earlier event to the
+    /// state as it is now — today's tier and history — not as it was then.
+    static func beforeState(_ date: CivilDate, of member: MemberState) -> String? {
+        guard let through = member.processedThrough, date < through else { return nil }
+        return "\(date) is before the member's processed_through \(through)"
     }
 
     static func member(_ snapshot: MemberSnapshot?, id: String, policy: CompiledPolicy) throws -> MemberState {

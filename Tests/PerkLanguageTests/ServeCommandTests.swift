@@ -165,6 +165,39 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(large.1, "body_too_large")
     }
 
+    /// A member's state is past the day of an event (or a question) dated before its
+    /// `processed_through`: applied, it would earn at today's tier. Refused, saying why; the
+    /// processed_through day itself is fine.
+    func testEventsBeforeTheMembersStateAreRefused() throws {
+        let server = try Server(["--policy", try policyFile().path, "--port", "0"])
+        defer { server.stop() }
+        // 6,000 CNY on 2024-06-01: 600 points, Silver.
+        func purchase(_ id: String, on date: String) -> [String: Any] {
+            ["id": id, "date": date, "member": "M1", "type": "purchase", "amount": "6000", "category": "room"]
+        }
+        let first = try server.request("POST", "/v1/evaluate", ["event": purchase("p", on: "2024-06-01")])
+        let member = try XCTUnwrap(first.json["member"] as? [String: Any])
+        XCTAssertEqual(member["processed_through"] as? String, "2024-06-01")
+        XCTAssertEqual(member["tier"] as? String, "Silver")
+
+        let late = try server.request("POST", "/v1/evaluate", ["member": member, "event": purchase("b", on: "2023-01-01")])
+        XCTAssertEqual(late.status, 400)
+        XCTAssertEqual(late.json["error"] as? [String: String], [
+            "code": "invalid_event",
+            "message": "event: date: 2023-01-01 is before the member's processed_through 2024-06-01; send a member's events in date order"])
+        let lateQuestion = try server.request("POST", "/v1/entitlements", ["member": member, "date": "2024-05-31"])
+        XCTAssertEqual(lateQuestion.status, 400)
+        XCTAssertEqual(lateQuestion.json["error"] as? [String: String], [
+            "code": "malformed_request",
+            "message": "date: 2024-05-31 is before the member's processed_through 2024-06-01; ask about that day or a later one"])
+
+        // The same day: 6,000 more at Silver (× 1.2) is 720 points.
+        let sameDay = try server.request("POST", "/v1/evaluate", ["member": member, "event": purchase("c", on: "2024-06-01")])
+        XCTAssertEqual(sameDay.status, 200, "\(sameDay.json)")
+        XCTAssertEqual(earned(sameDay.json), "720")
+        XCTAssertEqual(try server.request("POST", "/v1/entitlements", ["member": member, "date": "2024-06-01"]).status, 200)
+    }
+
     /// Through a configuration: its parameter values apply, /v1/policy lists them, and the
     /// configuration's `serve.host` is where it listens.
     func testServingAConfiguration() throws {

@@ -19,6 +19,11 @@ extension CompiledPolicy {
     /// Applies one event: first every time-driven effect due before it (at the start of its day
     /// and before), then the event's rules in the policy's order. Returns the outcomes in order;
     /// the last is the event's. A refused event changes nothing.
+    ///
+    /// A member's events must come in date order: one dated before the member's
+    /// `processedThrough` is applied to the state as it is now (today's tier, history and lots),
+    /// not as it was on its day, and nothing refuses it. A caller whose events may arrive late
+    /// checks `processedThrough` first (`perk serve` refuses such an event).
     /// - Parameters:
     ///   - trace: record every rule considered and the values it saw in `Outcome.trace`.
     ///   - entitlements: list the entitlements in force in `Outcome.entitlements` (a simulation
@@ -111,7 +116,8 @@ extension CompiledPolicy {
 
     /// Applies every time-driven effect due before the start of `date` and at its start: freezes
     /// ending, tier reviews, expiry notices (start of day), lots expiring (end of day). Returns one
-    /// outcome per day and phase that had anything to do.
+    /// outcome per day and phase that had anything to do. A member is never taken back: advanced to
+    /// a day before its `processedThrough`, it is left as it is.
     public func advance(_ member: inout MemberState, to date: CivilDate) -> [Outcome] {
         var outcomes: [Outcome] = []
         advance(&member, to: date, into: &outcomes)
