@@ -6,7 +6,7 @@ import PerkLanguage
 /// take `current` (an immutable compiled policy, safe to use while a reload happens); `reload()`
 /// reads the files again and swaps them in only if everything checks clean — an edit with errors
 /// is refused, reported in `lastError`, and the last good policy stays. `watch(every:)` reloads
-/// when the files change.
+/// when the files change, once they have stopped changing.
 public final class PolicyHandle: @unchecked Sendable {
     /// What the handle reads: a policy file as written, or a configuration (its policy with its
     /// parameter values).
@@ -32,15 +32,20 @@ public final class PolicyHandle: @unchecked Sendable {
     private var loaded: Loaded
     private var error: String?
     private var watcher: DispatchSourceTimer?
-    /// Contents a watched reload refused: not tried again until the files change.
-    private var refusedHash: String?
+    /// What the watcher saw at its last check, and the last it acted on: the files' hash, or why
+    /// they cannot be read.
+    private var lastSeen: String
+    private var actedOn: String
 
     /// Loads the source; fails with the problem (diagnostics, a configuration error) when it
     /// does not check clean — a service starts only on a good policy.
     public init(_ source: Source) throws {
         self.source = source
         switch Self.load(source) {
-        case .success(let loaded): self.loaded = loaded
+        case .success(let loaded):
+            self.loaded = loaded
+            lastSeen = loaded.hash
+            actedOn = loaded.hash
         case .failure(let problem): throw problem
         }
     }
@@ -50,7 +55,8 @@ public final class PolicyHandle: @unchecked Sendable {
     /// The policy in service.
     public var current: Loaded { lock.withLock { loaded } }
 
-    /// Why the last reload was refused; nil after a successful one.
+    /// Why the files are not what is served (an edit with errors, a file that cannot be read);
+    /// nil when they are.
     public var lastError: String? { lock.withLock { error } }
 
     /// Reads the files again: swaps the new policy in if it checks clean (returns true), else
@@ -75,19 +81,44 @@ public final class PolicyHandle: @unchecked Sendable {
         }
     }
 
-    /// Checks the files every `interval` seconds and reloads when their contents change
-    /// (polling survives editors that save by renaming a new file into place). `onReload`
-    /// receives each attempt's result and the error, if any.
-    public func watch(every interval: TimeInterval = 1, onReload: (@Sendable (Bool, String?) -> Void)? = nil) {
+    /// What a watched check did.
+    public enum Change: Sendable {
+        /// New contents were swapped in.
+        case swapped
+        /// The files were refused (errors, or a file that cannot be read); the last good policy
+        /// stays. The reason, also in `lastError`.
+        case refused(String)
+        /// The files are the served policy again: the last refusal no longer holds.
+        case restored
+    }
+
+    /// Checks the files every `interval` seconds and acts on what they hold once two checks in a
+    /// row have seen it unchanged, so a file still being written is never read half-way: new
+    /// contents are reloaded, unreadable files reported, files back to the served policy clear
+    /// `lastError`. Each state of the files is acted on once, and again whenever it comes back.
+    /// (Polling survives editors that save by renaming a new file into place.) `onChange` hears
+    /// of each action.
+    public func watch(every interval: TimeInterval = 1, onChange: (@Sendable (Change) -> Void)? = nil) {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "perk.policy-handle"))
         timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler { [weak self] in
-            guard let self, let hash = try? Self.fingerprint(self.source), hash != self.current.hash else { return }
-            // Reported once per content: a refused edit is not retried until the files change again.
-            if self.lock.withLock({ self.refusedHash == hash }) { return }
-            let swapped = self.reload()
-            if !swapped { self.lock.withLock { self.refusedHash = hash } }
-            onReload?(swapped, self.lastError)
+            guard let self else { return }
+            let seen: String
+            do { seen = try Self.fingerprint(self.source) } catch { seen = "\(error)" }
+            let (settled, served, wasRefused) = self.lock.withLock {
+                defer { self.lastSeen = seen }
+                let settled = seen == self.lastSeen && seen != self.actedOn
+                if settled { self.actedOn = seen }
+                return (settled, self.loaded.hash, self.error != nil)
+            }
+            guard settled else { return }
+            if !self.reload() {
+                onChange?(.refused(self.lastError ?? ""))
+            } else if self.current.hash != served {
+                onChange?(.swapped)
+            } else if wasRefused {
+                onChange?(.restored)
+            }
         }
         lock.withLock {
             watcher?.cancel()
@@ -139,7 +170,8 @@ public final class PolicyHandle: @unchecked Sendable {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw Problem(description: "cannot read `\(path)`: no such file, or permission denied")
+                let why = FileManager.default.fileExists(atPath: path) ? "not a file, or not permitted" : "no such file (deleted or moved?)"
+                throw Problem(description: "`\(path)` cannot be read: \(why)")
             }
             for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             hash = (hash ^ 0xff) &* 0x100_0000_01b3  // between files

@@ -75,7 +75,7 @@ struct PolicyInfo: Encodable {
         try container.encode(version, forKey: .version)
         try container.encode(hash, forKey: .hash)
         try container.encode(loadedAt, forKey: .loadedAt)
-        try container.encode(lastError, forKey: .lastError)  // null when the last reload succeeded
+        try container.encode(lastError, forKey: .lastError)  // null when the files are the policy in service
         try container.encode(parameters, forKey: .parameters)
     }
 }

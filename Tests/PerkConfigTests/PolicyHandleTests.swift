@@ -75,7 +75,7 @@ final class PolicyHandleTests: XCTestCase {
         let handle = try PolicyHandle(.configuration(config.path))
         XCTAssertEqual(Self.points(handle), ExactNumber(10))
         let swapped = expectation(description: "the edit is swapped in")
-        handle.watch(every: 0.05) { ok, _ in if ok { swapped.fulfill() } }
+        handle.watch(every: 0.05) { change in if case .swapped = change { swapped.fulfill() } }
         let stop = ManagedAtomicFlag()
         let readers = DispatchGroup()
         let seen = LockedSet()
@@ -91,6 +91,87 @@ final class PolicyHandleTests: XCTestCase {
         XCTAssertEqual(Self.points(handle), ExactNumber(20))
         XCTAssertTrue(seen.values.isSubset(of: [ExactNumber(10), ExactNumber(20)]), "\(seen.values)")
     }
+
+    /// Waits (at most 10 s) until `done` holds.
+    private func eventually(_ what: String, file: StaticString = #filePath, line: UInt = #line, _ done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(10)
+        while !done(), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertTrue(done(), what, file: file, line: line)
+    }
+
+    /// `lastError` says what the files on disk are at each check: an edit refused, null again
+    /// once they are the served policy, the same refused edit reported again after a good one,
+    /// a deleted file reported (in either mode) while the last good policy serves.
+    func testWatchingReportsTheFilesAsTheyAreNow() throws {
+        let folder = try directory()
+        let file = folder.appendingPathComponent("p.perk")
+        let good = policy(earnRate: "1 point per 10 CNY"), better = policy(earnRate: "2 points per 10 CNY")
+        let broken = good.replacingOccurrences(of: "earn_rate)", with: "earn_rat)")
+        try good.write(to: file, atomically: true, encoding: .utf8)
+        let handle = try PolicyHandle(.policy(file.path))
+        handle.watch(every: 0.02)
+        func save(_ text: String) throws { try text.write(to: file, atomically: true, encoding: .utf8) }
+
+        try save(broken)
+        eventually("the broken edit is reported") { handle.lastError?.contains("unknown name `earn_rat`") ?? false }
+        try save(good)
+        eventually("back to the served file: no error") { handle.lastError == nil }
+        try save(better)
+        eventually("the good edit is swapped in") { handle.current.version == "2" && handle.lastError == nil }
+        try save(broken)
+        eventually("the broken edit, saved again, is reported again") { handle.lastError?.contains("unknown name `earn_rat`") ?? false }
+        XCTAssertEqual(Self.points(handle), ExactNumber(20))
+
+        try FileManager.default.removeItem(at: file)
+        eventually("the deleted file is reported") { handle.lastError == "`\(file.path)` cannot be read: no such file (deleted or moved?)" }
+        XCTAssertEqual(Self.points(handle), ExactNumber(20))
+        try save(better)
+        eventually("the file back: no error") { handle.lastError == nil }
+
+        // Through a configuration: the configuration deleted.
+        let config = folder.appendingPathComponent("perk.yaml")
+        try "policy: p.perk\n".write(to: config, atomically: true, encoding: .utf8)
+        let configured = try PolicyHandle(.configuration(config.path))
+        configured.watch(every: 0.02)
+        try FileManager.default.removeItem(at: config)
+        eventually("the deleted configuration is reported") { configured.lastError == "`\(config.path)` cannot be read: no such file (deleted or moved?)" }
+        XCTAssertEqual(Self.points(configured), ExactNumber(20))
+    }
+
+    /// A file that keeps changing — being written — is never taken up: only the contents seen
+    /// unchanged at two checks in a row are, once the writing stops.
+    func testAFileBeingWrittenIsNotTakenUp() throws {
+        let folder = try directory()
+        let file = folder.appendingPathComponent("p.perk")
+        try policy(earnRate: "1 point per 10 CNY").write(to: file, atomically: true, encoding: .utf8)
+        let handle = try PolicyHandle(.policy(file.path))
+        let changes = LockedList()
+        let interval = 0.3
+        handle.watch(every: interval) { change in changes.append("\(change)") }
+        // The new policy written a byte at a time, every 5 ms, over several checks: its beginnings
+        // (the empty file, the header alone) check clean or not, and none may be taken up.
+        let written = Array(policy(earnRate: "2 points per 10 CNY").utf8)
+        let writer = try FileHandle(forWritingTo: file)
+        try writer.truncate(atOffset: 0)
+        let start = Date()
+        for byte in written {
+            try writer.write(contentsOf: [byte])
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        try writer.close()
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 2 * interval, "written over fewer than two checks: the test proves nothing")
+        XCTAssertEqual(changes.items, [], "taken up while being written")
+        eventually("taken up once written") { handle.current.version == "2" }
+        XCTAssertEqual(changes.items, ["swapped"])
+        XCTAssertEqual(Self.points(handle), ExactNumber(20))
+    }
+}
+
+private final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    var items: [String] { lock.withLock { list } }
+    func append(_ item: String) { lock.withLock { list.append(item) } }
 }
 
 private final class ManagedAtomicFlag: @unchecked Sendable {

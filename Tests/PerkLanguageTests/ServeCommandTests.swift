@@ -257,6 +257,15 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(earned(try server.request("POST", "/v1/evaluate", ["event": e1]).json), "246")
         XCTAssertFalse(answers.items.isEmpty)
         XCTAssertTrue(Set(answers.items).isSubset(of: ["200 123", "200 246"]), "\(Set(answers.items))")
+
+        // The file deleted: reported, while the last good policy keeps serving.
+        try FileManager.default.removeItem(at: file)
+        for _ in 0..<100 where policy["last_error"] is NSNull {
+            Thread.sleep(forTimeInterval: 0.1)
+            policy = try server.request("GET", "/v1/policy").json
+        }
+        XCTAssertEqual(policy["last_error"] as? String, "`\(file.path)` cannot be read: no such file (deleted or moved?)")
+        XCTAssertEqual(earned(try server.request("POST", "/v1/evaluate", ["event": e1]).json), "246")
     }
 }
 

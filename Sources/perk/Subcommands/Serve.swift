@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port (default: 8080, or the configuration's serve.port; 0 picks a free one).")
     var port: Int?
 
-    @Option(help: "Seconds between checks of the files for edits.")
+    @Option(help: "Seconds between checks of the files for edits. An edit is taken up once two checks in a row have seen it unchanged, so a file still being written is never read half-way.")
     var watchInterval: Double = 1
 
     @Option(help: "The largest request body accepted, in bytes.")
@@ -52,11 +52,14 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "perk.serve")
         logger.logLevel = .info
-        handle.watch(every: watchInterval) { [logger] swapped, error in
-            if swapped {
+        handle.watch(every: watchInterval) { [logger] change in
+            switch change {
+            case .swapped:
                 logger.info("policy reloaded", metadata: ["hash": "\(handle.current.hash)", "version": "\(handle.current.version ?? "")"])
-            } else {
-                logger.error("edit refused, still serving the last good policy:\n\(error ?? "")")
+            case .refused(let error):
+                logger.error("edit refused, still serving the last good policy:\n\(error)")
+            case .restored:
+                logger.info("the files are the served policy again", metadata: ["hash": "\(handle.current.hash)"])
             }
         }
         let host = host ?? config?.serve.host ?? "127.0.0.1"
