@@ -198,6 +198,43 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(try server.request("POST", "/v1/entitlements", ["member": member, "date": "2024-06-01"]).status, 200)
     }
 
+    /// `perk serve` with arguments it must refuse before it starts: its exit status and what it
+    /// printed; nil when it started serving instead (stopped after 10 s).
+    private func refusal(_ arguments: [String]) throws -> (status: Int32?, output: String) {
+        let process = Process()
+        process.executableURL = TestPaths.productsDirectory.appendingPathComponent("perk")
+        process.arguments = ["serve", "--policy", try policyFile().path] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let started = process.isRunning
+        if started { process.terminate() }
+        process.waitUntilExit()
+        try output.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (started ? nil : process.terminationStatus, text)
+    }
+
+    /// A port out of range (it wrapped around to another), a watch interval of 0 (the files were
+    /// read without pause) and a body limit of 0 are usage errors (64), said as perk.yaml says them.
+    func testFlagsOutOfRangeAreRefused() throws {
+        let refusals = [
+            (["--port", "70001"], "--port: expected a whole number from 0 to 65535, found `70001`"),
+            (["--port=-1"], "--port: expected a whole number from 0 to 65535, found `-1`"),
+            (["--port", "0", "--watch-interval", "0"], "--watch-interval: expected at least 0.1 seconds, found `0.0`"),
+            (["--port", "0", "--watch-interval=-2"], "--watch-interval: expected at least 0.1 seconds, found `-2.0`"),
+            (["--port", "0", "--max-body", "0"], "--max-body: expected a number of bytes of at least 1, found `0`"),
+        ]
+        for (arguments, message) in refusals {
+            let result = try refusal(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.output)")
+            XCTAssertTrue(result.output.hasPrefix("Error: \(message)\n"), "\(arguments): \(result.output)")
+        }
+    }
+
     /// Through a configuration: its parameter values apply, /v1/policy lists them, and the
     /// configuration's `serve.host` is where it listens.
     func testServingAConfiguration() throws {

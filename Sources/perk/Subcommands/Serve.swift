@@ -26,11 +26,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port (default: 8080, or the configuration's serve.port; 0 picks a free one).")
     var port: Int?
 
-    @Option(help: "Seconds between checks of the files for edits. An edit is taken up once two checks in a row have seen it unchanged, so a file still being written is never read half-way.")
+    @Option(help: "Seconds between checks of the files for edits (at least 0.1). An edit is taken up once two checks in a row have seen it unchanged, so a file still being written is never read half-way.")
     var watchInterval: Double = 1
 
     @Option(help: "The largest request body accepted, in bytes.")
     var maxBody = 1 << 20
+
+    /// Checked here, not left to the server: a port out of range wrapped around to another one, an
+    /// interval of 0 checked the files without pause, a body limit of 0 refused every request.
+    func validate() throws {
+        if let port, !(0...65535).contains(port) {
+            throw ValidationError("--port: expected a whole number from 0 to 65535, found `\(port)`")
+        }
+        guard watchInterval >= 0.1, watchInterval.isFinite else {
+            throw ValidationError("--watch-interval: expected at least 0.1 seconds, found `\(watchInterval)`")
+        }
+        guard maxBody > 0 else { throw ValidationError("--max-body: expected a number of bytes of at least 1, found `\(maxBody)`") }
+    }
 
     func run() async throws {
         let config = try configuration.load()
