@@ -55,13 +55,18 @@ public struct PerkService: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodySize)
         let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+        let decoded: T
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            decoded = try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIError.malformed(Self.explain(error))
         } catch {
             throw APIError.malformed("the body is not JSON: \(error.localizedDescription)")
         }
+        if let repeated = RepeatedKeys.first(in: bytes) {
+            throw APIError.malformed("\(repeated.object.isEmpty ? "the body" : repeated.object): the key `\(repeated.key)` is given twice; keep one")
+        }
+        return decoded
     }
 
     /// A decoding error in words: where in the body, and what was wrong.

@@ -198,6 +198,31 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(try server.request("POST", "/v1/entitlements", ["member": member, "date": "2024-06-01"]).status, 200)
     }
 
+    /// A key given twice in one object is refused, naming the object and the key, as the event
+    /// files' reader refuses such a row (JSON readers keep one of the values and say nothing).
+    /// The same key in different objects, and braces and quotes inside strings, are fine.
+    func testKeysGivenTwiceAreRefused() throws {
+        let server = try Server(["--policy", try policyFile().path, "--port", "0"])
+        defer { server.stop() }
+        let event = #"{"id": "e1", "date": "2024-01-10", "member": "M1", "type": "purchase", "category": "room", "amount": "100""#
+        let refusals = [
+            ("/v1/evaluate", #"{"event": \#(event), "amount": "99999"}}"#, "event: the key `amount` is given twice; keep one"),
+            ("/v1/evaluate", #"{"event": \#(event), "\u0061mount": "99999"}}"#, "event: the key `amount` is given twice; keep one"),
+            ("/v1/evaluate", #"{"event": \#(event)}, "trace": true, "event": \#(event)}}"#, "the body: the key `event` is given twice; keep one"),
+            ("/v1/simulate", #"{"events": [\#(event)}, \#(event), "id": "e2"}]}"#, "events[1]: the key `id` is given twice; keep one"),
+            ("/v1/entitlements", #"{"date": "2024-01-10", "member": {"id": "M1", "lots": [{"earned_on": "2024-01-10", "amount": "5", "remaining": "5", "source": "e1", "notice_issued": false, "amount": "9"}]}}"#,
+             "member.lots[0]: the key `amount` is given twice; keep one"),
+        ]
+        for (path, body, message) in refusals {
+            let answer = try server.request("POST", path, raw: Data(body.utf8))
+            XCTAssertEqual(answer.status, 400, body)
+            XCTAssertEqual(answer.json["error"] as? [String: String], ["code": "malformed_request", "message": message], body)
+        }
+        let tricky = #"{"events": [\#(event)}, {"id": "e2", "date": "2024-01-11", "member": "M1", "type": "purchase", "category": "a \"room\", {\"amount\": 1}", "amount": "100"}]}"#
+        let answer = try server.request("POST", "/v1/simulate", raw: Data(tricky.utf8))
+        XCTAssertEqual(answer.status, 200, "\(answer.json)")
+    }
+
     /// `perk serve` with arguments it must refuse before it starts: its exit status and what it
     /// printed; nil when it started serving instead (stopped after 10 s).
     private func refusal(_ arguments: [String]) throws -> (status: Int32?, output: String) {
