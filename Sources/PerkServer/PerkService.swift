@@ -30,7 +30,7 @@ public struct PerkService: Sendable {
         ]
         let router = Router()
         // The error middleware knows the routes, to tell an unknown path from a wrong method.
-        router.add(middleware: JSONErrorMiddleware(endpoints: routes.map { ($0.method, $0.path) }))
+        router.add(middleware: JSONErrorMiddleware(endpoints: routes.map { ($0.method, $0.path) }, maxBodySize: maxBodySize))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, _ in try await route.serve(request) }
         }
@@ -55,9 +55,14 @@ public struct PerkService: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodySize)
         let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+            throw APIError.malformed("the body is empty; send a JSON object, such as {\"event\": {...}}")
+        }
         let decoded: T
         do {
             decoded = try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw APIError.malformed(Self.whyNotJSON(bytes))
         } catch let error as DecodingError {
             throw APIError.malformed(Self.explain(error))
         } catch {
@@ -78,11 +83,36 @@ public struct PerkService: Sendable {
         switch error {
         case .keyNotFound(let key, let context):
             return "\(path(context) == "the body" ? "" : path(context) + ".")\(key.stringValue) is missing"
-        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type == String.self ? "text" : "\(type)")"
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(expected(type))"
         case .valueNotFound(_, let context): return "\(path(context)): a value is required"
         case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
+    }
+
+    /// A kind of JSON value as a client names it, not as Swift does (`Dictionary<String, Any>`).
+    static func expected(_ type: Any.Type) -> String {
+        let name = "\(type)"
+        if name.hasPrefix("Dictionary<") { return "an object" }
+        if name.hasPrefix("Array<") { return "a list" }
+        switch name {
+        case "String": return "text"
+        case "Bool": return "true or false"
+        default: return "a number"
+        }
+    }
+
+    /// Why a body `JSONDecoder` refused is not JSON, and where, as Foundation's other JSON
+    /// reader says it (`JSONDecoder` says only that it is not).
+    static func whyNotJSON(_ bytes: [UInt8]) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
+        } catch let error as NSError {
+            if let reason = error.userInfo[NSDebugDescriptionErrorKey] as? String, let first = reason.first {
+                return "the body is not valid JSON: " + first.lowercased() + reason.dropFirst().trimmingCharacters(in: ["."])
+            }
+        }
+        return "the body is not valid JSON"
     }
 
     // MARK: Endpoints
@@ -197,6 +227,8 @@ struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     /// Every route's method and path.
     let endpoints: [(method: HTTPRequest.Method, path: String)]
+    /// The body limit, to say what it is.
+    let maxBodySize: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -218,7 +250,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
                 let served = endpoints.map { "\($0.method) \($0.path)" }.joined(separator: ", ")
                 return Self.response(.notFound, code: "not_found", message: "no such endpoint: \(request.method) \(path); the endpoints are \(served)")
             case .contentTooLarge:
-                return Self.response(.contentTooLarge, code: "body_too_large", message: "the body is larger than the service accepts; send fewer events per request")
+                return Self.response(.contentTooLarge, code: "body_too_large", message: "the body is over the service's limit of \(maxBodySize) bytes; send less at a time (fewer events), or start perk serve with a larger --max-body")
             default:
                 return Self.response(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
             }

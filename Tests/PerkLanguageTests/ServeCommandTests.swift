@@ -163,6 +163,7 @@ final class ServeCommandTests: XCTestCase {
         let large = error(try server.request("POST", "/v1/evaluate", raw: Data(("{\"event\": {\"id\": \"" + String(repeating: "x", count: 10_000) + "\"}}").utf8)))
         XCTAssertEqual(large.0, 413)
         XCTAssertEqual(large.1, "body_too_large")
+        XCTAssertEqual(large.2, "the body is over the service's limit of 4096 bytes; send less at a time (fewer events), or start perk serve with a larger --max-body")
     }
 
     /// A member's state is past the day of an event (or a question) dated before its
@@ -221,6 +222,40 @@ final class ServeCommandTests: XCTestCase {
         let tricky = #"{"events": [\#(event)}, {"id": "e2", "date": "2024-01-11", "member": "M1", "type": "purchase", "category": "a \"room\", {\"amount\": 1}", "amount": "100"}]}"#
         let answer = try server.request("POST", "/v1/simulate", raw: Data(tricky.utf8))
         XCTAssertEqual(answer.status, 200, "\(answer.json)")
+    }
+
+    /// Messages name JSON's kinds of value, not Swift's types; an empty body is called empty, a
+    /// body that is not JSON says why; a port in use and an unknown host say what to do.
+    func testMessagesInAClientsWords() throws {
+        let server = try Server(["--policy", try policyFile().path, "--port", "0"])
+        defer { server.stop() }
+        let event = #""event": {"id": "e1", "date": "2024-01-10", "member": "M1", "type": "purchase", "amount": "10", "category": "room"}"#
+        let messages = [
+            ("/v1/evaluate", "", "the body is empty; send a JSON object, such as {\"event\": {...}}"),
+            ("/v1/evaluate", " \n", "the body is empty; send a JSON object, such as {\"event\": {...}}"),
+            ("/v1/evaluate", "[]", "the body: expected an object"),
+            ("/v1/evaluate", #"{"event": 5}"#, "event: expected an object"),
+            ("/v1/evaluate", #"{\#(event), "trace": "yes"}"#, "trace: expected true or false"),
+            ("/v1/simulate", #"{"events": {}}"#, "events: expected a list"),
+            ("/v1/entitlements", #"{"member": {"id": "M1"}, "date": 20240110}"#, "date: expected text"),
+        ]
+        for (path, body, message) in messages {
+            let answer = try server.request("POST", path, raw: Data(body.utf8))
+            XCTAssertEqual(answer.status, 400, body)
+            XCTAssertEqual(answer.json["error"] as? [String: String], ["code": "malformed_request", "message": message], body)
+        }
+        let notJSON = try server.request("POST", "/v1/evaluate", raw: Data(#"{\#(event)} and more"#.utf8))
+        let reason = try XCTUnwrap((notJSON.json["error"] as? [String: String])?["message"])
+        XCTAssertTrue(reason.hasPrefix("the body is not valid JSON: "), reason)
+        XCTAssertFalse(reason.contains("The given data"), reason)
+
+        let inUse = try refusal(["--port", "\(server.port)"])
+        XCTAssertEqual(inUse.status, 2, inUse.output)
+        XCTAssertEqual(inUse.output, "error: port \(server.port) is already in use; choose another with --port\n")
+        let unknownHost = try refusal(["--host", "999.1.1.1", "--port", "0"])
+        XCTAssertEqual(unknownHost.status, 2, unknownHost.output)
+        XCTAssertEqual(unknownHost.output, "error: there is no host `999.1.1.1`; give --host an IP address (127.0.0.1 for this machine only, "
+                       + "0.0.0.0 for every network) or a name this machine can look up\n")
     }
 
     /// `perk serve` with arguments it must refuse before it starts: its exit status and what it

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PerkConfig
 import PerkServer
 
@@ -86,6 +87,17 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("perk serve: listening on http://\(host):\(bound) — \(loaded.name ?? "policy") version \(loaded.version ?? "-"), hash \(loaded.hash)\n".utf8))
             },
             logger: logger)
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            printError("error: port \(port) is already in use; choose another with --port")
+            throw ExitCode.runFailed
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+            printError("error: \(host) is not an address of this machine; choose another with --host (127.0.0.1 for this machine only, 0.0.0.0 for every network)")
+            throw ExitCode.runFailed
+        } catch let error as SocketAddressError.UnknownHost {
+            printError("error: there is no host `\(error.host)`; give --host an IP address (127.0.0.1 for this machine only, 0.0.0.0 for every network) or a name this machine can look up")
+            throw ExitCode.runFailed
+        }
     }
 }
