@@ -159,6 +159,46 @@ final class PropertyTests: XCTestCase {
         }
     }
 
+    /// A snapshot that no member of Perk's could have — points not whole or negative, a lot
+    /// holding more than it earned or expiring before it was earned, an active member with a
+    /// freeze's end, a history event's field missing, of another type or undeclared — is refused,
+    /// naming the field: taken in, it went on giving wrong answers (a purchase without its amount
+    /// made every later purchase of the member fail).
+    func testSnapshotsThatCannotComeFromPerkAreRefused() throws {
+        let policy = WorkedExampleTests.policy
+        var member = policy.newMember(id: "M1")
+        let purchase = InputEvent(id: "p", date: CivilDate(iso: "2024-01-10")!, member: "M1", type: "purchase",
+                                  fields: ["amount": .money(ExactNumber(1000)), "category": .text("room")], location: InputLocation(file: "t", line: 1))
+        _ = policy.apply(purchase, to: &member)
+        let good = policy.snapshot(of: member)
+        XCTAssertEqual(good.lots.first?.amount, "100")
+        XCTAssertEqual(good.history.first?.fields["amount"], ["money": "1000"])
+        XCTAssertNoThrow(try policy.restore(good))
+
+        let refusals: [(String, (inout MemberSnapshot) -> Void)] = [
+            ("lots[0].amount: `1/3` is not a number of points: points are whole, 0 or more", { $0.lots[0].amount = "1/3" }),
+            ("lots[0].remaining: `-50` is not a number of points: points are whole, 0 or more", { $0.lots[0].remaining = "-50" }),
+            ("lots[0].remaining: 200 points is more than the lot's amount, 100", { $0.lots[0].remaining = "200" }),
+            ("lots[0].expires_on: 2024-01-09 is before the lot was earned, 2024-01-10", { $0.lots[0].expiresOn = "2024-01-09" }),
+            ("totals.redeemed: `100.5` is not a number of points: points are whole, 0 or more", { $0.totals["redeemed"] = "100.5" }),
+            ("totals.earned: `-100` is not a number of points: points are whole, 0 or more", { $0.totals["earned"] = "-100" }),
+            ("frozen_until: a member whose status is `active` is not frozen; remove frozen_until, or make the status `frozen`",
+             { $0.frozenUntil = "2024-02-01" }),
+            ("history[0].fields: `amount` is missing; a `purchase` event has `amount` (money)", { $0.history[0].fields["amount"] = nil }),
+            (#"history[0].fields.amount: `{"text": "abc"}` is not a value of type money, which the policy declares for `amount`"#,
+             { $0.history[0].fields["amount"] = ["text": "abc"] }),
+            (#"history[0].fields.amount: `{"points": "1000"}` is not a value of type money, which the policy declares for `amount`"#,
+             { $0.history[0].fields["amount"] = ["points": "1000"] }),
+            ("history[0].fields.colour: `purchase` events have no field `colour`", { $0.history[0].fields["colour"] = ["text": "red"] }),
+            ("history[0].earned: `-1` is not a number of points: points are whole, 0 or more", { $0.history[0].earned = "-1" }),
+        ]
+        for (message, spoil) in refusals {
+            var bad = good
+            spoil(&bad)
+            XCTAssertThrowsError(try policy.restore(bad), message) { XCTAssertEqual("\($0)", message) }
+        }
+    }
+
     /// Aggregates over terms that read only the aggregated event are kept as running totals;
     /// the same policy with a term that also reads `today` (always true in the window, so the
     /// meaning is unchanged) walks the window instead. Every outcome must agree, through

@@ -153,6 +153,11 @@ final class ServeCommandTests: XCTestCase {
         let wrongMember = error(try server.request("POST", "/v1/evaluate", ["member": ["id": "M1", "tier": "Platinum"], "event": e1]))
         XCTAssertEqual(wrongMember.1, "invalid_member")
         XCTAssertTrue(wrongMember.2?.contains("no tier `Platinum`") ?? false, "\(wrongMember)")
+        let lot = ["earned_on": "2024-01-01", "amount": "100", "remaining": "200", "source": "p", "notice_issued": false] as [String: Any]
+        let overfull = error(try server.request("POST", "/v1/evaluate", ["member": ["id": "M1", "lots": [lot], "totals": ["earned": "200"]], "event": e1]))
+        XCTAssertEqual(overfull.0, 400)
+        XCTAssertEqual(overfull.1, "invalid_member")
+        XCTAssertEqual(overfull.2, "member.lots[0].remaining: 200 points is more than the lot's amount, 100")
         XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).0, 404)
         XCTAssertEqual(error(try server.request("GET", "/v2/nothing")).1, "not_found")
         // A known endpoint with the wrong method is 405, naming the method it takes.

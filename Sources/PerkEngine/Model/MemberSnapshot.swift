@@ -150,6 +150,19 @@ extension Value {
     }
 }
 
+extension Value {
+    /// Whether the value is one of `type`'s (a tier: one of `tiers` ranks).
+    func isOf(_ type: PerkType, tiers: Int) -> Bool {
+        switch (self, type) {
+        case (.number, .number), (.money, .money), (.points, .points), (.percent, .percent), (.duration, .duration),
+             (.date, .date), (.text, .text), (.bool, .bool), (.event, .event):
+            return true
+        case (.tier(let rank), .tier): return (0..<tiers).contains(rank)
+        default: return false
+        }
+    }
+}
+
 extension CompiledPolicy {
     /// The member's state as a snapshot.
     public func snapshot(of member: MemberState) -> MemberSnapshot {
@@ -177,7 +190,11 @@ extension CompiledPolicy {
     }
 
     /// Reads a snapshot back as this policy's member state; fails, naming the field, when it
-    /// does not fit the policy (an unknown tier or event type, a malformed number or day).
+    /// does not fit the policy (an unknown tier or event type, a malformed number or day, a
+    /// history event's field missing or not of its declared type) or could not have come from
+    /// Perk (points that are not whole or are negative, a lot holding more than it earned or
+    /// expiring before it was earned, an active member with a freeze's end): a state taken in
+    /// as it is would go on giving wrong answers, or none.
     public func restore(_ snapshot: MemberSnapshot) throws -> MemberState {
         func fail(_ field: String, _ message: String) -> SnapshotError { SnapshotError(field: field, message: message) }
         func day(_ text: String?, _ field: String) throws -> CivilDate? {
@@ -187,6 +204,11 @@ extension CompiledPolicy {
         }
         func number(_ text: String, _ field: String) throws -> ExactNumber {
             guard let value = ExactNumber(snapshotText: text) else { throw fail(field, "`\(text)` is not a number such as 1234.56") }
+            return value
+        }
+        func points(_ text: String, _ field: String) throws -> ExactNumber {
+            let value = try number(text, field)
+            guard value.floor == value, !value.isNegative else { throw fail(field, "`\(text)` is not a number of points: points are whole, 0 or more") }
             return value
         }
         var birthday: Birthday?
@@ -211,11 +233,18 @@ extension CompiledPolicy {
             member.status = .frozen(until: until)
         default: throw fail("status", "`\(snapshot.status)` is not active, frozen or cancelled")
         }
+        if snapshot.frozenUntil != nil, snapshot.status != "frozen" {
+            throw fail("frozen_until", "a member whose status is `\(snapshot.status)` is not frozen; remove frozen_until, or make the status `frozen`")
+        }
         member.lots = try snapshot.lots.enumerated().map { index, lot in
             let field = "lots[\(index)]"
             guard let earned = try day(lot.earnedOn, "\(field).earned_on") else { throw fail(field, "no earning day") }
-            var restored = Lot(earnedOn: earned, expiresOn: try day(lot.expiresOn, "\(field).expires_on"), noticeOn: try day(lot.noticeOn, "\(field).notice_on"),
-                               amount: try number(lot.amount, "\(field).amount"), remaining: try number(lot.remaining, "\(field).remaining"), source: lot.source)
+            let expires = try day(lot.expiresOn, "\(field).expires_on")
+            if let expires, expires < earned { throw fail("\(field).expires_on", "\(expires) is before the lot was earned, \(earned)") }
+            let amount = try points(lot.amount, "\(field).amount"), remaining = try points(lot.remaining, "\(field).remaining")
+            guard remaining <= amount else { throw fail("\(field).remaining", "\(remaining) points is more than the lot's amount, \(amount)") }
+            var restored = Lot(earnedOn: earned, expiresOn: expires, noticeOn: try day(lot.noticeOn, "\(field).notice_on"),
+                               amount: amount, remaining: remaining, source: lot.source)
             restored.noticeIssued = lot.noticeIssued
             return restored
         }
@@ -225,19 +254,27 @@ extension CompiledPolicy {
         }
         for (index, event) in snapshot.history.enumerated() {
             let field = "history[\(index)]"
-            guard let type = recordedTypes[event.type] else {
-                // A type the policy does not keep (or declare) has nothing to restore.
-                guard checked.eventType(named: event.type) != nil else { throw fail("\(field).type", "the policy declares no event type `\(event.type)`") }
-                continue
-            }
+            guard let declared = checked.eventType(named: event.type) else { throw fail("\(field).type", "the policy declares no event type `\(event.type)`") }
+            // A type the policy does not keep has nothing to restore.
+            guard let type = recordedTypes[event.type] else { continue }
+            // Each declared field, of its declared type: the policy's rules read them as such.
             var fields = EventFields()
-            for (name, value) in event.fields {
-                guard let parsed = Value(snapshot: value) else { throw fail("\(field).fields.\(name)", "`\(value)` is not a value such as {\"money\": \"12.30\"}") }
+            for (name, declaredType) in declared.fields {
+                guard let written = event.fields[name] else {
+                    throw fail("\(field).fields", "`\(name)` is missing; a `\(declared.name)` event has `\(name)` (\(declaredType))")
+                }
+                guard let parsed = Value(snapshot: written), parsed.isOf(declaredType, tiers: tierNames.count) else {
+                    let shown = "{" + written.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ") + "}"
+                    throw fail("\(field).fields.\(name)", "`\(shown)` is not a value of type \(declaredType), which the policy declares for `\(name)`")
+                }
                 fields[name] = parsed
+            }
+            if let extra = event.fields.keys.sorted().first(where: { declared.field($0) == nil }) {
+                throw fail("\(field).fields.\(extra)", "`\(declared.name)` events have no field `\(extra)`")
             }
             guard let date = try day(event.date, "\(field).date") else { throw fail(field, "no date") }
             var recorded = RecordedEvent(id: event.id, type: event.type, date: date, fields: fields)
-            recorded.earned = try number(event.earned, "\(field).earned")
+            recorded.earned = try points(event.earned, "\(field).earned")
             recorded.refunded = try number(event.refunded, "\(field).refunded")
             var frame = Frame(member: MemberState(id: member.id), today: date, event: nil)
             swap(&member, &frame.member)
@@ -245,7 +282,9 @@ extension CompiledPolicy {
             swap(&member, &frame.member)
         }
         member.benefitUses = try snapshot.benefitUses.mapValues { try $0.map { try day($0, "benefit_uses")! } }
-        func total(_ key: String) throws -> ExactNumber { try snapshot.totals[key].map { try number($0, "totals.\(key)") } ?? .zero }
+        func total(_ key: String, _ read: (String, String) throws -> ExactNumber = points) throws -> ExactNumber {
+            try snapshot.totals[key].map { try read($0, "totals.\(key)") } ?? .zero
+        }
         member.totals = MemberState.Totals()
         member.totals.earned = try total("earned")
         member.totals.redeemed = try total("redeemed")
@@ -254,7 +293,7 @@ extension CompiledPolicy {
         member.totals.deducted = try total("deducted")
         member.totals.forfeited = try total("forfeited")
         member.totals.unrecovered = try total("unrecovered")
-        member.totals.fees = try total("fees")
+        member.totals.fees = try total("fees", number)  // money
         // The balance is kept as the totals' difference: they must agree with the lots.
         guard member.totals.balance == member.lotsBalance else {
             throw fail("totals", "earned less redeemed, expired, clawed back, deducted and forfeited is \(member.totals.balance.map(\.description) ?? "out of range") "
