@@ -197,6 +197,11 @@ final class PropertyTests: XCTestCase {
             spoil(&bad)
             XCTAssertThrowsError(try policy.restore(bad), message) { XCTAssertEqual("\($0)", message) }
         }
+        // A tier under a policy with none (the message listed none after "it has").
+        let tierless = try CompiledPolicy.compile(SourceFile(name: "t.perk", text: "event visit { place: text }\n")).get()
+        var tiered = MemberSnapshot(id: "M1")
+        tiered.tier = "Gold"
+        XCTAssertThrowsError(try tierless.restore(tiered)) { XCTAssertEqual("\($0)", "tier: the policy has no tier `Gold`; it has no tiers") }
     }
 
     /// Aggregates over terms that read only the aggregated event are kept as running totals;

@@ -219,7 +219,7 @@ extension CompiledPolicy {
         var member = MemberState(id: snapshot.id, birthday: birthday)
         if let tier = snapshot.tier {
             guard let rank = tierNames.firstIndex(of: tier) else {
-                throw fail("tier", "the policy has no tier `\(tier)`; it has " + tierNames.joined(separator: ", "))
+                throw fail("tier", "the policy has no tier `\(tier)`; " + (tierNames.isEmpty ? "it has no tiers" : "it has " + tierNames.joined(separator: ", ")))
             }
             member.tier = rank
         }
