@@ -52,7 +52,10 @@ enum PolicyFiles {
             guard !policies.isEmpty else { throw NoPolicyFiles(directory: path) }
             files += policies.map { base + $0 }
         }
-        return files
+        // A file named twice (`a.perk ./a.perk`, or inside a directory also given) is read once:
+        // each of its problems was reported, and counted, as many times.
+        var seen: Set<String> = []
+        return files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
     }
 
     /// Whether standard output is a terminal (colours and progress only then).

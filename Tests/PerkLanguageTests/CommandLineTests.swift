@@ -55,6 +55,20 @@ final class CommandLineTests: XCTestCase {
             """), result.output)
     }
 
+    /// A file named twice is checked once (its problems were reported and counted twice), and
+    /// `fmt --check --stdout`, which did one and ignored the other, is a usage error.
+    func testAFileNamedTwiceIsCheckedOnceAndFmtFlagsAgree() throws {
+        let directory = try temporaryDirectory()
+        try "event join\nrule r on join { earn amont }\n".write(to: directory.appendingPathComponent("a.perk"), atomically: true, encoding: .utf8)
+        let twice = try perk(["check", "a.perk", "./a.perk", "."], in: directory)
+        XCTAssertEqual(twice.status, 1, twice.output)
+        XCTAssertEqual(twice.output.components(separatedBy: "unknown name `amont`").count - 1, 1, twice.output)
+        XCTAssertTrue(twice.output.contains("checked 1 file: 1 error"), twice.output)
+        let both = try perk(["fmt", "--check", "--stdout", "a.perk"], in: directory)
+        XCTAssertEqual(both.status, 64, both.output)
+        XCTAssertTrue(both.output.contains("--check and --stdout do not go together"), both.output)
+    }
+
     func testWarningsExitZeroUnlessStrict() throws {
         let directory = try temporaryDirectory()
         try "event join\nparam spare = 1\n".write(to: directory.appendingPathComponent("w.perk"), atomically: true, encoding: .utf8)
@@ -158,6 +172,15 @@ final class EncodingTests: XCTestCase {
 final class ExplainCommandTests: XCTestCase {
     private func perk(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: TestPaths.packageRoot)
+    }
+
+    /// A member is a member from their first event on: explained as of a day before it, there is
+    /// no member to show (it printed a Regular, active member with nothing).
+    func testExplainBeforeTheFirstEventSaysSo() throws {
+        let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv", "--member", "M1", "--as-of", "2024-01-10"])
+        XCTAssertEqual(result.status, 2, result.output)
+        XCTAssertTrue(result.output.contains("member `M1` is not a member yet on 2024-01-10: their first event is dated 2024-01-10"), result.output)
+        XCTAssertFalse(result.output.contains("Member M1"), result.output)
     }
 
     func testExplainsTheWorkedExample() throws {

@@ -118,6 +118,17 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertTrue(lastDay.output.contains("the last event is dated 9999-12-31, the last day Perk's calendar has"), lastDay.output)
     }
 
+    /// An as-of day decades after the events (a mistyped year) is said: the monthly series runs to it.
+    func testAFarAsOfDayIsSaid() throws {
+        let out = try temporaryDirectory().appendingPathComponent("out")
+        let run = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv",
+                            "--as-of", "2100-01-01", "--out", out.path])
+        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertTrue(run.output.contains("warning: the as-of day 2100-01-01 is 76 years after the last event (2024-06-03)"), run.output)
+        let near = try perk(["simulate", "--policy", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv", "--out", out.path])
+        XCTAssertFalse(near.output.contains("warning"), near.output)
+    }
+
     /// `--jobs` takes what perk.yaml's `simulate.jobs` takes (it accepted a million threads).
     func testJobsAreBoundedAsInTheConfiguration() throws {
         for jobs in ["0", "1025"] {

@@ -73,6 +73,11 @@ struct Explain: ParsableCommand {
             }
         }
         for event in mine { directory.record(event) }
+        // Who is a member as of a day: everyone with an event before it (REFERENCE-POLICY.md).
+        guard mine[0].date < asOfDate else {
+            printError("error: member `\(member)` is not a member yet on \(asOfDate): their first event is dated \(mine[0].date); give a later --as-of")
+            throw ExitCode.runFailed
+        }
         let name = compiled.checked.name.map { "\"\($0)\"" } ?? reference.path
         print("Member \(member)" + (birthday.map { " (birthday \(String(format: "%02d-%02d", $0.month, $0.day)))" } ?? "") + " under \(name)\n")
         var state = compiled.newMember(id: member, birthday: birthday)

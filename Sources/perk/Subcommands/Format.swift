@@ -19,6 +19,11 @@ struct Format: ParsableCommand {
     @Flag(help: "Print the formatted policy instead of rewriting the file.")
     var stdout = false
 
+    func validate() throws {
+        // Both at once did one and ignored the other: a check that always passed.
+        if check && stdout { throw ValidationError("--check and --stdout do not go together: --check reports the files that would change, --stdout prints them formatted") }
+    }
+
     func run() throws {
         // Files given are formatted as they are: only without paths is the configuration needed
         // (for its policies), so a broken perk.yaml here does not block formatting another file.

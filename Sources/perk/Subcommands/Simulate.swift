@@ -105,6 +105,10 @@ struct Simulate: ParsableCommand {
         let asOfDate = try asOf.map { try InputFiles.asOf($0, lastEvent: partitions.lastDate) } ?? config?.simulate.asOf
             ?? InputFiles.asOf(nil, lastEvent: partitions.lastDate)
 
+        // A mistyped as-of (9999-12-31) makes a monthly series of thousands of years: said.
+        if let last = partitions.lastDate, asOfDate.year - last.year > 10 {
+            printError("warning: the as-of day \(asOfDate) is \(asOfDate.year - last.year) years after the last event (\(last)); the report's monthly series runs month by month to it")
+        }
         let started = Date()
         let result: Simulation.Result
         do {
