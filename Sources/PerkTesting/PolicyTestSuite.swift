@@ -75,7 +75,16 @@ public struct PolicyTest: Sendable {
             }
         }
         guard let events = keys["events"] else { throw node.error("a test needs `events` (a list; it may be empty: `events: []`)") }
-        self.events = try events.items("events").enumerated().map { index, item in try Self.event(item, index: index) }
+        let items = try events.items("events")
+        self.events = try items.enumerated().map { index, item in try Self.event(item, index: index) }
+        // An id given twice is a mistake in the test (the engine refuses the second event as
+        // `duplicate_id`, and a refund naming it is ambiguous): said at the second.
+        var firstLine: [String: Int] = [:]
+        for (item, event) in zip(items, self.events) {
+            guard let id = event.cells["id"] else { continue }
+            if let first = firstLine[id] { throw item.error("the id `\(id)` is already given to the event on line \(first); give each event its own id") }
+            firstLine[id] = item.line
+        }
         if let birthday = start[Self.defaultMember]?.birthday {
             // The shorthand applies to every member the events name.
             for member in Set(self.events.compactMap { $0.cells["member"] }) where start[member] == nil { start[member] = Start(birthday: birthday) }

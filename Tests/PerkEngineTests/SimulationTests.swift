@@ -619,6 +619,33 @@ final class SimulationTests: XCTestCase {
         }
     }
 
+    /// A row given twice is refused `duplicate_id`, not counted twice, and a refund naming the id
+    /// is worked out against the one purchase applied. Checked for a member of a few events (each
+    /// compared with those before it) and of 41 (through a table of hashes); another member may
+    /// use the same id.
+    func testAnEventIdGivenTwiceIsRefused() throws {
+        var rows = ["id,date,member,type,amount,category,points,original,kind,benefit,bill",
+                    "e1,2024-01-01,A,purchase,3000.00,room,,,,,",
+                    "e1,2024-01-01,A,purchase,3000.00,room,,,,,",
+                    "r1,2024-01-05,A,refund,1500.00,,,e1,,,",
+                    "e1,2024-01-02,C,purchase,100.00,room,,,,,"]
+        let start = CivilDate(iso: "2024-01-01")!
+        for k in 1...40 { rows.append("b\(k),\(start.adding(days: k)!),B,purchase,10.00,room,,,,,") }
+        rows.append("b7,2024-03-01,B,purchase,10.00,room,,,,,")
+        let input = read(rows.joined(separator: "\n") + "\n")
+        let result = try simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!)
+        let byMember = Dictionary(uniqueKeysWithValues: result.members[0].map { ($0.member, $0) })
+        // A: floor(3000 / 10) = 300 once; the refund claws back floor(300 × 1500 / 3000) = 150.
+        XCTAssertEqual(byMember["A"]?.totals.earned, ExactNumber(300))
+        XCTAssertEqual(byMember["A"]?.totals.clawedBack, ExactNumber(150))
+        XCTAssertEqual(byMember["A"]?.balance, ExactNumber(150))
+        // B: 40 purchases of 10.00, one point each; the 41st row repeats b7.
+        XCTAssertEqual(byMember["B"]?.totals.earned, ExactNumber(40))
+        XCTAssertEqual(byMember["C"]?.totals.earned, ExactNumber(10))
+        XCTAssertEqual(result.tallies[0].rejected["purchase"], ["duplicate_id": 2])
+        XCTAssertEqual(result.tallies[0].applied["purchase"], 42)
+    }
+
     /// A point worth a third of a yuan: the liability is exact to the fen, and the point's value
     /// is said as the rate it is (read as a decimal, `1/3` was 1: "20 points at 1 CNY a point").
     func testAPointValueThatIsNotADecimalIsSaidAsARate() throws {

@@ -183,6 +183,20 @@ final class ExplainCommandTests: XCTestCase {
         XCTAssertFalse(result.output.contains("Member M1"), result.output)
     }
 
+    /// A row given twice is refused `duplicate_id` in an explanation too, as a simulation refuses it.
+    func testExplainRefusesARowGivenTwice() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let events = directory.appendingPathComponent("events.csv")
+        try "id,date,member,type,amount,category\ne1,2024-01-01,M1,purchase,3000.00,room\ne1,2024-01-01,M1,purchase,3000.00,room\n"
+            .write(to: events, atomically: true, encoding: .utf8)
+        let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", events.path, "--member", "M1"])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("REJECTED duplicate_id: an earlier event of this member has the id e1; each event needs its own id"), result.output)
+        XCTAssertTrue(result.output.contains("balance 300 points"), result.output)
+    }
+
     func testExplainsTheWorkedExample() throws {
         let result = try perk(["explain", "policies/harbor-hotel.perk", "--events", "policies/harbor-hotel-events.csv",
                                "--members", "policies/harbor-hotel-members.csv", "--member", "M1", "--as-of", "2025-05-04"])

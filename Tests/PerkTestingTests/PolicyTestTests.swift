@@ -92,6 +92,9 @@ final class PolicyTestTests: XCTestCase {
                        "t.yaml:5:59: error: tests[0].events[0].expect.fee: `20 CNY` is not a number; write the amount as a plain number, such as `20.00`")
         XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {date: 2024-01-10, type: join}\n    members:\n      M1: {balance: 100 points}\n"),
                        "t.yaml:7:21: error: tests[0].members.M1.balance: `100 points` is not a number; write the points as a plain number, such as `100`")
+        // An id given twice in a test (the second would be refused, a refund naming it ambiguous).
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {id: p, date: 2024-01-10, type: join}\n      - {id: p, date: 2024-01-11, type: join}\n"),
+                       "t.yaml:6:9: error: tests[0].events[1]: the id `p` is already given to the event on line 5; give each event its own id")
         XCTAssertEqual(try error("tests: []\n"),
                        "t.yaml:1:1: error: policy: missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
     }

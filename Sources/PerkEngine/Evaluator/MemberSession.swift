@@ -95,6 +95,16 @@ public struct MemberSession {
         swap(&outcomes[outcomes.count - 1], &execution.outcome)
     }
 
+    /// Refuses an event with `rejection` as `applyKeepingOutcome` leaves an outcome: the
+    /// time-driven effects before it applied (their outcomes appended to `scheduled`), nothing of
+    /// the event's.
+    mutating func refuseKeepingOutcome(recorded event: consuming RecordedEvent, _ rejection: Rejection, scheduled outcomes: inout [Outcome]) {
+        let date = event.date
+        unretainedPolicy._withUnsafeGuaranteedRef { $0.advance(&execution.frame.member, to: date, into: &outcomes) }
+        execution.outcome = Outcome(kind: .event(id: event.id, type: event.type), date: date)
+        execution.outcome.rejection = rejection
+    }
+
     /// Applies an event as `apply(recorded:…)` does, but leaves its outcome in
     /// `execution.outcome` (until the next event's replaces it) instead of moving it into an
     /// array: a replay that only counts outcomes reads it there. The time-driven effects'

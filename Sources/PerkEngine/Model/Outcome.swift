@@ -179,6 +179,12 @@ public struct Rejection: Hashable, Sendable {
     public let message: String?
     /// The rule whose `require` failed, or nil for the engine's own checks.
     public let rule: String?
+
+    /// An event whose id an earlier event of the member has (a row exported twice): refused, not
+    /// counted twice.
+    public static func duplicateID(_ id: String) -> Rejection {
+        Rejection(code: "duplicate_id", message: "an earlier event of this member has the id \(id); each event needs its own id", rule: nil)
+    }
 }
 
 /// One rule's part in an outcome.

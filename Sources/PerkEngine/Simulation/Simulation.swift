@@ -290,10 +290,17 @@ public struct Simulation: Sendable {
                         as member: inout MemberReplay, into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         member.session.reserveCapacity(forEvents: applied.count)
         tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
+        // A row given twice is refused `duplicate_id`, not counted twice.
+        let repeated = events.repeatedIDs(among: applied)
         for position in applied {
             // Decoded a whole partition ago, the events are out of the caches again; the next
             // member's follow this one's, so the last events ask for the next member's first.
             events.prefetch(position + 4)
+            if !repeated.isEmpty, repeated.contains(position) {
+                let event = take ? events.take(position) : events[position]
+                member.refuse(event, .duplicateID(event.id), into: &tally, outcomes: &outcomes)
+                continue
+            }
             member.apply(take ? events.take(position) : events[position], directory: directory, into: &tally, outcomes: &outcomes)
         }
         member.advance(to: asOf, into: &tally, outcomes: &outcomes)
@@ -320,6 +327,14 @@ private struct MemberReplay {
         session.applyKeepingOutcome(recorded: consume event, entitlements: false, directory: directory, scheduled: &outcomes)
         tally.count(&outcomes)
         // The stored property itself: read through an accessor, the outcome was copied.
+        tally.count(session.execution.outcome)
+    }
+
+    /// Refuses an event with `rejection` (after the time-driven effects before it), counting both.
+    mutating func refuse(_ event: consuming RecordedEvent, _ rejection: Rejection, into tally: inout Tally, outcomes: inout [Outcome]) {
+        assert(outcomes.isEmpty, "outcomes left over")
+        session.refuseKeepingOutcome(recorded: consume event, rejection, scheduled: &outcomes)
+        tally.count(&outcomes)
         tally.count(session.execution.outcome)
     }
 

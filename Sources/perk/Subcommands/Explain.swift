@@ -82,9 +82,18 @@ struct Explain: ParsableCommand {
         print("Member \(member)" + (birthday.map { " (birthday \(String(format: "%02d-%02d", $0.month, $0.day)))" } ?? "") + " under \(name)\n")
         var state = compiled.newMember(id: member, birthday: birthday)
         var skipped = 0
+        var applied: Set<String> = []
         for event in mine {
             guard event.date < asOfDate else {
                 skipped += 1
+                continue
+            }
+            // A row given twice is refused, as a simulation refuses it, after what falls due before it.
+            guard applied.insert(event.id).inserted else {
+                for outcome in compiled.advance(&state, to: event.date) { print(OutcomeText.render(outcome, event: nil)) }
+                var refused = Outcome(kind: .event(id: event.id, type: event.type), date: event.date)
+                refused.rejection = .duplicateID(event.id)
+                print(OutcomeText.render(refused, event: event))
                 continue
             }
             for outcome in compiled.apply(event, to: &state, trace: true, directory: directory) {
