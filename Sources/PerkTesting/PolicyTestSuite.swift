@@ -134,6 +134,19 @@ public struct PolicyTest: Sendable {
             default: break
             }
         }
+        // What a starting state cannot be (they were accepted, and summed or ignored): said.
+        if let until = keys["frozen_until"], case .active = start.status {
+            throw until.error("`frozen_until` is for a frozen member: give `status: frozen` too, or leave it out")
+        }
+        if let until = keys["frozen_until"], case .cancelled = start.status {
+            throw until.error("`frozen_until` is for a frozen member: give `status: frozen` too, or leave it out")
+        }
+        if let lots = keys["lots"], keys["balance"] != nil {
+            throw lots.error("give the opening points as `lots` or as `balance` (with `balance_earned`), not both")
+        }
+        if let earned = keys["balance_earned"], keys["balance"] == nil {
+            throw earned.error("`balance_earned` is the day of an opening `balance`: give `balance` too, or leave it out")
+        }
         for lot in try keys["lots"]?.items("lots") ?? [] {
             let fields = try lot.mapping(keys: ["points", "earned"])
             guard let points = fields["points"], let earned = fields["earned"] else { throw lot.error("a lot needs `points` and `earned` (the day)") }

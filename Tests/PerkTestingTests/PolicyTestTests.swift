@@ -95,6 +95,14 @@ final class PolicyTestTests: XCTestCase {
         // An id given twice in a test (the second would be refused, a refund naming it ambiguous).
         XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    events:\n      - {id: p, date: 2024-01-10, type: join}\n      - {id: p, date: 2024-01-11, type: join}\n"),
                        "t.yaml:6:9: error: tests[0].events[1]: the id `p` is already given to the event on line 5; give each event its own id")
+        // Starting states Perk could not give: summed or ignored before.
+        let join = "    events:\n      - {date: 2024-01-10, type: join}\n"
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    start:\n      M1: {status: active, frozen_until: 2024-02-01}\n" + join),
+                       "t.yaml:5:42: error: tests[0].start.M1.frozen_until: `frozen_until` is for a frozen member: give `status: frozen` too, or leave it out")
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    start:\n      M1: {lots: [{points: 5, earned: 2024-01-01}], balance: 5, balance_earned: 2024-01-01}\n" + join),
+                       "t.yaml:5:18: error: tests[0].start.M1.lots: give the opening points as `lots` or as `balance` (with `balance_earned`), not both")
+        XCTAssertEqual(try error("policy: \(harbor)\ntests:\n  - name: x\n    start:\n      M1: {balance_earned: 2024-01-01}\n" + join),
+                       "t.yaml:5:28: error: tests[0].start.M1.balance_earned: `balance_earned` is the day of an opening `balance`: give `balance` too, or leave it out")
         XCTAssertEqual(try error("tests: []\n"),
                        "t.yaml:1:1: error: policy: missing; name the policy file, as in `policy: policies/harbor-hotel.perk`")
     }
