@@ -207,7 +207,7 @@ final class ExplainCommandTests: XCTestCase {
             "2024-05-03  purchase e2  (amount 4000.00 CNY, category dining)",
             "            +800 points by purchase_points",
             "            tier Regular → Silver (upgrade by purchase_points)",
-            "            REJECTED below_minimum [rule redemption]",
+            "            REJECTED below_minimum: `points >= redeem_minimum` does not hold [rule redemption]",
             "2025-05-03  scheduled",
             "            tier Silver → Regular (review: dropped)",
             "  tier Regular, active, balance 435 points",

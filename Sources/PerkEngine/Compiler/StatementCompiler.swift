@@ -115,9 +115,12 @@ extension ExpressionCompiler {
             }
         case .require(let condition, let reason):
             let compiled = try compileCondition(condition, in: scope)
+            // Without a message of the policy's, the refusal says which condition failed (a client
+            // was given a code alone).
+            let message = reason.message ?? "`\(Formatter.expression(condition))` does not hold"
             return { execution in
                 if !(try compiled(&execution.frame)) {
-                    throw Denial(code: reason.code.name, message: reason.message, rule: execution.rule)
+                    throw Denial(code: reason.code.name, message: message, rule: execution.rule)
                 }
             }
         case .ifThen(let condition, let then, let otherwise):
