@@ -222,6 +222,29 @@ final class CancelledMembershipTests: XCTestCase {
     }
 }
 
+final class RepeatedEventTests: XCTestCase {
+    /// One event at a time (as `/v1/evaluate` applies them), an event the member's history still
+    /// holds, given again, is refused: a purchase a refund may name is kept for good. A referral,
+    /// which nothing keeps, cannot be told from a new one.
+    func testAnEventTheHistoryHoldsIsRefusedWhenGivenAgain() throws {
+        let policy = WorkedExampleTests.policy
+        var member = policy.newMember(id: "M")
+        func apply(_ id: String, _ type: String, _ day: String, _ fields: EventFields = [:]) -> Outcome {
+            policy.apply(InputEvent(id: id, date: CivilDate(iso: day)!, member: "M", type: type, fields: fields,
+                                    location: InputLocation(file: "t", line: 1)), to: &member).last!
+        }
+        let purchase: EventFields = ["amount": .money(ExactNumber(decimal: "1000.00")!), "category": .text("room")]
+        XCTAssertEqual(apply("p", "purchase", "2024-01-10", purchase).pointsEarned, ExactNumber(100))
+        let again = apply("p", "purchase", "2024-01-11", purchase)
+        XCTAssertEqual(again.rejection?.code, "duplicate_id")
+        XCTAssertEqual(again.pointsEarned, .zero)
+        XCTAssertEqual(member.totals.earned, ExactNumber(100))
+        XCTAssertNil(apply("r", "referral", "2024-01-12").rejection)
+        XCTAssertNil(apply("r", "referral", "2024-01-13").rejection)
+        XCTAssertEqual(member.totals.earned, ExactNumber(500))
+    }
+}
+
 final class AggregateTests: XCTestCase {
     func testAnEmptySumIsZeroOfItsUnit() throws {
         // Nothing bought today yet: the day's earned points are 0 points, so the cap leaves 100 points.

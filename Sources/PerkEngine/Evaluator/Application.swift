@@ -44,7 +44,16 @@ extension CompiledPolicy {
         // The member is moved into a session and back, not copied.
         var session = MemberSession(MemberState(id: member.id), under: self)
         swap(&member, &session.execution.frame.member)
-        session.apply(event, trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
+        // An event the member's history still holds, given again (a request sent twice), is
+        // refused: purchases a refund may name are kept for good, other events while a window
+        // of the policy sees them. (A replay of many events finds every repeated id; one event
+        // at a time can find only these.)
+        if session.execution.frame.member.recorded(event.id) != nil {
+            session.refuseKeepingOutcome(recorded: event.recorded(), .duplicateID(event.id), scheduled: &outcomes)
+            outcomes.append(session.execution.outcome)
+        } else {
+            session.apply(event, trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
+        }
         swap(&member, &session.execution.frame.member)
     }
 
