@@ -7,13 +7,6 @@ final class CommandLineTests: XCTestCase {
         try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: directory ?? TestPaths.packageRoot)
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("perk-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     func testCheckCleanPoliciesExitsZero() throws {
         let result = try perk(["check", "policies"])
         XCTAssertEqual(result.status, 0, result.output)
@@ -185,9 +178,7 @@ final class ExplainCommandTests: XCTestCase {
 
     /// A row given twice is refused `duplicate_id` in an explanation too, as a simulation refuses it.
     func testExplainRefusesARowGivenTwice() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory()
         let events = directory.appendingPathComponent("events.csv")
         try "id,date,member,type,amount,category\ne1,2024-01-01,M1,purchase,3000.00,room\ne1,2024-01-01,M1,purchase,3000.00,room\n"
             .write(to: events, atomically: true, encoding: .utf8)
@@ -219,9 +210,7 @@ final class ExplainCommandTests: XCTestCase {
     /// Explain keeps only the member's events; a reference to an event the member does not have
     /// is looked up in a second pass, so the refusal still says why.
     func testExplainSaysWhyAReferenceCannotBeFollowed() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory()
         let events = directory.appendingPathComponent("events.csv")
         try """
             id,date,member,type,amount,category,original
@@ -246,9 +235,7 @@ final class ExplainCommandTests: XCTestCase {
     }
 
     func testMalformedRowsAreListedAndNothingIsExplained() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perk-explain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try temporaryDirectory()
         let events = directory.appendingPathComponent("events.csv")
         try "id,date,member,type,amount,category\ne1,2024-01-10,M1,purchse,1.00,room\ne2,2024-13-01,M1,purchase,1.00,room\n"
             .write(to: events, atomically: true, encoding: .utf8)

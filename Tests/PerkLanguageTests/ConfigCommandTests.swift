@@ -8,13 +8,6 @@ final class ConfigCommandTests: XCTestCase {
         try runProcess(TestPaths.productsDirectory.appendingPathComponent("perk"), arguments, in: directory)
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("perk-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     /// The worked example's events in a point-of-sale layout — other column names, coded types,
     /// day-first dates, an extra column — read through perk.yaml's mapping give the members.csv
     /// worked by hand for Perk's own layout (SimulateCommandTests.testTheWorkedExample).
