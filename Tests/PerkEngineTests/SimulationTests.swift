@@ -646,13 +646,17 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(result.tallies[0].applied["purchase"], 42)
     }
 
+    /// The reference policy with one line of it written otherwise.
+    private func referencePolicy(replacing line: String, with other: String) throws -> CompiledPolicy {
+        let text = try String(contentsOf: EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk"), encoding: .utf8)
+        XCTAssertTrue(text.contains(line), "the reference policy has no line `\(line)`")
+        return try CompiledPolicy.compile(SourceFile(name: "changed.perk", text: text.replacingOccurrences(of: line, with: other))).get()
+    }
+
     /// A point worth a third of a yuan: the liability is exact to the fen, and the point's value
     /// is said as the rate it is (read as a decimal, `1/3` was 1: "20 points at 1 CNY a point").
     func testAPointValueThatIsNotADecimalIsSaidAsARate() throws {
-        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
-        let third = try String(contentsOf: url, encoding: .utf8)
-            .replacingOccurrences(of: "param point_value = 10 CNY per 100 points", with: "param point_value = 1 CNY per 3 points")
-        let policy = try CompiledPolicy.compile(SourceFile(name: "third.perk", text: third)).get()
+        let policy = try referencePolicy(replacing: "param point_value = 10 CNY per 100 points", with: "param point_value = 1 CNY per 3 points")
         // floor(1000 / 10) = 100 points and floor(105 / 10) = 10: 110 points, 110/3 = 36.666… CNY.
         let input = read("id,date,member,type,amount,category\np1,2024-03-01,A,purchase,1000.00,room\np2,2024-03-02,B,purchase,105.00,spa\n")
         let asOf = CivilDate(iso: "2024-04-01")!
@@ -672,10 +676,7 @@ final class SimulationTests: XCTestCase {
 
     /// A policy paying double: every member's earnings double, and the comparison says by how much.
     func testComparingTwoPolicies() throws {
-        let url = EventInputTests.packageRoot.appendingPathComponent("policies/harbor-hotel.perk")
-        let doubled = try String(contentsOf: url, encoding: .utf8)
-            .replacingOccurrences(of: "param earn_rate = 1 point per 10 CNY", with: "param earn_rate = 2 points per 10 CNY")
-        let b = try CompiledPolicy.compile(SourceFile(name: "doubled.perk", text: doubled)).get()
+        let b = try referencePolicy(replacing: "param earn_rate = 1 point per 10 CNY", with: "param earn_rate = 2 points per 10 CNY")
         let input = read("id,date,member,type,amount,category\np1,2024-03-01,A,purchase,1000.00,room\np2,2024-03-02,B,purchase,99.00,spa\n")
         let result = try simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!, policies: [WorkedExampleTests.policy, b])
         // A: floor(1000 / 10) = 100 points, then 200; B: floor(99 / 10) = 9, then floor(99 / 5) = 19.
