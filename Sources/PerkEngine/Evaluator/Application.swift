@@ -49,12 +49,24 @@ extension CompiledPolicy {
         // of the policy sees them. (A replay of many events finds every repeated id; one event
         // at a time can find only these.)
         if session.execution.frame.member.recorded(event.id) != nil {
-            session.refuseKeepingOutcome(recorded: event.recorded(), .duplicateID(event.id), scheduled: &outcomes)
-            outcomes.append(session.execution.outcome)
+            session.refuse(event.recorded(), because: .duplicateID(event.id), into: &outcomes)
         } else {
             session.apply(event, trace: trace, entitlements: entitlements, directory: directory, into: &outcomes)
         }
         swap(&member, &session.execution.frame.member)
+    }
+
+    /// Refuses `event` with `rejection` without applying it: the time-driven effects due before
+    /// it are applied (their outcomes first), nothing of the event's; the last outcome is the
+    /// refusal. For a caller that knows better than the policy (`perk explain` refuses an id its
+    /// member has already used, as a simulation does).
+    public func refuse(_ event: InputEvent, to member: inout MemberState, because rejection: Rejection) -> [Outcome] {
+        var outcomes: [Outcome] = []
+        var session = MemberSession(MemberState(id: member.id), under: self)
+        swap(&member, &session.execution.frame.member)
+        session.refuse(event.recorded(), because: rejection, into: &outcomes)
+        swap(&member, &session.execution.frame.member)
+        return outcomes
     }
 
     /// Where an item dated `date` goes to keep `items` in date order: after every item dated on

@@ -95,6 +95,15 @@ public struct MemberSession {
         swap(&outcomes[outcomes.count - 1], &execution.outcome)
     }
 
+    /// Refuses an event with `rejection` as `apply(recorded:…)` applies one: the time-driven
+    /// effects' outcomes, then the refusal, appended to `outcomes`.
+    mutating func refuse(_ event: consuming RecordedEvent, because rejection: Rejection, into outcomes: inout [Outcome]) {
+        let date = event.date
+        refuseKeepingOutcome(recorded: event, rejection, scheduled: &outcomes)
+        outcomes.append(Outcome(kind: .scheduled, date: date))
+        swap(&outcomes[outcomes.count - 1], &execution.outcome)
+    }
+
     /// Refuses an event with `rejection` as `applyKeepingOutcome` leaves an outcome: the
     /// time-driven effects before it applied (their outcomes appended to `scheduled`), nothing of
     /// the event's.

@@ -88,15 +88,10 @@ struct Explain: ParsableCommand {
                 skipped += 1
                 continue
             }
-            // A row given twice is refused, as a simulation refuses it, after what falls due before it.
-            guard applied.insert(event.id).inserted else {
-                for outcome in compiled.advance(&state, to: event.date) { print(OutcomeText.render(outcome, event: nil)) }
-                var refused = Outcome(kind: .event(id: event.id, type: event.type), date: event.date)
-                refused.rejection = .duplicateID(event.id)
-                print(OutcomeText.render(refused, event: event))
-                continue
-            }
-            for outcome in compiled.apply(event, to: &state, trace: true, directory: directory) {
+            // A row given twice is refused, as a simulation refuses it.
+            let outcomes = applied.insert(event.id).inserted ? compiled.apply(event, to: &state, trace: true, directory: directory)
+                : compiled.refuse(event, to: &state, because: .duplicateID(event.id))
+            for outcome in outcomes {
                 print(OutcomeText.render(outcome, event: outcome.kind == .scheduled ? nil : event))
             }
         }
