@@ -644,6 +644,11 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(byMember["C"]?.totals.earned, ExactNumber(10))
         XCTAssertEqual(result.tallies[0].rejected["purchase"], ["duplicate_id": 2])
         XCTAssertEqual(result.tallies[0].applied["purchase"], 42)
+        // Compared with a second policy, each refuses them (the second takes the events as it goes).
+        let compared = try simulate(input.events, directory: input.directory, asOf: CivilDate(iso: "2024-04-01")!,
+                                    policies: [WorkedExampleTests.policy, WorkedExampleTests.policy])
+        XCTAssertEqual(compared.members[1], result.members[0])
+        XCTAssertEqual(compared.tallies[1].rejected["purchase"], ["duplicate_id": 2])
     }
 
     /// The reference policy with one line of it written otherwise.

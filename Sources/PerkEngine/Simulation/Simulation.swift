@@ -250,6 +250,8 @@ public struct Simulation: Sendable {
                 }
                 let positions = grouped.positions[grouped.ranges[member]]
                 let applied = positions.prefix { events[$0].date < asOf }
+                // A row given twice is refused `duplicate_id`, not counted twice, under each policy.
+                let repeated = events.repeatedIDs(among: applied)
                 for (index, policy) in policies.enumerated() {
                     let newMember = policy.newMember(id: grouped.ids[member], birthday: birthdays[grouped.ids[member]])
                     if sessions[index] == nil {
@@ -257,7 +259,7 @@ public struct Simulation: Sendable {
                     } else {
                         sessions[index]!.session.restart(with: newMember)
                     }
-                    results[index].append(replay(grouped.ids[member], events, applied, under: policy, take: index == policies.count - 1,
+                    results[index].append(replay(grouped.ids[member], events, applied, refusing: repeated, under: policy, take: index == policies.count - 1,
                                                  as: &sessions[index]!, into: &tallies[index], outcomes: &outcomes))
                 }
                 for position in positions[applied.endIndex...] { events.drop(position) }
@@ -281,17 +283,16 @@ public struct Simulation: Sendable {
     }
 
     /// One member's events under one policy, tallied month by month.
-    /// `applied`: the positions in `events` of the member's events before the as-of day, in order.
+    /// `applied`: the positions in `events` of the member's events before the as-of day, in order;
+    /// `repeated`: those among them refused as repeating an earlier one's id.
     /// `take`: whether the events are taken as they are applied (under the last policy replayed)
     /// rather than copied.
     /// `member`: the session, new or started over for this member.
     /// `outcomes`: an array that takes every outcome in turn (one reused, not one per event).
-    private func replay(_ id: String, _ events: ReplayEvents, _ applied: ArraySlice<Int>, under policy: CompiledPolicy, take: Bool,
+    private func replay(_ id: String, _ events: ReplayEvents, _ applied: ArraySlice<Int>, refusing repeated: [Int], under policy: CompiledPolicy, take: Bool,
                         as member: inout MemberReplay, into tally: inout Tally, outcomes: inout [Outcome]) -> MemberResult {
         member.session.reserveCapacity(forEvents: applied.count)
         tally.open(Month(events[applied.first!].date), tier: member.session.member.tier)
-        // A row given twice is refused `duplicate_id`, not counted twice.
-        let repeated = events.repeatedIDs(among: applied)
         for position in applied {
             // Decoded a whole partition ago, the events are out of the caches again; the next
             // member's follow this one's, so the last events ask for the next member's first.
